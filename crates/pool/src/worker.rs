@@ -1,0 +1,133 @@
+//! The worker loop: take a batch of jobs, run each through retries, timeout,
+//! rate limit and panic guard, report one outcome per job.
+
+use std::any::Any;
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use futures_util::FutureExt;
+
+use crate::handler::{Handler, JobContext, JobError};
+use crate::outcome::{Outcome, Status};
+use crate::pool::Shared;
+use crate::stats::WorkerStats;
+
+/// Runs worker `index` until the job queue is closed and empty.
+pub(crate) async fn run<J, H>(shared: Arc<Shared<J, H>>, index: usize)
+where
+    J: Send + 'static,
+    H: Handler<J>,
+{
+    let stats = &shared.stats.workers[index];
+    let mut cx = JobContext::new(1, shared.cancel.clone());
+    let mut batch = VecDeque::new();
+    let mut outcomes = VecDeque::new();
+    loop {
+        let taken = shared
+            .jobs
+            .pop_batch(&mut batch, shared.config.max_batch, shared.config.workers)
+            .await;
+        if taken == 0 {
+            break;
+        }
+        stats.held.store(taken as u64, Ordering::Relaxed);
+        while let Some(job) = batch.pop_front() {
+            stats.held.store(batch.len() as u64, Ordering::Relaxed);
+            let outcome = if shared.cancel.is_cancelled() {
+                Outcome {
+                    job,
+                    status: Status::Cancelled,
+                    attempts: 0,
+                    elapsed: Duration::ZERO,
+                }
+            } else {
+                stats.in_flight.store(1, Ordering::Relaxed);
+                let outcome = run_job(&shared, job, &mut cx, stats).await;
+                stats.in_flight.store(0, Ordering::Relaxed);
+                outcome
+            };
+            stats.record(&outcome.status, outcome.elapsed, outcome.attempts > 0);
+            outcomes.push_back(outcome);
+        }
+        // The jobs now live in `outcomes`, which the outcome queue bounds.
+        shared.jobs.release(taken);
+        if shared.outcomes.push_all(&mut outcomes).await.is_err() {
+            // Nobody listens any more; the jobs' effects are done, and
+            // their outcomes have nowhere to go.
+            outcomes.clear();
+        }
+    }
+    shared.worker_exited();
+}
+
+async fn run_job<J, H>(
+    shared: &Shared<J, H>,
+    job: J,
+    cx: &mut JobContext,
+    stats: &WorkerStats,
+) -> Outcome<J, H::Output, H::Error>
+where
+    J: Send + 'static,
+    H: Handler<J>,
+{
+    let config = &shared.config;
+    let start = Instant::now();
+    let mut attempt = 1;
+    let mut ran = 0;
+    let status = loop {
+        if let Some(limiter) = &shared.limiter {
+            tokio::select! {
+                () = limiter.acquire() => {}
+                () = shared.cancel.cancelled() => break Status::Cancelled,
+            }
+        }
+        cx.set_attempt(attempt);
+        ran = attempt;
+        let call = AssertUnwindSafe(shared.handler.call(&job, cx)).catch_unwind();
+        let result = match config.timeout {
+            Some(limit) => tokio::time::timeout(limit, call).await.ok(),
+            None => Some(call.await),
+        };
+        let retry_status = match result {
+            Some(Ok(Ok(output))) => {
+                if let Some(journal) = &shared.journal {
+                    journal.journal.record_or_remember(&(journal.key)(&job));
+                }
+                break Status::Succeeded(output);
+            }
+            Some(Ok(Err(JobError::Permanent(e)))) => break Status::Failed(e),
+            Some(Ok(Err(JobError::Transient(e)))) => Status::Failed(e),
+            Some(Err(panic)) => break Status::Panicked(panic_message(panic.as_ref())),
+            None => Status::TimedOut,
+        };
+        if attempt >= config.retry.max_attempts() || shared.cancel.is_cancelled() {
+            break retry_status;
+        }
+        stats.retried();
+        tokio::select! {
+            () = tokio::time::sleep(config.retry.delay(attempt)) => {}
+            () = shared.cancel.cancelled() => break Status::Cancelled,
+        }
+        attempt += 1;
+    };
+    Outcome {
+        job,
+        status,
+        attempts: ran,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// The message of a panic payload (`panic!` gives a `&str` or a `String`).
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_owned()
+    }
+}

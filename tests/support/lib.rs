@@ -1,0 +1,56 @@
+//! Helpers shared by the end-to-end tests in `tests/`.
+//!
+//! The tests run the real binaries (`mailer`, `resizer`, `reporter`) the way a
+//! user would. The README's test command builds them first
+//! (`cargo build --workspace --bins && cargo test --workspace`); [`bin`]
+//! finds them next to the test executable, in the same target profile.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The path of a workspace binary built in the same profile as this test.
+///
+/// # Panics
+///
+/// Panics with a message that says how to build it when the binary is
+/// missing: an end-to-end test must never pass by not running.
+pub fn bin(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("the test knows its own path");
+    // target/<profile>/deps/<test>-<hash> -> target/<profile>/<name>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executables live in target/<profile>/deps");
+    let path = profile_dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.is_file(),
+        "{} is missing: build the binaries first with `cargo build --workspace --bins` \
+         (the README's test command does this)",
+        path.display()
+    );
+    path
+}
+
+/// A [`Command`] for the workspace binary `name`, with `RUST_LOG` cleared so
+/// that the output the test reads does not depend on the caller's shell.
+pub fn command(name: &str) -> Command {
+    let mut cmd = Command::new(bin(name));
+    cmd.env_remove("RUST_LOG");
+    cmd
+}
+
+/// The repository's `samples/` folder.
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ lives inside the workspace")
+        .join("samples")
+}
+
+/// A fresh temporary directory, removed when the returned guard is dropped.
+pub fn temp_dir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("workpool-test-")
+        .tempdir()
+        .expect("a temporary directory can be created")
+}
