@@ -68,6 +68,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 mod error;
 mod handler;
 mod journal;

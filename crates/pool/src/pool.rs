@@ -63,6 +63,11 @@ pub(crate) struct Shared<J, H: Handler<J>> {
 }
 
 impl<J, H: Handler<J>> Shared<J, H> {
+    fn snapshot(&self) -> Snapshot {
+        let (waiting, pushed) = self.jobs.counts();
+        self.stats.snapshot(waiting, pushed)
+    }
+
     /// Called by each worker as it exits; the last one ends the outcomes.
     pub(crate) fn worker_exited(&self) {
         if self.live_workers.fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -406,8 +411,14 @@ where
 
     /// A live view of the pool's counters and latencies.
     pub fn snapshot(&self) -> Snapshot {
-        let (waiting, pushed) = self.shared.jobs.counts();
-        self.shared.stats.snapshot(waiting, pushed)
+        self.shared.snapshot()
+    }
+
+    /// A function that takes [`snapshot`](Self::snapshot)s, for a progress
+    /// bar. Unlike a clone of the handle, it does not keep the pool open.
+    pub fn snapshot_fn(&self) -> impl Fn() -> Snapshot + Send + Sync + 'static {
+        let shared = Arc::clone(&self.shared);
+        move || shared.snapshot()
     }
 }
 

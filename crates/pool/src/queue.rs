@@ -3,8 +3,9 @@
 //!
 //! One mutex guards a `VecDeque`; senders and receivers sleep on two
 //! [`Notify`]s. What makes it fast is what it does *not* do: a receiver takes
-//! up to a batch of items per lock, a sender wakes a receiver only when one
-//! is actually asleep, and sleeping senders are woken once the queue has
+//! up to a batch of items per lock, a sender wakes a receiver only when the
+//! queue stops being empty and one is asleep (the woken receiver wakes the
+//! next if items are left), and sleeping senders are woken once the queue has
 //! drained to half, not once per freed slot. A batch a receiver took still
 //! counts against the capacity until the receiver [`release`](Queue::release)s
 //! it, so items alive in the queue and in receivers' hands never exceed the
@@ -82,9 +83,13 @@ impl<T> Queue<T> {
         if state.reserved() >= self.capacity {
             return Err(TryPushError::Full(item));
         }
+        // Wake a sleeping receiver only when the queue stops being empty: a
+        // receiver that was woken takes its share and wakes the next one if
+        // items are left, so one wake serves a burst of pushes.
+        let was_empty = state.items.is_empty();
         state.items.push_back(item);
         state.pushed += 1;
-        let wake = state.idle_receivers > 0;
+        let wake = was_empty && state.idle_receivers > 0;
         if wake {
             state.idle_receivers -= 1;
         }
@@ -143,9 +148,10 @@ impl<T> Queue<T> {
                 }
                 let room = self.capacity.saturating_sub(state.reserved());
                 let n = room.min(items.len());
+                let was_empty = state.items.is_empty();
                 state.items.extend(items.drain(..n));
                 state.pushed += n as u64;
-                let wake = n > 0 && state.idle_receivers > 0;
+                let wake = n > 0 && was_empty && state.idle_receivers > 0;
                 if wake {
                     state.idle_receivers -= 1;
                 }

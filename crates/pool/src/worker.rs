@@ -34,6 +34,8 @@ where
             break;
         }
         stats.held.store(taken as u64, Ordering::Relaxed);
+        // One clock read per job: a job starts when the one before it ended.
+        let mut clock = Instant::now();
         while let Some(job) = batch.pop_front() {
             stats.held.store(batch.len() as u64, Ordering::Relaxed);
             let outcome = if shared.cancel.is_cancelled() {
@@ -45,10 +47,11 @@ where
                 }
             } else {
                 stats.in_flight.store(1, Ordering::Relaxed);
-                let outcome = run_job(&shared, job, &mut cx, stats).await;
+                let outcome = run_job(&shared, job, &mut cx, stats, clock).await;
                 stats.in_flight.store(0, Ordering::Relaxed);
                 outcome
             };
+            clock += outcome.elapsed;
             stats.record(&outcome.status, outcome.elapsed, outcome.attempts > 0);
             outcomes.push_back(outcome);
         }
@@ -68,13 +71,13 @@ async fn run_job<J, H>(
     job: J,
     cx: &mut JobContext,
     stats: &WorkerStats,
+    start: Instant,
 ) -> Outcome<J, H::Output, H::Error>
 where
     J: Send + 'static,
     H: Handler<J>,
 {
     let config = &shared.config;
-    let start = Instant::now();
     let mut attempt = 1;
     let mut ran = 0;
     let status = loop {
