@@ -55,13 +55,15 @@ where
             stats.record(&outcome.status, outcome.elapsed, outcome.attempts > 0);
             outcomes.push_back(outcome);
         }
-        // The jobs now live in `outcomes`, which the outcome queue bounds.
-        shared.jobs.release(taken);
         if shared.outcomes.push_all(&mut outcomes).await.is_err() {
             // Nobody listens any more; the jobs' effects are done, and
             // their outcomes have nowhere to go.
             outcomes.clear();
         }
+        // Only now do the jobs leave this worker's hands (they are in the
+        // outcome queue, which bounds them): give their room back, so that
+        // jobs alive never exceed the two capacities.
+        shared.jobs.release(taken);
     }
     shared.worker_exited();
 }
@@ -106,8 +108,12 @@ where
             Some(Err(panic)) => break Status::Panicked(panic_message(panic.as_ref())),
             None => Status::TimedOut,
         };
-        if attempt >= config.retry.max_attempts() || shared.cancel.is_cancelled() {
+        if attempt >= config.retry.max_attempts() {
             break retry_status;
+        }
+        if shared.cancel.is_cancelled() {
+            // It would have been retried: it did not fail, it was stopped.
+            break Status::Cancelled;
         }
         stats.retried();
         tokio::select! {
