@@ -33,9 +33,13 @@ async fn work(kind: Work, job: u64) -> u64 {
     match kind {
         Work::None => job * 2,
         Work::Spin => {
+            // Opaque constants: with literals, LLVM folds pairs of steps
+            // into one (x*a*a + c*a + c) and the loop no longer does the
+            // 1000 dependent multiply-adds that Go's does.
+            let (a, c) = std::hint::black_box((1103515245u64, 12345u64));
             let mut x = job;
             for _ in 0..1000 {
-                x = x.wrapping_mul(1103515245).wrapping_add(12345);
+                x = x.wrapping_mul(a).wrapping_add(c);
             }
             x & 1
         }
@@ -120,15 +124,21 @@ async fn run_pool(args: &Args) -> u64 {
             }
         }
     });
-    let mut sum = 0u64;
-    let mut seen = 0u64;
-    while let Some(outcome) = outcomes.recv().await {
-        seen += 1;
-        if let Status::Succeeded(v) = outcome.status {
-            sum = sum.wrapping_add(v);
+    // The consumer is a task like the others (Go's main goroutine is one
+    // too), not the thread blocked in `block_on`.
+    let consumer = tokio::spawn(async move {
+        let mut sum = 0u64;
+        let mut seen = 0u64;
+        while let Some(outcome) = outcomes.recv().await {
+            seen += 1;
+            if let Status::Succeeded(v) = outcome.status {
+                sum = sum.wrapping_add(v);
+            }
         }
-    }
+        (sum, seen)
+    });
     let _ = producer.await;
+    let (sum, seen) = consumer.await.unwrap_or((0, 0));
     assert_eq!(seen, jobs, "every job has an outcome");
     sum
 }

@@ -54,6 +54,9 @@ pub(crate) struct Shared<J, H: Handler<J>> {
     pub(crate) limiter: Option<Limiter>,
     pub(crate) journal: Option<JournalHook<J>>,
     pub(crate) cancel: CancellationToken,
+    /// Mirrors `cancel` for the workers' per-job check: a plain atomic load
+    /// (the token's own check takes a lock).
+    cancelled: AtomicBool,
     pub(crate) stats: Stats,
     /// Live `Pool` handles: the last one dropped closes intake.
     handles: AtomicUsize,
@@ -63,6 +66,17 @@ pub(crate) struct Shared<J, H: Handler<J>> {
 }
 
 impl<J, H: Handler<J>> Shared<J, H> {
+    #[inline]
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        self.cancel.cancel();
+        self.jobs.close();
+    }
+
     fn snapshot(&self) -> Snapshot {
         let (waiting, pushed) = self.jobs.counts();
         self.stats.snapshot(waiting, pushed)
@@ -204,7 +218,8 @@ where
             outcomes: Arc::clone(&outcomes),
             limiter: self.rate.map(Limiter::new),
             journal: self.journal,
-            cancel: self.cancel.unwrap_or_default(),
+            cancel: self.cancel.clone().unwrap_or_default(),
+            cancelled: AtomicBool::new(false),
             stats: Stats::new(workers),
             handles: AtomicUsize::new(1),
             live_workers: AtomicUsize::new(workers),
@@ -212,6 +227,18 @@ where
             drained_notify: Notify::new(),
             config: self.config,
         });
+        if let Some(token) = self.cancel {
+            // Cancelling the caller's token cancels the pool. The watcher
+            // holds the pool weakly, so an uncancelled token keeps nothing
+            // alive but this small task.
+            let weak = Arc::downgrade(&shared);
+            tokio::spawn(async move {
+                token.cancelled().await;
+                if let Some(shared) = weak.upgrade() {
+                    shared.cancel();
+                }
+            });
+        }
         for index in 0..workers {
             tokio::spawn(worker::run(Arc::clone(&shared), index));
         }
@@ -327,8 +354,7 @@ where
     /// token](crate::JobContext::cancellation) and finish as they choose.
     /// Every accepted job still gets exactly one outcome.
     pub fn cancel(&self) {
-        self.shared.cancel.cancel();
-        self.shared.jobs.close();
+        self.shared.cancel();
     }
 
     /// Closes now, and cancels if the pool has not drained within
@@ -386,7 +412,7 @@ where
 
     /// Whether the pool was cancelled.
     pub fn is_cancelled(&self) -> bool {
-        self.shared.cancel.is_cancelled()
+        self.shared.is_cancelled()
     }
 
     /// The pool's cancellation token.

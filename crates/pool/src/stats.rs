@@ -95,6 +95,9 @@ impl WorkerStats {
 #[derive(Debug)]
 pub(crate) struct Stats {
     pub(crate) workers: Box<[WorkerStats]>,
+    /// A cheap clock (the CPU's time-stamp counter where it is reliable) for
+    /// per-job latencies: the OS clock costs more than a no-op job.
+    pub(crate) clock: quanta::Clock,
     started_at: Instant,
 }
 
@@ -102,6 +105,7 @@ impl Stats {
     pub(crate) fn new(workers: usize) -> Self {
         Stats {
             workers: (0..workers).map(|_| WorkerStats::new()).collect(),
+            clock: quanta::Clock::new(),
             started_at: Instant::now(),
         }
     }

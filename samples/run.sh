@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the three tools on the small inputs in samples/, writing to out/.
+# No server or setup is needed: the mailer's default is a dry run that
+# writes one .eml file per message.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --workspace --bins --quiet
+bin=target/debug
+out=${OUT:-out}
+mkdir -p "$out"
+
+echo "== mailer (dry run: .eml files in $out/outbox)"
+"$bin/mailer" samples/mailer/customers.csv samples/mailer/template.txt --outbox "$out/outbox"
+
+echo "== resizer (photos to 800x800 and 200x200 in $out/resized)"
+"$bin/resizer" samples/resizer "$out/resized" --size 800x800 --size 200x200
+
+echo "== reporter (one PDF statement per account in $out/reports)"
+"$bin/reporter" samples/reports/items.csv --group-by account \
+  --layout samples/reports/statement.toml --out "$out/reports"
+
+echo "== done: see $out/"
