@@ -127,3 +127,77 @@ pub fn exit_code(report: &RunReport) -> ExitCode {
         ExitCode::from(1)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn json_has_the_design_keys_and_counts_add_up() {
+        let report = RunReport {
+            total: 1000,
+            accepted: 995,
+            succeeded: 990,
+            failed: 5,
+            invalid: 5,
+            timed_out: 2,
+            panicked: 1,
+            cancelled: 2,
+            skipped: 0,
+            retried: 12,
+            interrupted: false,
+            elapsed: Duration::from_millis(500),
+        };
+        let summary = Summary::new("mailer", &report, Some(Path::new("failures.csv")));
+        let json: serde_json::Value =
+            serde_json::from_str(&serde_json::to_string(&summary).expect("serialises"))
+                .expect("parses");
+        for key in [
+            "tool",
+            "total",
+            "succeeded",
+            "failed",
+            "skipped",
+            "retried",
+            "elapsed_s",
+            "per_s",
+            "failures_file",
+        ] {
+            assert!(json.get(key).is_some(), "missing key {key}");
+        }
+        assert_eq!(json["tool"], "mailer");
+        assert_eq!(
+            json["failed"], 10,
+            "failed counts every item that did not succeed"
+        );
+        assert_eq!(json["failures_file"], "failures.csv");
+        assert_eq!(json["per_s"], 2000.0);
+        assert_eq!(exit_code(&report), ExitCode::from(1));
+    }
+
+    #[test]
+    fn no_failures_file_when_nothing_failed_and_exit_zero() {
+        let report = RunReport {
+            total: 3,
+            accepted: 2,
+            succeeded: 2,
+            skipped: 1,
+            elapsed: Duration::from_secs(1),
+            ..RunReport::default()
+        };
+        let summary = Summary::new("resizer", &report, Some(Path::new("failures.csv")));
+        assert_eq!(summary.failures_file, None);
+        assert_eq!(exit_code(&report), ExitCode::SUCCESS);
+        let interrupted = RunReport {
+            interrupted: true,
+            ..report
+        };
+        assert_eq!(
+            exit_code(&interrupted),
+            ExitCode::from(1),
+            "an interrupted run did not do everything"
+        );
+    }
+}
