@@ -1,0 +1,90 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use image_jobs::{Background, Filter, Fit, Format, Settings, Size};
+use pool::cli::PoolArgs;
+
+/// Resize a folder of images (JPEG, PNG, WebP, GIF, BMP, TIFF) into
+/// another, mirroring its tree: EXIF orientation applied, ICC profiles and
+/// CMYK converted to sRGB, metadata stripped. Outputs newer than their
+/// input and made with the same settings are skipped (so an interrupted run
+/// resumes) unless --force.
+#[derive(Debug, Parser)]
+#[command(name = "resizer", version, about)]
+pub struct Cli {
+    /// The folder of images, walked recursively
+    pub input: PathBuf,
+
+    /// Where the resized images go (created if missing; must differ from
+    /// the input folder)
+    pub output: PathBuf,
+
+    /// A box to fit images in, WxH (repeatable: one decode, several
+    /// outputs named photo-800.jpg, photo-200.jpg)
+    #[arg(long, short, required = true, value_name = "WxH")]
+    pub size: Vec<Size>,
+
+    /// contain (fit inside the box), cover (fill it, crop the centre) or
+    /// exact (distort to the box)
+    #[arg(long, env = "RESIZER_FIT", default_value = "contain")]
+    pub fit: Fit,
+
+    /// Resampling filter: lanczos3, mitchell, catmullrom, hamming,
+    /// bilinear, box or nearest
+    #[arg(long, env = "RESIZER_FILTER", default_value = "lanczos3")]
+    pub filter: Filter,
+
+    /// Output format: jpeg, png or webp (lossless) [default: JPEG for JPEG
+    /// inputs, WebP for WebP, PNG for PNG, GIF, BMP and TIFF]
+    #[arg(long, env = "RESIZER_FORMAT")]
+    pub format: Option<Format>,
+
+    /// JPEG quality, 1 to 100
+    #[arg(long, env = "RESIZER_QUALITY", default_value_t = 85,
+          value_parser = clap::value_parser!(u8).range(1..=100))]
+    pub quality: u8,
+
+    /// Colour under transparent pixels in JPEG outputs: white, black or
+    /// #rrggbb
+    #[arg(long, env = "RESIZER_BACKGROUND", default_value = "white")]
+    pub background: Background,
+
+    /// Scale up images smaller than the box (by default they keep their
+    /// size)
+    #[arg(long)]
+    pub enlarge: bool,
+
+    /// Redo outputs that are up to date
+    #[arg(long)]
+    pub force: bool,
+
+    /// Refuse images with more pixels than this, before decoding them
+    /// (decompression bombs)
+    #[arg(long, env = "RESIZER_MAX_PIXELS", default_value_t = 100_000_000)]
+    pub max_pixels: u64,
+
+    /// Where the failed inputs are listed (path, tab, reason), if any fail
+    #[arg(long, env = "RESIZER_FAILURES", default_value = "resizer-failures.tsv")]
+    pub failures: PathBuf,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
+}
+
+impl Cli {
+    /// The image settings the flags ask for.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            sizes: self.size.clone(),
+            fit: self.fit,
+            filter: self.filter,
+            format: self.format,
+            quality: self.quality,
+            background: self.background,
+            enlarge: self.enlarge,
+            max_pixels: self.max_pixels,
+        }
+    }
+}

@@ -1,0 +1,173 @@
+//! Where each output's pixels come from: output size and source crop for
+//! every fit mode, and how far a JPEG may be shrunk while it is decoded.
+
+use crate::settings::{Fit, Size};
+
+/// One output's geometry, in the coordinates of the (stored) source.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Plan {
+    /// Output width.
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// Source region: left, top, width, height (fractional).
+    pub crop: (f64, f64, f64, f64),
+}
+
+impl Plan {
+    /// Whether the output is the source unchanged (no crop, no scaling).
+    pub fn is_identity(&self, src_w: u32, src_h: u32) -> bool {
+        self.width == src_w
+            && self.height == src_h
+            && self.crop == (0.0, 0.0, f64::from(src_w), f64::from(src_h))
+    }
+
+    /// The same plan for a source decoded at `sx`, `sy` times its size.
+    pub fn scaled(&self, sx: f64, sy: f64) -> Plan {
+        let (l, t, w, h) = self.crop;
+        Plan {
+            crop: (l * sx, t * sy, w * sx, h * sy),
+            ..*self
+        }
+    }
+}
+
+fn round_dim(v: f64) -> u32 {
+    (v.round() as u32).max(1)
+}
+
+/// The plan for fitting a `w`x`h` image to `size`. `enlarge` allows
+/// scaling up; without it an image smaller than the box keeps its size
+/// (`cover` and `exact` then use at most the image's own size per axis).
+pub fn plan(w: u32, h: u32, size: Size, fit: Fit, enlarge: bool) -> Plan {
+    let (fw, fh) = (f64::from(w), f64::from(h));
+    let (bw, bh) = (f64::from(size.width), f64::from(size.height));
+    let full = (0.0, 0.0, fw, fh);
+    match fit {
+        Fit::Contain => {
+            let mut scale = (bw / fw).min(bh / fh);
+            if !enlarge {
+                scale = scale.min(1.0);
+            }
+            let (ow, oh) = if scale == 1.0 {
+                (w, h)
+            } else {
+                (
+                    round_dim(fw * scale).min(size.width.max(w.min(size.width))),
+                    round_dim(fh * scale),
+                )
+            };
+            Plan {
+                width: ow,
+                height: oh,
+                crop: full,
+            }
+        }
+        Fit::Cover => {
+            let (bw, bh, size) = if enlarge || (size.width <= w && size.height <= h) {
+                (bw, bh, size)
+            } else {
+                // Not enlarging: the box shrinks to what the image covers.
+                let s = Size {
+                    width: size.width.min(w),
+                    height: size.height.min(h),
+                };
+                (f64::from(s.width), f64::from(s.height), s)
+            };
+            let scale = (bw / fw).max(bh / fh);
+            let (cw, ch) = ((bw / scale).min(fw), (bh / scale).min(fh));
+            Plan {
+                width: size.width,
+                height: size.height,
+                crop: ((fw - cw) / 2.0, (fh - ch) / 2.0, cw, ch),
+            }
+        }
+        Fit::Exact => {
+            let (ow, oh) = if enlarge {
+                (size.width, size.height)
+            } else {
+                (size.width.min(w), size.height.min(h))
+            };
+            Plan {
+                width: ow,
+                height: oh,
+                crop: full,
+            }
+        }
+    }
+}
+
+/// The eighths (1, 2, 4 or 8) at which a `w`x`h` JPEG may be decoded so
+/// that every plan still has at least `margin` times its output pixels
+/// across its crop in both axes (shrink-on-load; the resampling filter
+/// does the rest).
+pub fn jpeg_eighths(w: u32, h: u32, plans: &[Plan], margin: f64) -> u32 {
+    for eighths in [1u32, 2, 4] {
+        let s = f64::from(eighths) / 8.0;
+        let ok = plans.iter().all(|p| {
+            let (_, _, cw, ch) = p.crop;
+            // Decoded size rounds up: ceil(w * s).
+            let sx = (f64::from(w) * s).ceil() / f64::from(w);
+            let sy = (f64::from(h) * s).ceil() / f64::from(h);
+            cw * sx >= margin * f64::from(p.width) && ch * sy >= margin * f64::from(p.height)
+        });
+        if ok {
+            return eighths;
+        }
+    }
+    8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn size(w: u32, h: u32) -> Size {
+        Size {
+            width: w,
+            height: h,
+        }
+    }
+
+    #[test]
+    fn contain_keeps_aspect_inside_the_box() {
+        let p = plan(4000, 3000, size(800, 800), Fit::Contain, false);
+        assert_eq!((p.width, p.height), (800, 600));
+        let p = plan(3000, 4000, size(800, 800), Fit::Contain, false);
+        assert_eq!((p.width, p.height), (600, 800));
+        let p = plan(400, 300, size(800, 800), Fit::Contain, false);
+        assert_eq!((p.width, p.height), (400, 300));
+        assert!(p.is_identity(400, 300));
+        let p = plan(400, 300, size(800, 800), Fit::Contain, true);
+        assert_eq!((p.width, p.height), (800, 600));
+    }
+
+    #[test]
+    fn cover_fills_and_crops_the_centre() {
+        let p = plan(4000, 3000, size(800, 800), Fit::Cover, false);
+        assert_eq!((p.width, p.height), (800, 800));
+        assert_eq!(p.crop, (500.0, 0.0, 3000.0, 3000.0));
+        let p = plan(400, 300, size(800, 200), Fit::Cover, false);
+        assert_eq!((p.width, p.height), (400, 200));
+        assert_eq!(p.crop, (0.0, 50.0, 400.0, 200.0));
+    }
+
+    #[test]
+    fn exact_distorts() {
+        let p = plan(4000, 3000, size(100, 300), Fit::Exact, false);
+        assert_eq!((p.width, p.height), (100, 300));
+        let p = plan(40, 30, size(100, 300), Fit::Exact, false);
+        assert_eq!((p.width, p.height), (40, 30));
+    }
+
+    #[test]
+    fn shrink_on_load_leaves_a_margin() {
+        let p = plan(6000, 4000, size(800, 800), Fit::Contain, false);
+        // 1/4 gives 1500 px wide: less than 2 x 800, so 1/2.
+        assert_eq!(jpeg_eighths(6000, 4000, &[p], 2.0), 4);
+        let p = plan(6000, 4000, size(200, 200), Fit::Contain, false);
+        assert_eq!(jpeg_eighths(6000, 4000, &[p], 2.0), 1);
+        let p = plan(800, 600, size(800, 800), Fit::Contain, false);
+        assert_eq!(jpeg_eighths(800, 600, &[p], 2.0), 8);
+    }
+}

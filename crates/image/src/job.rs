@@ -1,0 +1,205 @@
+//! One job: an input file decoded once, resized to every size, written
+//! safely.
+
+use std::cell::RefCell;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+use fast_image_resize::Resizer;
+
+use crate::context::Context;
+use crate::decode::{self, Header};
+use crate::encode;
+use crate::error::ImageError;
+use crate::geometry::{self, Plan};
+use crate::orient;
+use crate::resize;
+use crate::settings::Format;
+use crate::walk::{Job, own_format};
+
+/// What a finished job did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Done {
+    /// Outputs written.
+    pub written: usize,
+    /// True when every output was up to date and nothing was done.
+    pub up_to_date: bool,
+    /// Things worth a warning (an unusable ICC profile).
+    pub notes: Vec<String>,
+}
+
+/// How much the decoded JPEG must still be reduced by the filter: as
+/// libvips does, shrink-on-load always leaves at least a 2x reduction.
+const SHRINK_MARGIN: f64 = 2.0;
+
+thread_local! {
+    static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
+}
+
+/// Makes the outputs of `job`, unless they are all up to date (newer than
+/// the input and than the settings file) and `ctx.force` is off.
+///
+/// # Errors
+///
+/// An [`ImageError`] naming the file: unreadable, empty, corrupt, too
+/// large, unsupported, or an output that cannot or must not be written.
+pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
+    if !ctx.force && up_to_date(ctx, job) {
+        return Ok(Done {
+            up_to_date: true,
+            ..Done::default()
+        });
+    }
+    let bytes = fs::read(&job.input).map_err(|e| ImageError::io(&job.input, e))?;
+    let settings = &ctx.settings;
+    let stored_plans = |w: u32, h: u32, orientation: u8| -> Vec<Plan> {
+        settings
+            .sizes
+            .iter()
+            .map(|&size| {
+                let size = if orient::swaps_axes(orientation) {
+                    crate::settings::Size {
+                        width: size.height,
+                        height: size.width,
+                    }
+                } else {
+                    size
+                };
+                geometry::plan(w, h, size, settings.fit, settings.enlarge)
+            })
+            .collect()
+    };
+    let mut full = (0, 0);
+    let decoded = decode::decode(&job.input, &bytes, settings.max_pixels, |h: Header| {
+        full = (h.width, h.height);
+        let plans = stored_plans(h.width, h.height, h.orientation);
+        geometry::jpeg_eighths(h.width, h.height, &plans, SHRINK_MARGIN)
+    })?;
+    drop(bytes);
+    let px = &decoded.pixels;
+    if full == (0, 0) {
+        full = (px.width, px.height);
+    }
+    let (sx, sy) = (
+        f64::from(px.width) / f64::from(full.0),
+        f64::from(px.height) / f64::from(full.1),
+    );
+    let plans = stored_plans(full.0, full.1, decoded.orientation);
+    let own = own_format(&job.input).unwrap_or(Format::Jpeg);
+    let format = settings.format.unwrap_or(own);
+    let mut done = Done::default();
+    for (plan, output) in plans.iter().zip(&job.outputs) {
+        let plan = plan.scaled(sx, sy);
+        let small = RESIZER
+            .with_borrow_mut(|r| resize::resize(r, px, &plan, settings.filter))
+            .map_err(|reason| ImageError::Resize {
+                path: job.input.clone(),
+                reason,
+            })?;
+        let mut small = orient::apply(small, decoded.orientation);
+        if let Some(icc) = &decoded.icc {
+            let (converted, note) = crate::color::to_srgb(small, icc);
+            small = converted;
+            if let Some(note) = note {
+                done.notes.push(format!("{}: {note}", job.input.display()));
+            }
+        }
+        let encoded = encode::encode(small, format, settings.quality, settings.background.0)
+            .map_err(|reason| ImageError::Encode {
+                path: output.clone(),
+                reason,
+            })?;
+        write_output(ctx, job, output, &encoded)?;
+        done.written += 1;
+    }
+    Ok(done)
+}
+
+fn up_to_date(ctx: &Context, job: &Job) -> bool {
+    let Ok(input) = fs::metadata(&job.input).and_then(|m| m.modified()) else {
+        return false;
+    };
+    job.outputs.iter().all(|out| {
+        fs::metadata(out)
+            .and_then(|m| m.modified())
+            .is_ok_and(|t| t >= input && t >= ctx.settings_mtime)
+    })
+}
+
+/// Creates the folders from the output root down to `output`'s, refusing
+/// any step that is not a plain name or that resolves (through a symbolic
+/// link) outside the output root; returns the canonical folder.
+fn ensure_dir(ctx: &Context, input: &Path, output: &Path) -> Result<PathBuf, ImageError> {
+    let escape = || ImageError::Escape {
+        input: input.to_owned(),
+        output: output.to_owned(),
+    };
+    let rel = output
+        .strip_prefix(&ctx.output_root)
+        .map_err(|_| escape())?;
+    let parent = rel.parent().unwrap_or(Path::new(""));
+    let mut dir = ctx.output_root.clone();
+    for component in parent.components() {
+        let Component::Normal(name) = component else {
+            return Err(escape());
+        };
+        dir.push(name);
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let target = dir.canonicalize().map_err(|e| ImageError::io(&dir, e))?;
+                if !target.starts_with(&ctx.output_root) {
+                    return Err(escape());
+                }
+                dir = target;
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(ImageError::io(&dir, e)),
+            },
+            Err(e) => return Err(ImageError::io(&dir, e)),
+        }
+    }
+    let dir = dir.canonicalize().map_err(|e| ImageError::io(&dir, e))?;
+    if !dir.starts_with(&ctx.output_root) {
+        return Err(escape());
+    }
+    Ok(dir)
+}
+
+/// Writes `data` to `output` through a temporary file and a rename, so a
+/// reader (or an interrupted run) never sees half a file, and a symbolic
+/// link at `output` is replaced rather than followed.
+fn write_output(ctx: &Context, job: &Job, output: &Path, data: &[u8]) -> Result<(), ImageError> {
+    let dir = ensure_dir(ctx, &job.input, output)?;
+    let name = output.file_name().ok_or_else(|| ImageError::Escape {
+        input: job.input.clone(),
+        output: output.to_owned(),
+    })?;
+    let target = dir.join(name);
+    // An output inside the input folder is allowed only when the whole
+    // output folder is (then the walk does not enter it).
+    if target.starts_with(&ctx.input_root) && !ctx.output_root.starts_with(&ctx.input_root)
+        || target == job.input
+    {
+        return Err(ImageError::OverwritesInput {
+            input: job.input.clone(),
+            output: target,
+        });
+    }
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = fs::File::create(&tmp)
+        .and_then(|mut f| f.write_all(data))
+        .and_then(|()| fs::rename(&tmp, &target));
+    if let Err(e) = result {
+        let _ = fs::remove_file(&tmp);
+        return Err(ImageError::io(&target, e));
+    }
+    Ok(())
+}

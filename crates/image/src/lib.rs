@@ -1,0 +1,61 @@
+//! image-jobs: resize a folder of images, correctly and fast.
+//!
+//! The pieces the `resizer` tool runs on the `pool`:
+//!
+//! - [`Context::prepare`] checks the settings and folders once;
+//! - [`Walker`] walks the input folder lazily, yielding one [`Job`] per
+//!   image (outputs mirror the tree; two inputs that would write the same
+//!   output are reported);
+//! - [`process`] does one job: JPEGs are decoded at a reduced DCT size
+//!   (shrink-on-load, leaving the filter at least a 2x reduction), other
+//!   formats through `image`; each size is resampled with
+//!   fast_image_resize (premultiplied alpha), turned upright per its EXIF
+//!   orientation, converted to sRGB from its ICC profile (CMYK too) and
+//!   encoded (JPEG 4:2:0 with jpeg-encoder, PNG up to 16 bits, lossless
+//!   WebP). Outputs newer than their input and the settings are skipped;
+//!   nothing is written outside the output folder or over an input.
+//!
+//! # Example
+//!
+//! ```
+//! use image_jobs::{Context, Settings, Walker, process};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let input = tempfile::tempdir()?;
+//! let output = tempfile::tempdir()?;
+//! let photo = image::RgbImage::from_pixel(1600, 1200, image::Rgb([200, 100, 50]));
+//! photo.save(input.path().join("photo.png"))?;
+//!
+//! let settings = Settings { sizes: vec!["800x800".parse()?], ..Settings::default() };
+//! let ctx = Context::prepare(input.path(), output.path(), settings, false)?;
+//! for job in Walker::new(ctx.clone()) {
+//!     let done = process(&ctx, &job?)?;
+//!     assert_eq!(done.written, 1);
+//! }
+//! let out = image::open(output.path().join("photo.png"))?;
+//! assert_eq!((out.width(), out.height()), (800, 600));
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+
+mod color;
+mod context;
+mod decode;
+mod encode;
+mod error;
+mod geometry;
+mod job;
+mod orient;
+mod pixels;
+mod resize;
+mod settings;
+mod walk;
+
+pub use context::{Context, SETTINGS_FILE};
+pub use error::{ImageError, SettingsError};
+pub use geometry::{Plan, plan};
+pub use job::{Done, process};
+pub use orient::exif_orientation;
+pub use settings::{Background, Filter, Fit, Format, Settings, Size};
+pub use walk::{Job, Walker, own_format};

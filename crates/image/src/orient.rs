@@ -1,0 +1,136 @@
+//! EXIF orientation: reading the tag and turning pixels upright.
+
+use crate::pixels::Pixels;
+
+/// Reads the orientation tag (0x0112) from EXIF data that starts at the
+/// TIFF header (`II*\0` or `MM\0*`). Returns 1 (upright) when the data has
+/// no valid tag.
+pub fn exif_orientation(tiff: &[u8]) -> u8 {
+    read_orientation(tiff)
+        .filter(|o| (1..=8).contains(o))
+        .unwrap_or(1)
+}
+
+fn read_orientation(tiff: &[u8]) -> Option<u8> {
+    let tiff = tiff.strip_prefix(b"Exif\0\0").unwrap_or(tiff);
+    let big = match tiff.get(0..4)? {
+        [b'I', b'I', 42, 0] => false,
+        [b'M', b'M', 0, 42] => true,
+        _ => return None,
+    };
+    let u16_at = |at: usize| -> Option<u16> {
+        let b = tiff.get(at..at + 2)?;
+        Some(if big {
+            u16::from_be_bytes([b[0], b[1]])
+        } else {
+            u16::from_le_bytes([b[0], b[1]])
+        })
+    };
+    let u32_at = |at: usize| -> Option<u32> {
+        let b = tiff.get(at..at + 4)?;
+        let b = [b[0], b[1], b[2], b[3]];
+        Some(if big {
+            u32::from_be_bytes(b)
+        } else {
+            u32::from_le_bytes(b)
+        })
+    };
+    let ifd = usize::try_from(u32_at(4)?).ok()?;
+    let count = usize::from(u16_at(ifd)?);
+    for i in 0..count {
+        let entry = ifd + 2 + i * 12;
+        if u16_at(entry)? == 0x0112 {
+            // Type SHORT (3), count 1: the value sits in the first two bytes.
+            let value = u16_at(entry + 8)?;
+            return u8::try_from(value).ok();
+        }
+    }
+    None
+}
+
+/// Whether orientation `o` swaps width and height (5 to 8).
+pub fn swaps_axes(o: u8) -> bool {
+    (5..=8).contains(&o)
+}
+
+/// Turns stored pixels upright for EXIF orientation `o` (1 to 8; other
+/// values leave the image as it is).
+pub fn apply(px: Pixels, o: u8) -> Pixels {
+    if !(2..=8).contains(&o) {
+        return px;
+    }
+    let (w, h) = (px.width as usize, px.height as usize);
+    let (ow, oh) = if swaps_axes(o) { (h, w) } else { (w, h) };
+    let bpp = px.pixel_bytes();
+    let mut out = vec![0u8; px.data.len()];
+    for y in 0..oh {
+        for x in 0..ow {
+            // The stored pixel shown at (x, y).
+            let (sx, sy) = match o {
+                2 => (w - 1 - x, y),
+                3 => (w - 1 - x, h - 1 - y),
+                4 => (x, h - 1 - y),
+                5 => (y, x),
+                6 => (y, h - 1 - x),
+                7 => (w - 1 - y, h - 1 - x),
+                _ => (w - 1 - y, x),
+            };
+            let src = (sy * w + sx) * bpp;
+            let dst = (y * ow + x) * bpp;
+            out[dst..dst + bpp].copy_from_slice(&px.data[src..src + bpp]);
+        }
+    }
+    Pixels {
+        width: ow as u32,
+        height: oh as u32,
+        data: out,
+        ..px
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pixels::Channels;
+
+    fn exif(big: bool, value: u16) -> Vec<u8> {
+        let mut v = Vec::new();
+        if big {
+            v.extend_from_slice(b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01");
+            v.extend_from_slice(&value.to_be_bytes());
+        } else {
+            v.extend_from_slice(b"II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0");
+            v.extend_from_slice(&value.to_le_bytes());
+        }
+        v.extend_from_slice(&[0; 6]);
+        v
+    }
+
+    #[test]
+    fn reads_both_byte_orders() {
+        for o in 1..=8 {
+            assert_eq!(exif_orientation(&exif(true, o)), o as u8);
+            assert_eq!(exif_orientation(&exif(false, o)), o as u8);
+        }
+        assert_eq!(exif_orientation(&exif(true, 9)), 1);
+        assert_eq!(exif_orientation(b"MM\0*"), 1);
+        assert_eq!(exif_orientation(b""), 1);
+    }
+
+    #[test]
+    fn rotate_90_moves_the_left_column_to_the_top_row() {
+        // 2x3 stored image, values = index.
+        let px = Pixels {
+            width: 2,
+            height: 3,
+            channels: Channels::L,
+            depth16: false,
+            data: vec![0, 1, 2, 3, 4, 5],
+        };
+        let r = apply(px.clone(), 6);
+        assert_eq!((r.width, r.height), (3, 2));
+        assert_eq!(r.data, vec![4, 2, 0, 5, 3, 1]);
+        let back = apply(r, 8);
+        assert_eq!(back, px);
+    }
+}

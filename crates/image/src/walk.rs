@@ -1,0 +1,174 @@
+//! The lazy walk of the input folder: one [`Job`] per image file, in a
+//! stable order, with clashing outputs reported.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pool::Keyed;
+use walkdir::WalkDir;
+
+use crate::context::Context;
+use crate::error::ImageError;
+use crate::settings::Format;
+
+/// One input file and the outputs it makes.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The input file.
+    pub input: PathBuf,
+    /// Its path relative to the input folder (the job's key).
+    pub rel: PathBuf,
+    /// The output files, one per size.
+    pub outputs: Vec<PathBuf>,
+}
+
+impl Keyed for Job {
+    fn key(&self) -> Cow<'_, str> {
+        self.rel.to_string_lossy()
+    }
+}
+
+/// The format an input's outputs take by default, from its extension;
+/// `None` for files that are not images by name.
+pub fn own_format(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    match ext.as_str() {
+        "jpg" | "jpeg" | "jpe" | "jfif" => Some(Format::Jpeg),
+        "webp" => Some(Format::WebP),
+        "png" | "gif" | "bmp" | "tif" | "tiff" => Some(Format::Png),
+        _ => None,
+    }
+}
+
+/// Walks the input folder lazily (memory does not grow with the number of
+/// files): files of a folder come together, sorted by name, before its
+/// subfolders. The output folder is not entered when it lies inside the
+/// input folder. Files whose extension is not an image's are counted in
+/// [`Walker::ignored`], not yielded.
+pub struct Walker {
+    ctx: Arc<Context>,
+    iter:
+        walkdir::FilterEntry<walkdir::IntoIter, Box<dyn FnMut(&walkdir::DirEntry) -> bool + Send>>,
+    dir: PathBuf,
+    claimed: HashMap<PathBuf, PathBuf>,
+    ignored: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Walker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Walker")
+            .field("input_root", &self.ctx.input_root)
+            .field("dir", &self.dir)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Walker {
+    /// A walk of `ctx.input_root`.
+    pub fn new(ctx: Arc<Context>) -> Walker {
+        let output_root = ctx.output_root.clone();
+        let filter: Box<dyn FnMut(&walkdir::DirEntry) -> bool + Send> = Box::new(move |e| {
+            !(e.file_type().is_dir()
+                && e.depth() > 0
+                && e.path().canonicalize().is_ok_and(|p| p == output_root))
+        });
+        let iter = WalkDir::new(&ctx.input_root)
+            .follow_links(true)
+            .sort_by(|a, b| {
+                a.file_type()
+                    .is_dir()
+                    .cmp(&b.file_type().is_dir())
+                    .then_with(|| a.file_name().cmp(b.file_name()))
+            })
+            .into_iter()
+            .filter_entry(filter);
+        Walker {
+            ctx,
+            iter,
+            dir: PathBuf::new(),
+            claimed: HashMap::new(),
+            ignored: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// A counter of the files skipped because they are not images by
+    /// name; it keeps counting after the walker is moved away.
+    pub fn ignored(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.ignored)
+    }
+
+    fn job(&mut self, path: PathBuf) -> Option<Result<Job, ImageError>> {
+        let Some(format) = own_format(&path) else {
+            self.ignored.fetch_add(1, Ordering::Relaxed);
+            return None;
+        };
+        let rel = match path.strip_prefix(&self.ctx.input_root) {
+            Ok(rel)
+                if rel
+                    .components()
+                    .all(|c| matches!(c, std::path::Component::Normal(_))) =>
+            {
+                rel.to_owned()
+            }
+            _ => {
+                return Some(Err(ImageError::Escape {
+                    output: path.clone(),
+                    input: path,
+                }));
+            }
+        };
+        let parent = path.parent().map(Path::to_owned).unwrap_or_default();
+        if parent != self.dir {
+            // Outputs can only clash within one folder, and a folder's files
+            // come together: forget the previous folder's.
+            self.claimed.clear();
+            self.dir = parent;
+        }
+        let outputs = self.ctx.outputs_for(&rel, format);
+        for output in &outputs {
+            if let Some(other) = self.claimed.get(output) {
+                return Some(Err(ImageError::Collision {
+                    input: path.clone(),
+                    output: output.clone(),
+                    other: other.clone(),
+                }));
+            }
+        }
+        for output in &outputs {
+            self.claimed.insert(output.clone(), path.clone());
+        }
+        Some(Ok(Job {
+            input: path,
+            rel,
+            outputs,
+        }))
+    }
+}
+
+impl Iterator for Walker {
+    type Item = Result<Job, ImageError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let entry = match self.iter.next()? {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let path = e.path().map(Path::to_owned).unwrap_or_default();
+                    let source = e
+                        .into_io_error()
+                        .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
+                    return Some(Err(ImageError::Io { path, source }));
+                }
+            };
+            if !entry.file_type().is_file() {
+                continue;
+            }
+            if let Some(item) = self.job(entry.into_path()) {
+                return Some(item);
+            }
+        }
+    }
+}
