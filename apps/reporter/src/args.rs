@@ -1,0 +1,42 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use pool::cli::PoolArgs;
+
+/// Generate one PDF report per group of rows (CSV, JSON array or NDJSON).
+///
+/// Exit status: 0 all reports written, 1 some groups failed (listed in the
+/// failures file), 2 bad usage, layout, font or input file (nothing written).
+#[derive(Debug, clap::Parser)]
+#[command(name = "reporter", version)]
+pub struct Cli {
+    /// Input rows: .csv (with a header), .json (an array of objects) or
+    /// .ndjson/.jsonl (one object per line); need not be sorted
+    pub input: PathBuf,
+    /// Column whose value names the group: one report per distinct value
+    #[arg(long, short = 'g', env = "REPORTER_GROUP_BY")]
+    pub group_by: String,
+    /// Output folder for the PDFs (created if missing); file names from
+    /// data are sanitised and always stay inside it
+    #[arg(long, short = 'o', env = "REPORTER_OUT")]
+    pub out: PathBuf,
+    /// Layout file (TOML): title, header, columns, totals, chart, page;
+    /// without it every column is shown and numeric columns are totalled
+    #[arg(long, short = 'l', env = "REPORTER_LAYOUT")]
+    pub layout: Option<PathBuf>,
+    /// Fallback font (TTF/OTF) for characters DejaVu Sans lacks, e.g. a CJK
+    /// font; repeat for a chain, tried in order per character
+    #[arg(long = "font", value_name = "PATH")]
+    pub fonts: Vec<PathBuf>,
+    /// Where failed groups are listed (CSV: group,file,reason)
+    /// [default: OUT/failures.csv]
+    #[arg(long, env = "REPORTER_FAILURES")]
+    pub failures: Option<PathBuf>,
+    /// Memory for buffering rows while grouping, in MiB; past it rows spill
+    /// to temporary files
+    #[arg(long, default_value_t = 64, env = "REPORTER_MEMORY_MB")]
+    pub memory_mb: usize,
+    #[command(flatten)]
+    pub pool: PoolArgs,
+}

@@ -1,0 +1,250 @@
+//! A batch: layout + fonts + grouped input -> one job per group, and the
+//! renderer a worker calls for each job.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::canvas::Canvas;
+use crate::draw::{Texts, draw};
+use crate::error::{InputError, LayoutError, ReportError};
+use crate::fonts::FontSet;
+use crate::group::{Group, GroupOptions, group_file};
+use crate::input::{Columns, Format, Record};
+use crate::layout::Layout;
+use crate::names::UniqueNames;
+use crate::prepare::prepare;
+use crate::template::Template;
+
+/// What the `reporter` command line asks for.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Input file (.csv, .json, .ndjson).
+    pub input: PathBuf,
+    /// Column to group by.
+    pub group_by: String,
+    /// Output folder (created when missing).
+    pub out_dir: PathBuf,
+    /// Layout file; `None` for the default layout.
+    pub layout: Option<PathBuf>,
+    /// Fallback fonts, tried in order after the bundled ones.
+    pub fonts: Vec<PathBuf>,
+    /// Bytes of rows buffered before spilling to disk.
+    pub memory_limit: usize,
+}
+
+/// A problem found before any report is drawn (the tool exits 2).
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The layout or a font is unusable.
+    #[error(transparent)]
+    Layout(#[from] LayoutError),
+    /// The input file is unusable.
+    #[error(transparent)]
+    Input(#[from] InputError),
+}
+
+/// One report to draw: a group and its file name.
+#[derive(Debug, Clone)]
+pub struct ReportJob {
+    /// The group.
+    pub group: Group,
+    /// The file name inside the output folder (sanitised, unique).
+    pub file_name: String,
+}
+
+impl ReportJob {
+    /// The job's key (the group key), for journals and failure lists.
+    pub fn key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.group.key)
+    }
+}
+
+/// A finished report.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// Where it was written.
+    pub path: PathBuf,
+    /// Page count.
+    pub pages: usize,
+    /// File size.
+    pub bytes: u64,
+    /// Characters no font had, with their rows.
+    pub warnings: Vec<String>,
+}
+
+/// Draws reports; shared by all workers.
+#[derive(Debug)]
+pub struct Renderer {
+    layout: Layout,
+    fonts: FontSet,
+    columns: Arc<Columns>,
+    out_dir: PathBuf,
+    producer: String,
+}
+
+/// The prepared batch.
+#[derive(Debug)]
+pub struct Batch {
+    /// The renderer for the jobs.
+    pub renderer: Arc<Renderer>,
+    /// One job per group, in order of first appearance.
+    pub jobs: Vec<ReportJob>,
+    /// Input rows read.
+    pub rows: u64,
+    /// Whether grouping spilled rows to disk.
+    pub spilled: bool,
+}
+
+impl Batch {
+    /// Reads the layout and fonts, groups the input and names the files:
+    /// everything that can make the whole run pointless, before any work.
+    ///
+    /// # Errors
+    ///
+    /// A [`SetupError`] naming the file (and line) at fault.
+    pub fn prepare(opts: &Options) -> Result<Batch, SetupError> {
+        let layout = opts.layout.as_deref().map(Layout::from_file).transpose()?;
+        let mut fonts = FontSet::bundled()?;
+        for f in &opts.fonts {
+            fonts.add_fallback(f)?;
+        }
+        let format = Format::from_path(&opts.input)?;
+        let mut gopts = GroupOptions::new(&opts.group_by);
+        gopts.memory_limit = opts.memory_limit;
+        let grouped = group_file(&opts.input, format, &gopts)?;
+        let layout = match layout {
+            Some(l) => l,
+            None => Layout::default_for(&grouped.columns, &grouped.numeric, &opts.group_by),
+        };
+        layout.check_columns(&grouped.columns)?;
+        std::fs::create_dir_all(&opts.out_dir).map_err(|source| InputError::Io {
+            path: opts.out_dir.clone(),
+            source,
+        })?;
+        let renderer = Renderer::new(
+            layout,
+            fonts,
+            Arc::clone(&grouped.columns),
+            opts.out_dir.clone(),
+        );
+        let mut names = UniqueNames::default();
+        let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::Invalid)?;
+        let jobs = grouped
+            .groups
+            .into_iter()
+            .map(|group| {
+                let stem =
+                    name_t.render(|f| lookup(&renderer.columns, &group.key, &group.first, f));
+                ReportJob {
+                    file_name: names.claim(&stem),
+                    group,
+                }
+            })
+            .collect();
+        Ok(Batch {
+            renderer: Arc::new(renderer),
+            jobs,
+            rows: grouped.rows,
+            spilled: grouped.spilled,
+        })
+    }
+}
+
+fn lookup<'a>(columns: &Columns, key: &'a str, first: &'a Record, field: &str) -> Option<&'a str> {
+    match columns.get(field) {
+        Some(i) => first.get(i),
+        None if field == "group" => Some(key),
+        None => None,
+    }
+}
+
+impl Renderer {
+    /// A renderer writing into `out_dir`.
+    pub fn new(
+        layout: Layout,
+        fonts: FontSet,
+        columns: Arc<Columns>,
+        out_dir: PathBuf,
+    ) -> Renderer {
+        Renderer {
+            layout,
+            fonts,
+            columns,
+            out_dir,
+            producer: format!(
+                "reporter {} (workpool, printpdf)",
+                env!("CARGO_PKG_VERSION")
+            ),
+        }
+    }
+
+    /// The layout in use.
+    pub fn layout(&self) -> &Layout {
+        &self.layout
+    }
+
+    /// Draws `group` and returns the PDF bytes, page count and warnings.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Row`] for a bad row (line number included), other
+    /// variants when the spill file or the PDF fails.
+    pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Vec<String>), ReportError> {
+        let rows = group.rows()?;
+        let data = prepare(&self.layout, &self.columns, &rows)?;
+        let first = &group.first;
+        let fill = |src: &str| {
+            Template::parse(src)
+                .map(|t| t.render(|f| lookup(&self.columns, &group.key, first, f)))
+                .unwrap_or_default()
+        };
+        let texts = Texts {
+            title: fill(&self.layout.title),
+            header: self
+                .layout
+                .header
+                .iter()
+                .map(|h| (h.label.clone(), fill(&h.value)))
+                .collect(),
+            footer: fill(&self.layout.footer),
+            first_line: first.line,
+        };
+        let mut warnings = Vec::new();
+        let canvas: Canvas<'_> = draw(&self.layout, &self.fonts, &texts, &data, &mut warnings);
+        let pages = canvas.pages.len();
+        let bytes = canvas.to_pdf(&texts.title, &self.producer)?;
+        Ok((bytes, pages, warnings))
+    }
+
+    /// Draws the job's report and writes it (atomically) into the output
+    /// folder. A report with a bad row is not written at all.
+    ///
+    /// # Errors
+    ///
+    /// As [`Renderer::draw`], plus [`ReportError::Io`] when writing fails.
+    pub fn render(&self, job: &ReportJob) -> Result<Rendered, ReportError> {
+        let (bytes, pages, warnings) = self.draw(&job.group)?;
+        let path = self.out_dir.join(&job.file_name);
+        write_atomic(&self.out_dir, &path, &bytes)?;
+        Ok(Rendered {
+            path,
+            pages,
+            bytes: bytes.len() as u64,
+            warnings,
+        })
+    }
+}
+
+fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
+    let io = |e: std::io::Error| ReportError::Io(format!("{}: {e}", path.display()));
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".reporter-")
+        .suffix(".part")
+        .tempfile_in(dir)
+        .map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
+}

@@ -1,0 +1,315 @@
+//! A small page model in top-down points, turned into a printpdf document
+//! at the end (so "Page i of n" can be added once n is known, and only the
+//! faces actually used are embedded).
+
+use std::collections::BTreeMap;
+
+use printpdf::{
+    Color, Line, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
+};
+
+use crate::error::ReportError;
+use crate::fonts::{FaceId, FontSet};
+
+/// An RGB colour, components 0..=1.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rgb(pub f32, pub f32, pub f32);
+
+/// Black.
+pub const BLACK: Rgb = Rgb(0.0, 0.0, 0.0);
+
+/// One thing drawn on a page. `y` grows downwards from the top edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// Text with its baseline at `y`.
+    Text {
+        /// Left edge.
+        x: f32,
+        /// Baseline.
+        y: f32,
+        /// Font size.
+        size: f32,
+        /// Face.
+        face: FaceId,
+        /// The text.
+        text: String,
+        /// Colour.
+        color: Rgb,
+    },
+    /// A filled rectangle; `y` is its top.
+    Rect {
+        /// Left.
+        x: f32,
+        /// Top.
+        y: f32,
+        /// Width.
+        w: f32,
+        /// Height.
+        h: f32,
+        /// Fill colour.
+        color: Rgb,
+    },
+    /// A straight line.
+    Line {
+        /// Start x.
+        x1: f32,
+        /// Start y.
+        y1: f32,
+        /// End x.
+        x2: f32,
+        /// End y.
+        y2: f32,
+        /// Stroke width.
+        width: f32,
+        /// Colour.
+        color: Rgb,
+    },
+}
+
+/// How text is anchored at `x`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Anchor {
+    /// `x` is the left edge.
+    Left,
+    /// `x` is the right edge.
+    Right,
+    /// `x` is the centre.
+    Center,
+}
+
+/// Pages being drawn.
+#[derive(Debug)]
+pub struct Canvas<'f> {
+    fonts: &'f FontSet,
+    /// Page width.
+    pub width: f32,
+    /// Page height.
+    pub height: f32,
+    /// The pages.
+    pub pages: Vec<Vec<Item>>,
+    current: usize,
+}
+
+impl<'f> Canvas<'f> {
+    /// A canvas with one empty page.
+    pub fn new(fonts: &'f FontSet, width: f32, height: f32) -> Self {
+        Canvas {
+            fonts,
+            width,
+            height,
+            pages: vec![Vec::new()],
+            current: 0,
+        }
+    }
+
+    /// The fonts.
+    pub fn fonts(&self) -> &'f FontSet {
+        self.fonts
+    }
+
+    /// Starts a new page.
+    pub fn new_page(&mut self) {
+        self.pages.push(Vec::new());
+        self.current = self.pages.len() - 1;
+    }
+
+    /// Makes page `i` (0-based) the one drawn on; out of range is ignored.
+    pub fn goto(&mut self, i: usize) {
+        if i < self.pages.len() {
+            self.current = i;
+        }
+    }
+
+    fn push(&mut self, item: Item) {
+        if let Some(p) = self.pages.get_mut(self.current) {
+            p.push(item);
+        }
+    }
+
+    /// Draws `text`, each character with the first face that has it, and
+    /// returns the characters no face has.
+    #[allow(clippy::too_many_arguments)]
+    pub fn text(
+        &mut self,
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        anchor: Anchor,
+        text: &str,
+        color: Rgb,
+    ) -> Vec<char> {
+        if text.is_empty() {
+            return Vec::new();
+        }
+        let shaped = self.fonts.shape(text, bold);
+        let w = shaped.width * size;
+        let mut x = match anchor {
+            Anchor::Left => x,
+            Anchor::Right => x - w,
+            Anchor::Center => x - w / 2.0,
+        };
+        for run in shaped.runs {
+            let adv = run.width * size;
+            self.push(Item::Text {
+                x,
+                y,
+                size,
+                face: run.face,
+                text: run.text,
+                color,
+            });
+            x += adv;
+        }
+        shaped.missing
+    }
+
+    /// Fills a rectangle whose top-left corner is (`x`, `y`).
+    pub fn rect(&mut self, x: f32, y: f32, w: f32, h: f32, color: Rgb) {
+        self.push(Item::Rect { x, y, w, h, color });
+    }
+
+    /// Draws a line.
+    pub fn line(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, width: f32, color: Rgb) {
+        self.push(Item::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color,
+        });
+    }
+
+    /// Serialises the pages to PDF bytes with the given title and producer,
+    /// embedding subsets of the faces used.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Pdf`] when printpdf reports an error while saving.
+    pub fn to_pdf(&self, title: &str, producer: &str) -> Result<Vec<u8>, ReportError> {
+        let mut doc = PdfDocument::new(title);
+        doc.metadata.info.producer = producer.to_owned();
+        doc.metadata.info.creator = producer.to_owned();
+        let mut ids = BTreeMap::new();
+        for page in &self.pages {
+            for item in page {
+                if let Item::Text { face, .. } = item
+                    && !ids.contains_key(face)
+                {
+                    let id = doc.add_font(&self.fonts.faces()[*face].font);
+                    ids.insert(*face, id);
+                }
+            }
+        }
+        let h = self.height;
+        let color = |c: Rgb| {
+            Color::Rgb(printpdf::Rgb {
+                r: c.0,
+                g: c.1,
+                b: c.2,
+                icc_profile: None,
+            })
+        };
+        let mut pages = Vec::with_capacity(self.pages.len());
+        for items in &self.pages {
+            let mut ops = Vec::with_capacity(items.len() * 3 + 8);
+            let mut fill: Option<Rgb> = None;
+            for item in items {
+                match *item {
+                    Item::Rect {
+                        x,
+                        y,
+                        w,
+                        h: rh,
+                        color: c,
+                    } => {
+                        if fill != Some(c) {
+                            ops.push(Op::SetFillColor { col: color(c) });
+                            fill = Some(c);
+                        }
+                        let mut r = Rect::from_xywh(Pt(x), Pt(h - y - rh), Pt(w), Pt(rh));
+                        r.mode = Some(PaintMode::Fill);
+                        ops.push(Op::DrawRectangle { rectangle: r });
+                    }
+                    Item::Line {
+                        x1,
+                        y1,
+                        x2,
+                        y2,
+                        width,
+                        color: c,
+                    } => {
+                        ops.push(Op::SetOutlineColor { col: color(c) });
+                        ops.push(Op::SetOutlineThickness { pt: Pt(width) });
+                        let p = |x: f32, y: f32| LinePoint {
+                            p: Point {
+                                x: Pt(x),
+                                y: Pt(h - y),
+                            },
+                            bezier: false,
+                        };
+                        ops.push(Op::DrawLine {
+                            line: Line {
+                                points: vec![p(x1, y1), p(x2, y2)],
+                                is_closed: false,
+                            },
+                        });
+                    }
+                    Item::Text { .. } => {}
+                }
+            }
+            ops.push(Op::StartTextSection);
+            let mut font: Option<(FaceId, f32)> = None;
+            for item in items {
+                if let Item::Text {
+                    x,
+                    y,
+                    size,
+                    face,
+                    ref text,
+                    color: c,
+                } = *item
+                {
+                    if font != Some((face, size))
+                        && let Some(id) = ids.get(&face)
+                    {
+                        ops.push(Op::SetFont {
+                            font: PdfFontHandle::External(id.clone()),
+                            size: Pt(size),
+                        });
+                        font = Some((face, size));
+                    }
+                    if fill != Some(c) {
+                        ops.push(Op::SetFillColor { col: color(c) });
+                        fill = Some(c);
+                    }
+                    ops.push(Op::SetTextMatrix {
+                        matrix: TextMatrix::Translate(Pt(x), Pt(h - y)),
+                    });
+                    ops.push(Op::ShowText {
+                        items: vec![TextItem::Text(text.clone())],
+                    });
+                }
+            }
+            ops.push(Op::EndTextSection);
+            pages.push(PdfPage::new(
+                printpdf::Mm::from(Pt(self.width)),
+                printpdf::Mm::from(Pt(self.height)),
+                ops,
+            ));
+        }
+        let mut warnings = Vec::new();
+        let bytes = doc
+            .with_pages(pages)
+            .save(&PdfSaveOptions::default(), &mut warnings);
+        if let Some(w) = warnings
+            .iter()
+            .find(|w| w.severity == PdfParseErrorSeverity::Error)
+        {
+            return Err(ReportError::Pdf(w.msg.clone()));
+        }
+        Ok(bytes)
+    }
+}

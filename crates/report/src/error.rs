@@ -1,0 +1,91 @@
+//! Error types: input files, layout files and single reports.
+
+use std::path::PathBuf;
+
+/// A problem with the input file as a whole (not one row): it cannot be
+/// opened, its header is unusable, or its syntax breaks the stream.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    /// Reading or writing a file failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The CSV reader failed in a way that stops the stream.
+    #[error("{path}: line {line}: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line where the problem was found.
+        line: u64,
+        /// What went wrong.
+        message: String,
+    },
+    /// The column to group by is not in the CSV header.
+    #[error("{path}: no column {column:?} to group by (columns: {available})")]
+    NoGroupColumn {
+        /// The file.
+        path: PathBuf,
+        /// The requested column.
+        column: String,
+        /// The header, comma separated.
+        available: String,
+    },
+    /// The file extension is not one of csv, json, ndjson, jsonl.
+    #[error("{0}: unknown input format (expected .csv, .json, .ndjson or .jsonl)")]
+    UnknownFormat(PathBuf),
+}
+
+/// A layout file that cannot be used: found before any report is drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum LayoutError {
+    /// The file cannot be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The layout file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The TOML does not parse or does not match the layout schema.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The layout file.
+        path: PathBuf,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The layout parses but is inconsistent (or names unknown columns).
+    #[error("layout: {0}")]
+    Invalid(String),
+    /// A font file given with `--font` (or the layout) cannot be used.
+    #[error("font {path}: {message}")]
+    Font {
+        /// The font file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// Why one group's report was not written. The other groups are unaffected.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ReportError {
+    /// A row of the group holds bad data (the report would be wrong).
+    #[error("line {line}: {message}")]
+    Row {
+        /// 1-based line of the row in the input file.
+        line: u64,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Reading the spilled rows back or writing the PDF failed.
+    #[error("{0}")]
+    Io(String),
+    /// The PDF library reported an error.
+    #[error("pdf: {0}")]
+    Pdf(String),
+}

@@ -1,0 +1,276 @@
+//! Grouping unsorted rows by one column with bounded memory.
+//!
+//! Rows are buffered per group; when the buffers pass a memory limit they are
+//! appended to one temporary file per group and cleared. A job then reads its
+//! group's rows back. Small inputs never touch the disk.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::error::{InputError, ReportError};
+use crate::input::{Columns, Format, Record, read_records};
+
+/// The key of the group that collects rows whose group value cannot be read
+/// (a malformed NDJSON line, a row without the column). Its report fails.
+pub const UNKNOWN_GROUP: &str = "";
+
+/// How to group.
+#[derive(Debug, Clone)]
+pub struct GroupOptions {
+    /// The column whose value names the group.
+    pub group_by: String,
+    /// Bytes of buffered rows kept in memory before spilling to disk.
+    pub memory_limit: usize,
+    /// Where the spill files go (the system temp folder when `None`).
+    pub spill_dir: Option<PathBuf>,
+}
+
+impl GroupOptions {
+    /// Group by `column`, with a 64 MiB buffer.
+    pub fn new(column: impl Into<String>) -> Self {
+        GroupOptions {
+            group_by: column.into(),
+            memory_limit: 64 << 20,
+            spill_dir: None,
+        }
+    }
+}
+
+/// All groups of an input, in order of first appearance.
+#[derive(Debug)]
+pub struct Grouped {
+    /// Column names (shared by every record).
+    pub columns: Arc<Columns>,
+    /// The groups.
+    pub groups: Vec<Group>,
+    /// Per column: every non-empty value is a decimal number (and there is one).
+    pub numeric: Vec<bool>,
+    /// Total rows read.
+    pub rows: u64,
+    /// Whether rows were spilled to disk.
+    pub spilled: bool,
+}
+
+/// One group: its key, first row (for titles and file names) and its rows,
+/// in memory or in a spill file.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// The group column's value.
+    pub key: String,
+    /// The first row of the group.
+    pub first: Arc<Record>,
+    /// Number of rows.
+    pub len: u64,
+    data: GroupData,
+}
+
+#[derive(Debug, Clone)]
+enum GroupData {
+    Memory(Arc<Vec<Record>>),
+    Spilled {
+        path: PathBuf,
+        _dir: Arc<tempfile::TempDir>,
+    },
+}
+
+impl Group {
+    /// A group held in memory (for tests and callers that group themselves).
+    pub fn from_rows(key: impl Into<String>, rows: Vec<Record>) -> Option<Group> {
+        let first = Arc::new(rows.first()?.clone());
+        Some(Group {
+            key: key.into(),
+            first,
+            len: rows.len() as u64,
+            data: GroupData::Memory(Arc::new(rows)),
+        })
+    }
+
+    /// The rows of the group, in input order.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Io`] when a spill file cannot be read back.
+    pub fn rows(&self) -> Result<Arc<Vec<Record>>, ReportError> {
+        match &self.data {
+            GroupData::Memory(rows) => Ok(Arc::clone(rows)),
+            GroupData::Spilled { path, .. } => {
+                let io = |e: std::io::Error| ReportError::Io(format!("{}: {e}", path.display()));
+                let file = File::open(path).map_err(io)?;
+                let mut rows = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
+                for line in BufReader::new(file).lines() {
+                    let line = line.map_err(io)?;
+                    let rec: Record = serde_json::from_str(&line).map_err(|e| {
+                        ReportError::Io(format!("{}: corrupt spill file: {e}", path.display()))
+                    })?;
+                    rows.push(rec);
+                }
+                Ok(Arc::new(rows))
+            }
+        }
+    }
+}
+
+struct Pending {
+    key: String,
+    first: Arc<Record>,
+    len: u64,
+    buf: Vec<Record>,
+}
+
+fn record_bytes(r: &Record) -> usize {
+    64 + r
+        .values
+        .iter()
+        .map(|v| 24 + v.as_ref().map_or(0, String::len))
+        .sum::<usize>()
+}
+
+/// Reads `path` once and groups its rows by `opts.group_by`.
+///
+/// # Errors
+///
+/// An [`InputError`] when the file cannot be read, has no such column (CSV)
+/// or its syntax breaks the stream, or when a spill file cannot be written.
+pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Grouped, InputError> {
+    let mut columns = Columns::default();
+    let group_col = columns.intern(&opts.group_by);
+    let require = (format == Format::Csv).then_some(opts.group_by.as_str());
+    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut pending: Vec<Pending> = Vec::new();
+    let mut numeric: Vec<(bool, bool)> = Vec::new(); // (all numeric so far, seen one)
+    let mut buffered = 0usize;
+    let mut spill: Option<Arc<tempfile::TempDir>> = None;
+    let mut rows = 0u64;
+
+    read_records(path, format, &mut columns, require, |rec, cols| {
+        rows += 1;
+        if numeric.len() < cols.len() {
+            numeric.resize(cols.len(), (true, false));
+        }
+        for (i, v) in rec.values.iter().enumerate() {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                let n = &mut numeric[i];
+                if n.0 {
+                    n.0 = Decimal::from_str(v).is_ok();
+                    n.1 = true;
+                }
+            }
+        }
+        let key = if rec.error.is_some() && rec.values.is_empty() {
+            UNKNOWN_GROUP.to_owned()
+        } else {
+            rec.get(group_col).unwrap_or(UNKNOWN_GROUP).to_owned()
+        };
+        let mut rec = rec;
+        if key.is_empty() && rec.error.is_none() {
+            rec.error = Some(format!("no value in the group column {:?}", opts.group_by));
+        }
+        buffered += record_bytes(&rec);
+        let gi = match index.get(&key) {
+            Some(&i) => i,
+            None => {
+                index.insert(key.clone(), pending.len());
+                pending.push(Pending {
+                    key,
+                    first: Arc::new(rec.clone()),
+                    len: 0,
+                    buf: Vec::new(),
+                });
+                pending.len() - 1
+            }
+        };
+        let g = &mut pending[gi];
+        g.len += 1;
+        g.buf.push(rec);
+        if buffered > opts.memory_limit {
+            let dir = match &spill {
+                Some(d) => Arc::clone(d),
+                None => {
+                    let d = Arc::new(new_spill_dir(opts)?);
+                    spill = Some(Arc::clone(&d));
+                    d
+                }
+            };
+            flush_all(&mut pending, dir.path())?;
+            buffered = 0;
+        }
+        Ok(())
+    })?;
+
+    if let Some(dir) = &spill {
+        flush_all(&mut pending, dir.path())?;
+    }
+    let groups = pending
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| Group {
+            key: p.key,
+            first: p.first,
+            len: p.len,
+            data: match &spill {
+                Some(dir) => GroupData::Spilled {
+                    path: spill_path(dir.path(), i),
+                    _dir: Arc::clone(dir),
+                },
+                None => GroupData::Memory(Arc::new(p.buf)),
+            },
+        })
+        .collect();
+    numeric.resize(columns.len(), (true, false));
+    Ok(Grouped {
+        numeric: numeric.iter().map(|&(all, seen)| all && seen).collect(),
+        columns: Arc::new(columns),
+        groups,
+        rows,
+        spilled: spill.is_some(),
+    })
+}
+
+fn new_spill_dir(opts: &GroupOptions) -> Result<tempfile::TempDir, InputError> {
+    let mut b = tempfile::Builder::new();
+    b.prefix("reporter-spill-");
+    let res = match &opts.spill_dir {
+        Some(d) => b.tempdir_in(d),
+        None => b.tempdir(),
+    };
+    res.map_err(|source| InputError::Io {
+        path: opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
+        source,
+    })
+}
+
+fn spill_path(dir: &Path, group: usize) -> PathBuf {
+    dir.join(format!("g{group}.ndjson"))
+}
+
+fn flush_all(pending: &mut [Pending], dir: &Path) -> Result<(), InputError> {
+    for (i, g) in pending.iter_mut().enumerate() {
+        if g.buf.is_empty() {
+            continue;
+        }
+        let path = spill_path(dir, i);
+        let io = |source| InputError::Io {
+            path: path.clone(),
+            source,
+        };
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        let mut w = BufWriter::new(file);
+        for rec in g.buf.drain(..) {
+            serde_json::to_writer(&mut w, &rec).map_err(|e| io(e.into()))?;
+            w.write_all(b"\n").map_err(io)?;
+        }
+        w.flush().map_err(io)?;
+        g.buf.shrink_to(0);
+    }
+    Ok(())
+}

@@ -1,0 +1,372 @@
+//! Streaming readers for CSV, JSON (one array) and NDJSON: one [`Record`] at a
+//! time, never the whole file.
+
+use std::cell::Cell;
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use serde::de::{Deserializer as _, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::InputError;
+
+/// The input formats, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Comma-separated values with a header row.
+    Csv,
+    /// One JSON array of objects (a file starting with `{` is read as NDJSON).
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+impl Format {
+    /// The format of `path`, from its extension.
+    ///
+    /// # Errors
+    ///
+    /// [`InputError::UnknownFormat`] for any other extension.
+    pub fn from_path(path: &Path) -> Result<Format, InputError> {
+        let ext = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match ext.as_deref() {
+            Some("csv") => Ok(Format::Csv),
+            Some("json") => Ok(Format::Json),
+            Some("ndjson" | "jsonl") => Ok(Format::Ndjson),
+            _ => Err(InputError::UnknownFormat(path.to_path_buf())),
+        }
+    }
+}
+
+/// One input row: its line number, its values by column index, and the
+/// reason it is unusable, if it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// 1-based line of the row in the input file (for a JSON array: the line
+    /// where the element ends).
+    pub line: u64,
+    /// Values by column index ([`Columns`]); `None` when the row lacks it.
+    pub values: Vec<Option<String>>,
+    /// Set when the row itself is malformed; its group then fails.
+    pub error: Option<String>,
+}
+
+impl Record {
+    /// The value of column `idx`, or `None` when absent.
+    pub fn get(&self, idx: usize) -> Option<&str> {
+        self.values.get(idx).and_then(|v| v.as_deref())
+    }
+}
+
+/// Column names in order of first appearance, with their indexes.
+#[derive(Debug, Clone, Default)]
+pub struct Columns {
+    names: Vec<String>,
+    index: HashMap<String, usize>,
+}
+
+impl Columns {
+    /// The index of `name`, adding it when new.
+    pub fn intern(&mut self, name: &str) -> usize {
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        self.names.push(name.to_owned());
+        self.index.insert(name.to_owned(), self.names.len() - 1);
+        self.names.len() - 1
+    }
+    /// The index of `name`, if it is a column.
+    pub fn get(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+    /// The column names in order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+    /// The number of columns.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+    /// Whether there are no columns.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+}
+
+fn io_err(path: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
+    move |source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Streams the records of `path` to `each`, growing `columns` as names
+/// appear. `columns` may be pre-filled (e.g. with the group column).
+///
+/// For CSV, `require` names a column the header must have.
+///
+/// # Errors
+///
+/// An [`InputError`] when the file cannot be read or its syntax breaks the
+/// stream (a JSON array that is not well formed); the error `each` returns.
+/// A malformed single row is not an error here: it arrives as a [`Record`]
+/// with [`Record::error`] set.
+pub fn read_records<F>(
+    path: &Path,
+    format: Format,
+    columns: &mut Columns,
+    require: Option<&str>,
+    mut each: F,
+) -> Result<(), InputError>
+where
+    F: FnMut(Record, &Columns) -> Result<(), InputError>,
+{
+    let file = File::open(path).map_err(io_err(path))?;
+    let mut reader = BufReader::with_capacity(1 << 16, file);
+    match format {
+        Format::Csv => read_csv(path, reader, columns, require, &mut each),
+        Format::Ndjson => read_ndjson(path, reader, columns, &mut each),
+        Format::Json => {
+            let first = loop {
+                let buf = reader.fill_buf().map_err(io_err(path))?;
+                match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+                    Some(i) => break Some(buf[i]),
+                    None if buf.is_empty() => break None,
+                    None => {
+                        let n = buf.len();
+                        reader.consume(n);
+                    }
+                }
+            };
+            match first {
+                None => Ok(()),
+                Some(b'[') => read_json_array(path, reader, columns, &mut each),
+                Some(_) => read_ndjson(path, reader, columns, &mut each),
+            }
+        }
+    }
+}
+
+fn read_csv<R: Read>(
+    path: &Path,
+    reader: R,
+    columns: &mut Columns,
+    require: Option<&str>,
+    each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    let mut csv = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(reader);
+    let syntax = |line: u64, e: csv::Error| InputError::Syntax {
+        path: path.to_path_buf(),
+        line,
+        message: e.to_string(),
+    };
+    let headers = csv.byte_headers().map_err(|e| syntax(1, e))?.clone();
+    let mut map = Vec::with_capacity(headers.len());
+    for h in headers.iter() {
+        let name = String::from_utf8_lossy(h);
+        map.push(columns.intern(name.trim_start_matches('\u{feff}')));
+    }
+    if let Some(col) = require
+        && columns.get(col).is_none_or(|i| !map.contains(&i))
+    {
+        return Err(InputError::NoGroupColumn {
+            path: path.to_path_buf(),
+            column: col.to_owned(),
+            available: columns.names().join(", "),
+        });
+    }
+    let mut rec = csv::ByteRecord::new();
+    loop {
+        let line = csv.position().line();
+        match csv.read_byte_record(&mut rec) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => return Err(syntax(line, e)),
+        }
+        let line = rec.position().map_or(line, |p| p.line());
+        let mut values = vec![None; columns.len()];
+        let mut error = None;
+        for (i, field) in rec.iter().enumerate() {
+            let Some(&col) = map.get(i) else { break };
+            let v = match std::str::from_utf8(field) {
+                Ok(s) => s.to_owned(),
+                Err(_) => {
+                    error.get_or_insert_with(|| {
+                        format!("column {:?} is not valid UTF-8", columns.names()[col])
+                    });
+                    String::from_utf8_lossy(field).into_owned()
+                }
+            };
+            values[col] = Some(v);
+        }
+        if rec.len() != map.len() && error.is_none() {
+            error = Some(format!(
+                "row has {} fields, the header has {}",
+                rec.len(),
+                map.len()
+            ));
+        }
+        each(
+            Record {
+                line,
+                values,
+                error,
+            },
+            columns,
+        )?;
+    }
+}
+
+fn value_to_string(v: Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn object_record(v: Value, line: u64, columns: &mut Columns) -> Record {
+    match v {
+        Value::Object(map) => {
+            let mut values = vec![None; columns.len()];
+            for (k, v) in map {
+                let i = columns.intern(&k);
+                if i >= values.len() {
+                    values.resize(i + 1, None);
+                }
+                values[i] = value_to_string(v);
+            }
+            Record {
+                line,
+                values,
+                error: None,
+            }
+        }
+        other => Record {
+            line,
+            values: Vec::new(),
+            error: Some(format!("expected a JSON object, found {}", kind(&other))),
+        },
+    }
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn read_ndjson<R: BufRead>(
+    path: &Path,
+    mut reader: R,
+    columns: &mut Columns,
+    each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    let mut buf = String::new();
+    let mut line = 0u64;
+    loop {
+        buf.clear();
+        if reader.read_line(&mut buf).map_err(io_err(path))? == 0 {
+            return Ok(());
+        }
+        line += 1;
+        let text = buf.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let rec = match serde_json::from_str::<Value>(text) {
+            Ok(v) => object_record(v, line, columns),
+            Err(e) => Record {
+                line,
+                values: Vec::new(),
+                error: Some(format!("not valid JSON: {e}")),
+            },
+        };
+        each(rec, columns)?;
+    }
+}
+
+/// Counts newlines as serde_json pulls bytes through it.
+struct LineCounter<R> {
+    inner: R,
+    lines: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for LineCounter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        let nl = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
+        self.lines.set(self.lines.get() + nl);
+        Ok(n)
+    }
+}
+
+struct ArrayVisitor<'a> {
+    lines: Rc<Cell<u64>>,
+    columns: &'a mut Columns,
+    each: &'a mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
+    failed: &'a mut Option<InputError>,
+}
+
+impl<'de> Visitor<'de> for ArrayVisitor<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an array of objects")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(v) = seq.next_element::<Value>()? {
+            let rec = object_record(v, self.lines.get() + 1, self.columns);
+            if let Err(e) = (self.each)(rec, self.columns) {
+                *self.failed = Some(e);
+                return Err(serde::de::Error::custom("stopped"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn read_json_array<R: Read>(
+    path: &Path,
+    reader: R,
+    columns: &mut Columns,
+    each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
+) -> Result<(), InputError> {
+    let lines = Rc::new(Cell::new(0));
+    let counted = LineCounter {
+        inner: reader,
+        lines: Rc::clone(&lines),
+    };
+    let mut de = serde_json::Deserializer::from_reader(counted);
+    let mut failed = None;
+    let res = de.deserialize_seq(ArrayVisitor {
+        lines,
+        columns,
+        each,
+        failed: &mut failed,
+    });
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    res.and_then(|()| de.end()).map_err(|e| InputError::Syntax {
+        path: PathBuf::from(path),
+        line: e.line() as u64,
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,492 @@
+//! The layout file (TOML): what a report shows and how.
+//!
+//! Lengths are in PDF points (1/72 inch). A minimal layout:
+//!
+//! ```toml
+//! title = "Statement {account}"
+//! file_name = "statement-{account}"
+//! [[columns]]
+//! field = "amount"
+//! format = "number"
+//! decimals = 2
+//! total = true
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::LayoutError;
+use crate::format::check_date_pattern;
+use crate::input::Columns;
+use crate::template::Template;
+
+/// A report layout. Every field has a default; see the crate docs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Layout {
+    /// Title template (group fields in `{}`; `{group}` is the group key).
+    #[serde(default = "default_title")]
+    pub title: String,
+    /// File name template, without `.pdf`; sanitised before use.
+    #[serde(default = "default_file_name")]
+    pub file_name: String,
+    /// Lines under the title: `label: value` (value is a template).
+    #[serde(default)]
+    pub header: Vec<HeaderField>,
+    /// Table columns; empty means every input column.
+    #[serde(default)]
+    pub columns: Vec<Column>,
+    /// The totals row.
+    #[serde(default)]
+    pub totals: Totals,
+    /// An optional bar chart above the table.
+    pub chart: Option<Chart>,
+    /// Page size and margins.
+    #[serde(default)]
+    pub page: Page,
+    /// Left footer template (right footer is always "Page i of n").
+    #[serde(default)]
+    pub footer: String,
+    /// Font size of the table text.
+    #[serde(default = "default_font_size")]
+    pub font_size: f32,
+    /// An optional logo (PNG or JPEG), drawn at the top right.
+    pub logo: Option<Logo>,
+}
+
+/// A header line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeaderField {
+    /// Label, e.g. "Account".
+    pub label: String,
+    /// Value template, e.g. "{account}".
+    pub value: String,
+}
+
+/// Horizontal alignment of a column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Align {
+    /// Flush left.
+    Left,
+    /// Flush right (numbers).
+    Right,
+    /// Centred.
+    Center,
+}
+
+/// How a column's values are checked and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CellFormat {
+    /// As is.
+    #[default]
+    Text,
+    /// A decimal number (a non-number fails the group).
+    Number,
+    /// A number with 2 decimals (unless `decimals` says otherwise) and the
+    /// column's `prefix`/`suffix`.
+    Currency,
+    /// A `YYYY-MM-DD` date, shown with `date_format`.
+    Date,
+}
+
+/// A table column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Column {
+    /// Input column.
+    pub field: String,
+    /// Heading (defaults to the field name).
+    pub heading: Option<String>,
+    /// Relative width; the columns are scaled to fill the page width.
+    #[serde(default = "default_width")]
+    pub width: f32,
+    /// Alignment (numbers default to right, the rest to left).
+    pub align: Option<Align>,
+    /// Value format.
+    #[serde(default)]
+    pub format: CellFormat,
+    /// Decimal places for numbers.
+    pub decimals: Option<u32>,
+    /// Thousands separator for numbers (default none).
+    #[serde(default)]
+    pub thousands: String,
+    /// Text before a number (e.g. "CHF ").
+    #[serde(default)]
+    pub prefix: String,
+    /// Text after a number (e.g. " €").
+    #[serde(default)]
+    pub suffix: String,
+    /// Output pattern for dates (`%Y-%m-%d` by default; `%d %b %y` ...).
+    pub date_format: Option<String>,
+    /// Sum this column in the totals row (numbers only).
+    #[serde(default)]
+    pub total: bool,
+}
+
+impl Column {
+    /// A plain column for `field`.
+    pub fn new(field: &str) -> Column {
+        Column {
+            field: field.to_owned(),
+            heading: None,
+            width: 1.0,
+            align: None,
+            format: CellFormat::Text,
+            decimals: None,
+            thousands: String::new(),
+            prefix: String::new(),
+            suffix: String::new(),
+            date_format: None,
+            total: false,
+        }
+    }
+    /// Whether values are numbers.
+    pub fn is_numeric(&self) -> bool {
+        matches!(self.format, CellFormat::Number | CellFormat::Currency)
+    }
+    /// Effective alignment.
+    pub fn alignment(&self) -> Align {
+        self.align.unwrap_or(if self.is_numeric() {
+            Align::Right
+        } else {
+            Align::Left
+        })
+    }
+    /// Effective decimals.
+    pub fn places(&self) -> Option<u32> {
+        match (self.decimals, self.format) {
+            (Some(d), _) => Some(d),
+            (None, CellFormat::Currency) => Some(2),
+            _ => None,
+        }
+    }
+    /// Heading text.
+    pub fn heading(&self) -> &str {
+        self.heading.as_deref().unwrap_or(&self.field)
+    }
+}
+
+/// The totals row.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Totals {
+    /// Label in the first column.
+    #[serde(default = "default_total_label")]
+    pub label: String,
+    /// Text before each total (e.g. "CHF ").
+    #[serde(default)]
+    pub prefix: String,
+}
+
+impl Default for Totals {
+    fn default() -> Self {
+        Totals {
+            label: default_total_label(),
+            prefix: String::new(),
+        }
+    }
+}
+
+/// What the bars of the chart are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChartBy {
+    /// One bar per month of the `field` date column.
+    Month,
+    /// One bar per value of the `field` column (the 12 largest).
+    Category,
+}
+
+/// A bar chart: the sum of `value` by month or category.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    /// Numeric column to sum.
+    pub value: String,
+    /// Month or category.
+    pub by: ChartBy,
+    /// Date column (by month) or category column.
+    pub field: String,
+    /// Title above the chart.
+    #[serde(default)]
+    pub title: String,
+    /// Height of the plot area.
+    #[serde(default = "default_chart_height")]
+    pub height: f32,
+}
+
+/// Page size and margins.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Page {
+    /// `A4`, `A3`, `A5`, `Letter` or `Legal`.
+    #[serde(default = "default_size")]
+    pub size: String,
+    /// Turn the page sideways.
+    #[serde(default)]
+    pub landscape: bool,
+    /// Margin on all four sides unless one is given below.
+    #[serde(default = "default_margin")]
+    pub margin: f32,
+    /// Top margin.
+    pub margin_top: Option<f32>,
+    /// Bottom margin.
+    pub margin_bottom: Option<f32>,
+    /// Left margin.
+    pub margin_left: Option<f32>,
+    /// Right margin.
+    pub margin_right: Option<f32>,
+}
+
+impl Default for Page {
+    fn default() -> Self {
+        Page {
+            size: default_size(),
+            landscape: false,
+            margin: default_margin(),
+            margin_top: None,
+            margin_bottom: None,
+            margin_left: None,
+            margin_right: None,
+        }
+    }
+}
+
+impl Page {
+    /// Width and height in points.
+    ///
+    /// # Errors
+    ///
+    /// A message for an unknown size name.
+    pub fn dimensions(&self) -> Result<(f32, f32), String> {
+        let (w, h) = match self.size.to_ascii_lowercase().as_str() {
+            "a4" => (595.28, 841.89),
+            "a3" => (841.89, 1190.55),
+            "a5" => (419.53, 595.28),
+            "letter" => (612.0, 792.0),
+            "legal" => (612.0, 1008.0),
+            other => {
+                return Err(format!(
+                    "unknown page size {other:?} (A3, A4, A5, Letter, Legal)"
+                ));
+            }
+        };
+        Ok(if self.landscape { (h, w) } else { (w, h) })
+    }
+    /// Margins: top, right, bottom, left.
+    pub fn margins(&self) -> [f32; 4] {
+        [
+            self.margin_top.unwrap_or(self.margin),
+            self.margin_right.unwrap_or(self.margin),
+            self.margin_bottom.unwrap_or(self.margin),
+            self.margin_left.unwrap_or(self.margin),
+        ]
+    }
+}
+
+/// A logo image.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Logo {
+    /// PNG or JPEG file, relative to the layout file.
+    pub path: PathBuf,
+    /// Drawn width (height follows the aspect ratio).
+    #[serde(default = "default_logo_width")]
+    pub width: f32,
+}
+
+fn default_title() -> String {
+    "{group}".into()
+}
+fn default_file_name() -> String {
+    "{group}".into()
+}
+fn default_font_size() -> f32 {
+    9.0
+}
+fn default_width() -> f32 {
+    1.0
+}
+fn default_total_label() -> String {
+    "Total".into()
+}
+fn default_chart_height() -> f32 {
+    150.0
+}
+fn default_size() -> String {
+    "A4".into()
+}
+fn default_margin() -> f32 {
+    40.0
+}
+fn default_logo_width() -> f32 {
+    80.0
+}
+
+impl Layout {
+    /// Reads and parses a layout file (relative logo paths are resolved
+    /// against its folder).
+    ///
+    /// # Errors
+    ///
+    /// [`LayoutError::Io`] or [`LayoutError::Parse`] (with line and column),
+    /// or [`LayoutError::Invalid`] for values that cannot work.
+    pub fn from_file(path: &Path) -> Result<Layout, LayoutError> {
+        let text = std::fs::read_to_string(path).map_err(|source| LayoutError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut layout = Layout::from_toml(&text).map_err(|e| match e {
+            LayoutError::Parse { message, .. } => LayoutError::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })?;
+        if let Some(logo) = &mut layout.logo
+            && logo.path.is_relative()
+            && let Some(dir) = path.parent()
+        {
+            logo.path = dir.join(&logo.path);
+        }
+        Ok(layout)
+    }
+
+    /// Parses a layout from TOML text.
+    ///
+    /// # Errors
+    ///
+    /// As [`Layout::from_file`].
+    pub fn from_toml(text: &str) -> Result<Layout, LayoutError> {
+        let layout: Layout = toml::from_str(text).map_err(|e| LayoutError::Parse {
+            path: PathBuf::from("<layout>"),
+            message: e.to_string(),
+        })?;
+        layout.check_static()?;
+        Ok(layout)
+    }
+
+    /// The default layout for an input: every column, numbers right-aligned
+    /// and totalled (the group column is left out: it is in the title).
+    pub fn default_for(columns: &Columns, numeric: &[bool], group_by: &str) -> Layout {
+        let mut layout = Layout {
+            title: format!("{group_by}: {{group}}"),
+            file_name: default_file_name(),
+            header: Vec::new(),
+            columns: Vec::new(),
+            totals: Totals::default(),
+            chart: None,
+            page: Page::default(),
+            footer: String::new(),
+            font_size: default_font_size(),
+            logo: None,
+        };
+        for (i, name) in columns.names().iter().enumerate() {
+            if name == group_by {
+                continue;
+            }
+            let mut c = Column::new(name);
+            if numeric.get(i).copied().unwrap_or(false) {
+                c.format = CellFormat::Number;
+                c.total = true;
+            }
+            layout.columns.push(c);
+        }
+        if layout.columns.len() > 7 {
+            layout.page.landscape = true;
+        }
+        layout
+    }
+
+    fn check_static(&self) -> Result<(), LayoutError> {
+        let bad = |m: String| Err(LayoutError::Invalid(m));
+        for t in [&self.title, &self.file_name, &self.footer] {
+            Template::parse(t).map_err(LayoutError::Invalid)?;
+        }
+        for h in &self.header {
+            Template::parse(&h.value).map_err(LayoutError::Invalid)?;
+        }
+        self.page.dimensions().map_err(LayoutError::Invalid)?;
+        let (w, h) = self.page.dimensions().map_err(LayoutError::Invalid)?;
+        let [mt, mr, mb, ml] = self.page.margins();
+        if [mt, mr, mb, ml].iter().any(|m| !(0.0..200.0).contains(m))
+            || ml + mr > w / 2.0
+            || mt + mb > h / 2.0
+        {
+            return bad("margins must be between 0 and 200 points and leave half the page".into());
+        }
+        if !(4.0..=24.0).contains(&self.font_size) {
+            return bad(format!("font_size {} is outside 4..24", self.font_size));
+        }
+        for c in &self.columns {
+            if !(c.width > 0.0 && c.width.is_finite()) {
+                return bad(format!("column {:?}: width must be positive", c.field));
+            }
+            if c.total && !c.is_numeric() {
+                return bad(format!(
+                    "column {:?}: total = true needs format = \"number\" or \"currency\"",
+                    c.field
+                ));
+            }
+            if let Some(p) = &c.date_format {
+                check_date_pattern(p)
+                    .map_err(|m| LayoutError::Invalid(format!("column {:?}: {m}", c.field)))?;
+            }
+            if c.decimals.is_some_and(|d| d > 12) {
+                return bad(format!("column {:?}: at most 12 decimals", c.field));
+            }
+        }
+        if let Some(ch) = &self.chart
+            && !(40.0..=500.0).contains(&ch.height)
+        {
+            return bad("chart height must be within 40..500".into());
+        }
+        Ok(())
+    }
+
+    /// Checks that every field the layout names is an input column (or
+    /// `group`).
+    ///
+    /// # Errors
+    ///
+    /// [`LayoutError::Invalid`] naming the first unknown field.
+    pub fn check_columns(&self, columns: &Columns) -> Result<(), LayoutError> {
+        let known = |f: &str| f == "group" || columns.get(f).is_some();
+        let mut used: Vec<(String, String)> = Vec::new();
+        for (what, t) in [
+            ("title", &self.title),
+            ("file_name", &self.file_name),
+            ("footer", &self.footer),
+        ] {
+            let t = Template::parse(t).map_err(LayoutError::Invalid)?;
+            used.extend(t.fields().map(|f| (what.to_owned(), f.to_owned())));
+        }
+        for h in &self.header {
+            let t = Template::parse(&h.value).map_err(LayoutError::Invalid)?;
+            used.extend(
+                t.fields()
+                    .map(|f| (format!("header {:?}", h.label), f.to_owned())),
+            );
+        }
+        for c in &self.columns {
+            used.push(("columns".into(), c.field.clone()));
+        }
+        if let Some(ch) = &self.chart {
+            used.push(("chart.value".into(), ch.value.clone()));
+            used.push(("chart.field".into(), ch.field.clone()));
+        }
+        for (what, f) in used {
+            if !known(&f) {
+                return Err(LayoutError::Invalid(format!(
+                    "{what} uses field {f:?}, which is not an input column (columns: {})",
+                    columns.names().join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,192 @@
+//! Checks and formats a group's rows: cells, exact totals, chart sums.
+//! The first bad row fails the whole group (a report missing rows is wrong).
+
+use std::collections::HashMap;
+
+use rust_decimal::Decimal;
+
+use crate::error::ReportError;
+use crate::format::{Date, format_number, month_abbrev, parse_decimal};
+use crate::input::{Columns, Record};
+use crate::layout::{CellFormat, ChartBy, Column, Layout};
+
+/// A row ready to draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// Input line (for messages).
+    pub line: u64,
+    /// Formatted cells, one per layout column.
+    pub cells: Vec<String>,
+}
+
+/// A group's rows ready to draw, with totals and chart bars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The rows.
+    pub rows: Vec<Row>,
+    /// Per layout column: the exact sum when the column is totalled.
+    pub totals: Vec<Option<Decimal>>,
+    /// Chart bars (label, sum), when the layout has a chart.
+    pub bars: Option<Vec<(String, Decimal)>>,
+}
+
+/// Formats one value of `col` (without totalling).
+///
+/// # Errors
+///
+/// A message when a number or date does not parse.
+pub fn format_cell(col: &Column, raw: &str) -> Result<(String, Option<Decimal>), String> {
+    match col.format {
+        CellFormat::Text => Ok((raw.to_owned(), None)),
+        CellFormat::Number | CellFormat::Currency => {
+            if raw.trim().is_empty() {
+                return Ok((String::new(), None));
+            }
+            let d = parse_decimal(raw)?;
+            let s = format_number(d, col.places(), &col.thousands);
+            Ok((format!("{}{s}{}", col.prefix, col.suffix), Some(d)))
+        }
+        CellFormat::Date => {
+            if raw.trim().is_empty() {
+                return Ok((String::new(), None));
+            }
+            let d = Date::parse(raw)?;
+            Ok((
+                d.format(col.date_format.as_deref().unwrap_or("%Y-%m-%d")),
+                None,
+            ))
+        }
+    }
+}
+
+fn field_index(columns: &Columns, field: &str, line: u64) -> Result<usize, ReportError> {
+    columns.get(field).ok_or_else(|| ReportError::Row {
+        line,
+        message: format!("no column {field:?}"),
+    })
+}
+
+/// Checks and formats `rows` for `layout`.
+///
+/// # Errors
+///
+/// [`ReportError::Row`] for the first row that is malformed, lacks a column
+/// the layout uses, or holds a bad number or date.
+pub fn prepare(
+    layout: &Layout,
+    columns: &Columns,
+    rows: &[Record],
+) -> Result<Prepared, ReportError> {
+    let first_line = rows.first().map_or(0, |r| r.line);
+    let idx: Vec<usize> = layout
+        .columns
+        .iter()
+        .map(|c| field_index(columns, &c.field, first_line))
+        .collect::<Result<_, _>>()?;
+    let chart = match &layout.chart {
+        Some(ch) => Some((
+            ch,
+            field_index(columns, &ch.value, first_line)?,
+            field_index(columns, &ch.field, first_line)?,
+        )),
+        None => None,
+    };
+    let mut totals: Vec<Option<Decimal>> = layout
+        .columns
+        .iter()
+        .map(|c| c.total.then_some(Decimal::ZERO))
+        .collect();
+    let mut sums: HashMap<String, (usize, Decimal)> = HashMap::new();
+    let mut months: HashMap<(i32, u32), Decimal> = HashMap::new();
+    let mut out = Vec::with_capacity(rows.len());
+    for rec in rows {
+        let line = rec.line;
+        if let Some(e) = &rec.error {
+            return Err(ReportError::Row {
+                line,
+                message: e.clone(),
+            });
+        }
+        let mut cells = Vec::with_capacity(idx.len());
+        for (k, (col, &i)) in layout.columns.iter().zip(&idx).enumerate() {
+            let raw = rec.get(i).ok_or_else(|| ReportError::Row {
+                line,
+                message: format!("no value for column {:?}", col.field),
+            })?;
+            let (cell, num) = format_cell(col, raw).map_err(|m| ReportError::Row {
+                line,
+                message: format!("column {:?}: {m}", col.field),
+            })?;
+            if let (Some(t), Some(n)) = (&mut totals[k], num) {
+                *t = t.checked_add(n).ok_or_else(|| ReportError::Row {
+                    line,
+                    message: format!("column {:?}: the total overflows", col.field),
+                })?;
+            }
+            cells.push(cell);
+        }
+        if let Some((ch, vi, fi)) = chart {
+            let bad = |f: &str, m: String| ReportError::Row {
+                line,
+                message: format!("chart column {f:?}: {m}"),
+            };
+            let raw = rec.get(vi).unwrap_or("");
+            let v = if raw.trim().is_empty() {
+                Decimal::ZERO
+            } else {
+                parse_decimal(raw).map_err(|m| bad(&ch.value, m))?
+            };
+            let key = rec.get(fi).unwrap_or("");
+            match ch.by {
+                ChartBy::Month => {
+                    let d = Date::parse(key).map_err(|m| bad(&ch.field, m))?;
+                    let e = months.entry((d.year, d.month)).or_default();
+                    *e = e.saturating_add(v);
+                }
+                ChartBy::Category => {
+                    let n = sums.len();
+                    let e = sums.entry(key.to_owned()).or_insert((n, Decimal::ZERO));
+                    e.1 = e.1.saturating_add(v);
+                }
+            }
+        }
+        out.push(Row { line, cells });
+    }
+    let bars = layout.chart.as_ref().map(|ch| match ch.by {
+        ChartBy::Month => {
+            let mut m: Vec<_> = months.into_iter().collect();
+            m.sort_by_key(|(k, _)| *k);
+            let one_year = m.first().map(|f| f.0.0) == m.last().map(|l| l.0.0);
+            m.into_iter()
+                .map(|((y, mo), v)| {
+                    let label = if one_year {
+                        month_abbrev(mo).to_owned()
+                    } else {
+                        format!("{} {:02}", month_abbrev(mo), y.rem_euclid(100))
+                    };
+                    (label, v)
+                })
+                .collect()
+        }
+        ChartBy::Category => {
+            let mut c: Vec<_> = sums.into_iter().map(|(k, (n, v))| (k, n, v)).collect();
+            c.sort_by(|a, b| b.2.cmp(&a.2).then(a.1.cmp(&b.1)));
+            let mut bars: Vec<(String, Decimal)> =
+                c.iter().take(11).map(|(k, _, v)| (k.clone(), *v)).collect();
+            if c.len() > 12 {
+                let rest = c[11..]
+                    .iter()
+                    .fold(Decimal::ZERO, |a, x| a.saturating_add(x.2));
+                bars.push(("Other".to_owned(), rest));
+            } else if let Some((k, _, v)) = c.get(11) {
+                bars.push((k.clone(), *v));
+            }
+            bars
+        }
+    });
+    Ok(Prepared {
+        rows: out,
+        totals,
+        bars,
+    })
+}
