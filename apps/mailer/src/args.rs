@@ -1,0 +1,132 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use email_jobs::Options;
+use pool::cli::PoolArgs;
+
+/// Bulk-send personalised emails from a CSV file and a template.
+///
+/// Without --send this is a dry run that writes every message as an .eml
+/// file to --outbox. Every CSV column is a template variable; the template
+/// has header lines (From, To, Subject, Reply-To, Cc, Bcc, Attachment,
+/// Format), a blank line, then the body (a line `--- html ---` starts an
+/// HTML alternative).
+#[derive(Debug, clap::Parser)]
+#[command(name = "mailer", version, about)]
+pub struct Cli {
+    /// The CSV file: a header row, then one row per message (delimiter , ; or tab)
+    pub csv: PathBuf,
+
+    /// The template file: headers, a blank line, the body (minijinja, strict)
+    pub template: PathBuf,
+
+    /// Send for real over --smtp (default: dry run into --outbox)
+    #[arg(long)]
+    pub send: bool,
+
+    /// SMTP server, smtp://[user@]host[:port] (STARTTLS required unless the
+    /// host is loopback) or smtps://...
+    #[arg(long, env = "MAILER_SMTP_URL")]
+    pub smtp: Option<String>,
+
+    /// SMTP user name (or put it in the URL); the password comes from
+    /// MAILER_SMTP_PASSWORD or --password-file
+    #[arg(long, env = "MAILER_SMTP_USER")]
+    pub user: Option<String>,
+
+    /// File holding the SMTP password (first line)
+    #[arg(long, env = "MAILER_SMTP_PASSWORD_FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// Allow an unencrypted connection to a non-loopback host
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Number of SMTP connections, i.e. messages in flight at once
+    #[arg(long, env = "MAILER_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub connections: u16,
+
+    /// Dry run: the folder the .eml files are written to
+    #[arg(long, env = "MAILER_OUTBOX", default_value = "outbox")]
+    pub outbox: PathBuf,
+
+    /// Only check the template against the CSV and render every row; send nothing
+    #[arg(long)]
+    pub check: bool,
+
+    /// The column with each row's recipient address
+    #[arg(long, env = "MAILER_TO_COLUMN", default_value = "email")]
+    pub to_column: String,
+
+    /// The column with a unique key per row for the journal [default: a
+    /// hash of the recipient and the rendered message]
+    #[arg(long, env = "MAILER_KEY_COLUMN")]
+    pub key_column: Option<String>,
+
+    /// CSV delimiter: , ; or tab [default: detected from the header line]
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+
+    /// The only folder attachments may be read from [default: the template's folder]
+    #[arg(long, env = "MAILER_ATTACHMENTS_DIR")]
+    pub attachments_dir: Option<PathBuf>,
+
+    /// Where failed rows are written (the CSV's columns plus `error`); it
+    /// can be fed back as input
+    #[arg(long, env = "MAILER_FAILURES", default_value = "mailer-failures.csv")]
+    pub failures: PathBuf,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub pool: PoolArgs,
+}
+
+impl Cli {
+    /// The options for the CSV reader and the template.
+    pub fn options(&self) -> Options {
+        Options {
+            to_column: self.to_column.clone(),
+            key_column: self.key_column.clone(),
+            attachments_dir: self.attachments_dir.clone(),
+            delimiter: self.delimiter,
+        }
+    }
+
+    /// The failures file, checked not to be the input.
+    pub fn failures_path(&self) -> anyhow::Result<PathBuf> {
+        let same = match (self.csv.canonicalize(), self.failures.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        };
+        anyhow::ensure!(
+            !same,
+            "the failures file {} is the input: give another path with --failures",
+            self.failures.display()
+        );
+        Ok(self.failures.clone())
+    }
+
+    /// The SMTP password: from MAILER_SMTP_PASSWORD or --password-file.
+    pub fn password(&self) -> anyhow::Result<Option<String>> {
+        if let Some(path) = &self.password_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the password file {}", path.display()))?;
+            return Ok(Some(text.lines().next().unwrap_or_default().to_owned()));
+        }
+        Ok(std::env::var("MAILER_SMTP_PASSWORD")
+            .ok()
+            .filter(|p| !p.is_empty()))
+    }
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "\\t" | "tab" | "TAB" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        other => Err(format!("unsupported delimiter {other:?}: use , ; tab or |")),
+    }
+}

@@ -1,0 +1,301 @@
+//! Sending over SMTP with lettre's tokio connections: a capped set of
+//! reused connections, and errors classified as transient or permanent.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use parking_lot::Mutex;
+use pool::JobError;
+
+use crate::error::{ConfigError, SendError};
+use crate::message::Email;
+
+/// How to reach the SMTP server.
+#[derive(Clone)]
+pub struct SmtpConfig {
+    /// Host name or address.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// Transport security.
+    pub security: Security,
+    /// User name and password, when the server wants a login.
+    pub credentials: Option<(String, String)>,
+    /// Time limit for connecting and for each reply.
+    pub timeout: Duration,
+}
+
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("user", &self.credentials.as_ref().map(|c| &c.0))
+            .finish_non_exhaustive()
+    }
+}
+
+/// Transport security of the SMTP connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Security {
+    /// TLS from the first byte (`smtps://`, port 465).
+    Tls,
+    /// Plain connection upgraded with STARTTLS, which must succeed.
+    StartTls,
+    /// No encryption: only for loopback hosts or with `--insecure`.
+    None,
+}
+
+impl SmtpConfig {
+    /// Parses `smtp://[user[:password]@]host[:port]` or `smtps://...`.
+    /// `smtp://` requires STARTTLS unless the host is loopback or
+    /// `insecure` is set. A `password` given separately wins over one in
+    /// the URL.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Invalid`] naming what is wrong with the URL.
+    pub fn parse(
+        url: &str,
+        insecure: bool,
+        password: Option<String>,
+    ) -> Result<SmtpConfig, ConfigError> {
+        let bad = |why: &str| {
+            ConfigError::Invalid(format!(
+                "invalid SMTP URL: {why} (expected smtp://[user@]host[:port] or smtps://...)"
+            ))
+        };
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
+        let rest = rest.trim_end_matches('/');
+        let (userinfo, hostport) = match rest.rsplit_once('@') {
+            Some((u, h)) => (Some(u), h),
+            None => (None, rest),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((h, p)) if !h.ends_with(':') && !p.contains(']') => (
+                h,
+                Some(
+                    p.parse::<u16>()
+                        .map_err(|_| bad("the port is not a number"))?,
+                ),
+            ),
+            _ => (hostport, None),
+        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        if host.is_empty() {
+            return Err(bad("no host"));
+        }
+        let loopback =
+            host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+        let (security, default_port) = match scheme.to_ascii_lowercase().as_str() {
+            "smtps" => (Security::Tls, 465),
+            "smtp" if loopback || insecure => (Security::None, 587),
+            "smtp" => (Security::StartTls, 587),
+            other => return Err(bad(&format!("unknown scheme {other:?}"))),
+        };
+        let credentials = userinfo.map(|u| {
+            let (user, url_password) = match u.split_once(':') {
+                Some((user, p)) => (user, Some(percent_decode(p))),
+                None => (u, None),
+            };
+            (
+                percent_decode(user),
+                password.clone().or(url_password).unwrap_or_default(),
+            )
+        });
+        Ok(SmtpConfig {
+            host,
+            port: port.unwrap_or(default_port),
+            security,
+            credentials,
+            timeout: Duration::from_secs(60),
+        })
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(b) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Sends [`Email`]s over reused SMTP connections.
+///
+/// lettre's own pool caps only idle connections and tests each one with a
+/// NOOP before reuse; this keeps at most one connection per concurrent
+/// sender (the pool's worker count, `--connections`) and reuses a
+/// connection as soon as its last transaction ended with a 250. A failed
+/// transaction closes its connection (lettre aborts it) and the next one
+/// opens a fresh one.
+pub struct SmtpSender {
+    config: SmtpConfig,
+    hello: ClientId,
+    idle: Mutex<Vec<AsyncSmtpConnection>>,
+}
+
+impl std::fmt::Debug for SmtpSender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSender")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SmtpSender {
+    /// A sender for `config`; connects lazily.
+    pub fn new(config: SmtpConfig) -> SmtpSender {
+        SmtpSender {
+            config,
+            hello: ClientId::Domain("localhost".into()),
+            idle: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Opens one connection (and logs in) to check the settings before any
+    /// row is sent; keeps it for reuse.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Invalid`] with the server's or the network's reason.
+    pub async fn check(&self) -> Result<(), ConfigError> {
+        let conn = self.connect().await.map_err(|e| {
+            ConfigError::Invalid(format!(
+                "cannot connect to {}:{}: {e}",
+                self.config.host, self.config.port
+            ))
+        })?;
+        self.idle.lock().push(conn);
+        Ok(())
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+        let c = &self.config;
+        let tls = match c.security {
+            Security::None => None,
+            Security::Tls | Security::StartTls => Some(TlsParameters::new(c.host.clone())?),
+        };
+        let wrapper = if c.security == Security::Tls {
+            tls.clone()
+        } else {
+            None
+        };
+        let mut conn = AsyncSmtpConnection::connect_tokio1(
+            (c.host.as_str(), c.port),
+            Some(c.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )
+        .await?;
+        if c.security == Security::StartTls
+            && let Some(tls) = tls
+        {
+            conn.starttls(tls, &self.hello).await?;
+        }
+        if let Some((user, password)) = &c.credentials {
+            let credentials = Credentials::new(user.clone(), password.clone());
+            conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+                .await?;
+        }
+        Ok(conn)
+    }
+
+    /// Sends one message: on a reused connection when one is idle, else on
+    /// a new one.
+    ///
+    /// # Errors
+    ///
+    /// [`JobError::Permanent`] for 5xx replies and client-side refusals;
+    /// [`JobError::Transient`] for 4xx replies (421 included), network
+    /// errors and timeouts.
+    pub async fn send(&self, email: &Email) -> Result<(), JobError<SendError>> {
+        let idle = self.idle.lock().pop();
+        let mut conn = match idle {
+            Some(conn) => conn,
+            None => self.connect().await.map_err(classify)?,
+        };
+        match conn.send(&email.envelope, &email.bytes).await {
+            Ok(_) => {
+                self.idle.lock().push(conn);
+                Ok(())
+            }
+            Err(e) => {
+                // lettre closed the connection (QUIT) when the transaction failed.
+                if !conn.has_broken() {
+                    conn.abort().await;
+                }
+                Err(classify(e))
+            }
+        }
+    }
+
+    /// Closes the idle connections politely (QUIT).
+    pub async fn close(&self) {
+        let idle = std::mem::take(&mut *self.idle.lock());
+        for mut conn in idle {
+            let _ = conn.quit().await;
+        }
+    }
+}
+
+/// Transient: 4xx replies, network errors, timeouts. Permanent: 5xx
+/// replies, and messages the client itself refuses to send.
+fn classify(e: lettre::transport::smtp::Error) -> JobError<SendError> {
+    let message = SendError::new(e.to_string());
+    if e.is_permanent() || e.is_client() {
+        JobError::Permanent(message)
+    } else {
+        JobError::Transient(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_parse() -> Result<(), ConfigError> {
+        let c = SmtpConfig::parse("smtp://127.0.0.1:2525", false, None)?;
+        assert_eq!(
+            (c.host.as_str(), c.port, c.security),
+            ("127.0.0.1", 2525, Security::None)
+        );
+        let c = SmtpConfig::parse(
+            "smtp://bob%40x.org@mail.example.com",
+            false,
+            Some("pw".into()),
+        )?;
+        assert_eq!((c.port, c.security), (587, Security::StartTls));
+        assert_eq!(c.credentials, Some(("bob@x.org".into(), "pw".into())));
+        let c = SmtpConfig::parse("smtps://u:p@mail.example.com:4650", false, None)?;
+        assert_eq!((c.port, c.security), (4650, Security::Tls));
+        assert_eq!(c.credentials, Some(("u".into(), "p".into())));
+        let c = SmtpConfig::parse("smtp://mail.example.com:25", true, None)?;
+        assert_eq!(c.security, Security::None);
+        for bad in ["mail.example.com", "http://x", "smtp://", "smtp://h:port"] {
+            assert!(SmtpConfig::parse(bad, false, None).is_err(), "{bad}");
+        }
+        Ok(())
+    }
+}
