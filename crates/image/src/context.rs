@@ -107,6 +107,30 @@ fn record_fingerprint(output_root: &Path, settings: &Settings) -> io::Result<Sys
     let current = fs::read_to_string(&path).ok();
     if current.as_deref().map(str::trim_end) != Some(fingerprint.as_str()) {
         fs::write(&path, format!("{fingerprint}\n"))?;
+        let written = fs::metadata(&path)?.modified()?;
+        wait_for_clock_tick(output_root, written)?;
     }
     fs::metadata(&path)?.modified()
+}
+
+/// File times come from a coarse clock: waits (a few milliseconds) until a
+/// file written now gets a time after `after`, so that every output of
+/// this run is strictly newer than the settings file, and every output of
+/// an earlier run with other settings is not.
+fn wait_for_clock_tick(dir: &Path, after: SystemTime) -> io::Result<()> {
+    let probe = dir.join(format!(".resizer-clock.{}", std::process::id()));
+    let mut result = Ok(());
+    for _ in 0..1000 {
+        fs::write(&probe, b"")?;
+        match fs::metadata(&probe).and_then(|m| m.modified()) {
+            Ok(t) if t > after => break,
+            Ok(_) => std::thread::sleep(std::time::Duration::from_millis(1)),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    let _ = fs::remove_file(&probe);
+    result
 }

@@ -123,7 +123,7 @@ fn up_to_date(ctx: &Context, job: &Job) -> bool {
     job.outputs.iter().all(|out| {
         fs::metadata(out)
             .and_then(|m| m.modified())
-            .is_ok_and(|t| t >= input && t >= ctx.settings_mtime)
+            .is_ok_and(|t| t >= input && t > ctx.settings_mtime)
     })
 }
 
