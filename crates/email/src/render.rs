@@ -56,7 +56,7 @@ impl Renderer {
         let syntax = |line: usize, e: minijinja::Error| ConfigError::Template {
             path: template.path.clone(),
             line: line + e.line().unwrap_or(1).saturating_sub(1),
-            message: format!("{}", e.detail().unwrap_or(&e.to_string())),
+            message: e.detail().map_or_else(|| e.to_string(), str::to_owned),
         };
         let mut headers = Vec::new();
         let mut parts: Vec<(String, String)> = Vec::new();

@@ -1,0 +1,459 @@
+//! End-to-end tests of `mailer`: the built binary, real files, and a real
+//! SMTP server over TCP (tests/mailer/smtp_server.rs).
+#![allow(clippy::unwrap_used)]
+
+#[path = "mailer/smtp_server.rs"]
+mod smtp_server;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::{Duration, Instant};
+
+use smtp_server::SmtpServer;
+use workpool_tests::{command, samples_dir, temp_dir};
+
+const TEMPLATE: &str = "From: Shop <shop@example.com>\n\
+To: {{ name }} <{{ email }}>\n\
+Subject: Order {{ order }} for {{ name }}\n\
+\n\
+Hello {{ name }}, your order {{ order }} is ready.\n";
+
+struct Case {
+    dir: tempfile::TempDir,
+}
+
+impl Case {
+    fn new() -> Case {
+        Case { dir: temp_dir() }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    /// A CSV of `emails`, with names and order numbers derived from the row.
+    fn csv(&self, emails: &[String]) -> PathBuf {
+        let mut text = String::from("email,name,order\n");
+        for (i, email) in emails.iter().enumerate() {
+            writeln!(text, "{email},Person {i},{}", 1000 + i).unwrap();
+        }
+        self.write("rows.csv", &text)
+    }
+
+    fn mailer(&self, args: &[&str]) -> std::process::Command {
+        let mut cmd = command("mailer");
+        cmd.current_dir(self.dir.path()).args(args);
+        cmd.env_remove("MAILER_SMTP_URL")
+            .env_remove("MAILER_SMTP_PASSWORD");
+        cmd
+    }
+
+    fn send(&self, server: &SmtpServer, extra: &[&str]) -> Output {
+        let url = server.url();
+        let mut args = vec![
+            "rows.csv",
+            "template.txt",
+            "--send",
+            "--smtp",
+            &url,
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        self.mailer(&args).output().unwrap()
+    }
+}
+
+fn emails(n: usize, prefix: &str) -> Vec<String> {
+    (0..n).map(|i| format!("{prefix}{i}@example.com")).collect()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// How many messages each recipient received.
+fn per_recipient(server: &SmtpServer) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for m in server.messages() {
+        for to in m.to {
+            *counts.entry(to).or_insert(0) += 1;
+        }
+    }
+    counts
+}
+
+#[test]
+fn dry_run_on_the_samples_writes_one_eml_per_row() {
+    let case = Case::new();
+    let samples = samples_dir().join("mailer");
+    let out = case
+        .mailer(&[
+            samples.join("customers.csv").to_str().unwrap(),
+            samples.join("template.txt").to_str().unwrap(),
+            "--outbox",
+            "out",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let files: Vec<_> = std::fs::read_dir(case.path("out"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(files.len(), 20);
+    let ada =
+        std::fs::read_to_string(case.path("out/000002-ada.lovelace@example.com.eml")).unwrap();
+    assert!(
+        ada.contains("To: \"Ada Lovelace\" <ada.lovelace@example.com>\r\n"),
+        "{ada}"
+    );
+    assert!(
+        ada.contains("Subject: Your order 1001 has shipped\r\n"),
+        "{ada}"
+    );
+    assert!(
+        ada.contains("Hello Ada,") && ada.contains("<p>Hello Ada,</p>"),
+        "{ada}"
+    );
+    let with_invoice = files
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(f)
+                .unwrap()
+                .contains("filename=\"invoice.txt\"")
+        })
+        .count();
+    assert_eq!(with_invoice, 4);
+    assert!(
+        stdout(&out).contains("\"succeeded\":20"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn n_rows_become_n_distinct_messages_with_their_content() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let rows = emails(60, "user");
+    case.csv(&rows);
+    case.write(
+        "template.txt",
+        "From: Shop <shop@example.com>\nTo: {{ name }} <{{ email }}>\nBcc: audit@example.com\nSubject: Order {{ order }} for {{ name }}\n\nHello {{ name }}, your order {{ order }} is ready.\n",
+    );
+    let out = case.send(&server, &["--connections", "4"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("\"succeeded\":60"),
+        "{}",
+        stdout(&out)
+    );
+    let messages = server.messages();
+    assert_eq!(messages.len(), 60);
+    let mut seen = std::collections::HashSet::new();
+    for m in &messages {
+        assert_eq!(m.from, "shop@example.com");
+        assert_eq!(m.to.len(), 2, "{:?}", m.to);
+        assert_eq!(m.to[1], "audit@example.com");
+        let i: usize = m.to[0]
+            .trim_start_matches("user")
+            .trim_end_matches("@example.com")
+            .parse()
+            .unwrap();
+        assert!(seen.insert(i), "user{i} received twice");
+        assert!(
+            m.data
+                .contains(&format!("Subject: Order {} for Person {i}\r\n", 1000 + i)),
+            "{}",
+            m.data
+        );
+        assert!(
+            m.data
+                .contains(&format!("To: \"Person {i}\" <user{i}@example.com>\r\n")),
+            "{}",
+            m.data
+        );
+        assert!(
+            m.data.contains(&format!(
+                "Hello Person {i}, your order {} is ready.",
+                1000 + i
+            )),
+            "{}",
+            m.data
+        );
+        assert!(
+            !m.data.contains("audit@example.com"),
+            "Bcc must not show in the message"
+        );
+    }
+    assert!(
+        server.connections() <= 5,
+        "{} connections for 4 workers (and the check)",
+        server.connections()
+    );
+}
+
+#[test]
+fn transient_450_is_retried_and_delivered() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let mut rows = emails(20, "ok");
+    rows.extend(emails(5, "tempfail"));
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    let out = case.send(&server, &["--retries", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counts = per_recipient(&server);
+    for r in &rows {
+        assert_eq!(counts.get(r), Some(&1), "{r}");
+    }
+    assert_eq!(server.rcpt_attempts("tempfail3@example.com"), 2);
+    assert!(stdout(&out).contains("\"retried\":5"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_421_and_a_dropped_connection_reconnect_and_deliver_each_once() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let mut rows = emails(30, "ok");
+    for (i, r) in emails(4, "drop").into_iter().enumerate() {
+        rows.insert(i * 7 + 3, r);
+    }
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    let out = case.send(&server, &["--connections", "2"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counts = per_recipient(&server);
+    assert_eq!(counts.len(), rows.len());
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    assert!(server.connections() >= 5, "every 421 costs a connection");
+}
+
+#[test]
+fn a_550_goes_to_the_failures_file_and_is_not_retried() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let mut rows = emails(10, "ok");
+    rows.insert(4, "reject-me@example.com".into());
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    let out = case.send(&server, &["--retries", "3", "--failures", "failed.csv"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        server.rcpt_attempts("reject-me@example.com"),
+        1,
+        "a 550 is not retried"
+    );
+    assert_eq!(server.count(), 10);
+    let err = stderr(&out);
+    assert!(
+        err.contains("line 6") && err.contains("reject-me@example.com") && err.contains("550"),
+        "{err}"
+    );
+    let failures = std::fs::read_to_string(case.path("failed.csv")).unwrap();
+    let lines: Vec<&str> = failures.lines().collect();
+    assert_eq!(lines.len(), 2, "{failures}");
+    assert_eq!(lines[0], "email,name,order,error");
+    assert!(
+        lines[1].starts_with("reject-me@example.com,Person 4,1004,") && lines[1].contains("550"),
+        "{failures}"
+    );
+    assert!(
+        stdout(&out).contains("\"failures_file\":\"failed.csv\""),
+        "{}",
+        stdout(&out)
+    );
+    // The failures file is valid input for the same template.
+    let again = case
+        .mailer(&["failed.csv", "template.txt", "--check"])
+        .output()
+        .unwrap();
+    assert!(again.status.success(), "{}", stderr(&again));
+}
+
+#[test]
+fn sigkill_mid_run_then_rerun_with_the_journal_delivers_every_row() {
+    let server = SmtpServer::start(Duration::from_millis(3));
+    let case = Case::new();
+    let rows = emails(600, "user");
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    let url = server.url();
+    let args = [
+        "rows.csv",
+        "template.txt",
+        "--send",
+        "--smtp",
+        &url,
+        "--connections",
+        "4",
+        "--journal",
+        "sent.journal",
+        "--quiet",
+    ];
+    let mut child = case
+        .mailer(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.count() < 150 {
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the first run is stuck at {}",
+            server.count()
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the first run ended before it was killed"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    let first = server.count();
+    assert!(first < rows.len(), "killed too late to test anything");
+
+    let out = case.mailer(&args).arg("--json").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counts = per_recipient(&server);
+    for r in &rows {
+        assert!(counts.contains_key(r), "{r} never received");
+    }
+    let duplicates: usize = counts.values().map(|n| n - 1).sum();
+    assert!(
+        duplicates <= 4,
+        "{duplicates} duplicates, more than the 4 connections"
+    );
+    let summary = stdout(&out);
+    assert!(
+        !summary.contains("\"skipped\":0,"),
+        "the re-run skipped nothing: {summary}"
+    );
+
+    // A third run finds everything done.
+    let out = case.mailer(&args).arg("--json").output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"skipped\":600"), "{}", stdout(&out));
+    assert_eq!(server.count(), rows.len() + duplicates);
+}
+
+#[test]
+fn header_injection_and_attachment_escape_are_row_errors() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    std::fs::create_dir(case.path("files")).unwrap();
+    case.write("files/a.txt", "attached");
+    case.write("secret.txt", "do not send");
+    case.write(
+        "rows.csv",
+        "email,name,file\nann@example.com,Ann,a.txt\n\
+         bob@example.com,\"Bob\r\nBcc: victim@example.com\",a.txt\n\
+         eve@example.com,Eve,../secret.txt\n\
+         dan@example.com,Dan,/etc/passwd\n\
+         cat@example.com,Cat,\n",
+    );
+    case.write("template.txt", "From: shop@example.com\nSubject: Hi {{ name }}\nAttachment: {{ file }}\n\nHello {{ name }}\n");
+    let out = case.send(&server, &["--attachments-dir", "files"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("line 3") && err.contains("injection"), "{err}");
+    assert!(
+        err.contains("line 5") && err.contains("outside the attachments folder"),
+        "{err}"
+    );
+    assert!(
+        err.contains("line 6") && err.contains("outside the attachments folder"),
+        "{err}"
+    );
+    let messages = server.messages();
+    let to: Vec<&str> = messages.iter().map(|m| m.to[0].as_str()).collect();
+    assert_eq!(messages.len(), 2, "{to:?}");
+    assert!(
+        messages
+            .iter()
+            .all(|m| !m.data.contains("do not send") && !m.data.contains("victim"))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.to[0] == "ann@example.com" && m.data.contains("filename=\"a.txt\""))
+    );
+}
+
+#[test]
+fn malformed_rows_are_reported_with_their_line_and_the_rest_is_sent() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    case.write(
+        "rows.csv",
+        "email;name;order\nann@example.com;Ann;1\nbob@example.com;Bob\nnot-an-address;Cy;3\ndan@example.com;Dan;4\n",
+    );
+    case.write("template.txt", TEMPLATE);
+    let out = case.send(&server, &["--failures", "failed.csv"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("line 3") && err.contains("2 fields"), "{err}");
+    assert!(
+        err.contains("line 4") && err.contains("not-an-address"),
+        "{err}"
+    );
+    assert_eq!(server.count(), 2);
+    let failures = std::fs::read_to_string(case.path("failed.csv")).unwrap();
+    assert_eq!(failures.lines().count(), 3, "{failures}");
+    assert!(stdout(&out).contains("\"invalid\":2"), "{}", stdout(&out));
+}
+
+#[test]
+fn a_template_variable_that_is_no_column_stops_before_sending() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    case.csv(&emails(3, "user"));
+    case.write(
+        "template.txt",
+        "From: shop@example.com\nSubject: Hi {{ nmae }}\n\nHello\n",
+    );
+    let out = case.send(&server, &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("nmae") && err.contains("rows.csv"), "{err}");
+    assert_eq!(server.count(), 0);
+    assert_eq!(
+        server.connections(),
+        0,
+        "nothing is sent, not even a connection"
+    );
+    let check = case
+        .mailer(&["rows.csv", "template.txt", "--check"])
+        .output()
+        .unwrap();
+    assert_eq!(check.status.code(), Some(2));
+}
+
+#[test]
+fn check_renders_every_row_and_sends_nothing() {
+    let case = Case::new();
+    case.csv(&emails(5, "user"));
+    case.write("template.txt", TEMPLATE);
+    let out = case
+        .mailer(&["rows.csv", "template.txt", "--check", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("\"succeeded\":5"));
+    assert!(!Path::new(&case.path("outbox")).exists());
+}

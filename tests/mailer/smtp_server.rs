@@ -1,0 +1,205 @@
+//! A small but real SMTP server (RFC 5321 over TCP, on tokio) for the
+//! mailer's end-to-end tests. It stores what it accepts and answers some
+//! recipients badly, chosen by the address's local part:
+//!
+//! - `tempfail...`: `450` to the first RCPT of that address, then `250`;
+//! - `drop...`: `421` to the first RCPT of that address, then it closes
+//!   the connection;
+//! - `reject...`: `550`, always.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// One message the server accepted.
+#[derive(Debug, Clone)]
+pub struct Received {
+    /// MAIL FROM.
+    pub from: String,
+    /// RCPT TO, in order.
+    pub to: Vec<String>,
+    /// The message, dot-unstuffed, CRLF line endings.
+    pub data: String,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    messages: Vec<Received>,
+    rcpt_attempts: HashMap<String, u32>,
+    connections: u32,
+}
+
+/// A running server on 127.0.0.1; it lives until the test process ends.
+#[derive(Debug, Clone)]
+pub struct SmtpServer {
+    /// The port it listens on.
+    pub port: u16,
+    state: Arc<Mutex<State>>,
+}
+
+impl SmtpServer {
+    /// Starts a server that waits `delay` before answering each message's
+    /// final dot (the message is stored before the wait).
+    pub fn start(delay: Duration) -> SmtpServer {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener
+            .set_nonblocking(true)
+            .expect("non-blocking listener");
+        let port = listener.local_addr().expect("local address").port();
+        let state = Arc::new(Mutex::new(State::default()));
+        let shared = Arc::clone(&state);
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(async move {
+                let listener = TcpListener::from_std(listener).expect("tokio listener");
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    shared.lock().expect("state").connections += 1;
+                    tokio::spawn(session(stream, Arc::clone(&shared), delay));
+                }
+            });
+        });
+        SmtpServer { port, state }
+    }
+
+    /// `smtp://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message accepted so far.
+    pub fn messages(&self) -> Vec<Received> {
+        self.state.lock().expect("state").messages.clone()
+    }
+
+    /// How many messages were accepted so far.
+    pub fn count(&self) -> usize {
+        self.state.lock().expect("state").messages.len()
+    }
+
+    /// How many times RCPT TO named `address`.
+    pub fn rcpt_attempts(&self, address: &str) -> u32 {
+        self.state
+            .lock()
+            .expect("state")
+            .rcpt_attempts
+            .get(address)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many connections were accepted.
+    pub fn connections(&self) -> u32 {
+        self.state.lock().expect("state").connections
+    }
+}
+
+fn address(arg: &str) -> String {
+    let start = arg.find('<').map_or(0, |i| i + 1);
+    let end = arg[start..].find('>').map_or(arg.len(), |i| start + i);
+    arg[start..end].to_owned()
+}
+
+async fn session(
+    stream: TcpStream,
+    state: Arc<Mutex<State>>,
+    delay: Duration,
+) -> std::io::Result<()> {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    write.write_all(b"220 test.invalid ESMTP ready\r\n").await?;
+    let mut from: Option<String> = None;
+    let mut to: Vec<String> = Vec::new();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).await? == 0 {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end();
+        let verb = text.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        let reply: String = match verb.as_str() {
+            "EHLO" => {
+                "250-test.invalid\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10000000\r\n".into()
+            }
+            "HELO" => "250 test.invalid\r\n".into(),
+            "NOOP" => "250 OK\r\n".into(),
+            "RSET" => {
+                from = None;
+                to.clear();
+                "250 OK\r\n".into()
+            }
+            "QUIT" => {
+                write.write_all(b"221 bye\r\n").await?;
+                return Ok(());
+            }
+            "MAIL" => {
+                from = Some(address(text));
+                to.clear();
+                "250 OK\r\n".into()
+            }
+            "RCPT" if from.is_none() => "503 MAIL first\r\n".into(),
+            "RCPT" => {
+                let rcpt = address(text);
+                let attempt = {
+                    let mut s = state.lock().expect("state");
+                    let n = s.rcpt_attempts.entry(rcpt.clone()).or_insert(0);
+                    *n += 1;
+                    *n
+                };
+                if rcpt.starts_with("reject") {
+                    "550 5.1.1 no such user\r\n".into()
+                } else if rcpt.starts_with("tempfail") && attempt == 1 {
+                    "450 4.2.0 mailbox busy, try later\r\n".into()
+                } else if rcpt.starts_with("drop") && attempt == 1 {
+                    write.write_all(b"421 4.3.2 shutting down\r\n").await?;
+                    return Ok(());
+                } else {
+                    to.push(rcpt);
+                    "250 OK\r\n".into()
+                }
+            }
+            "DATA" if to.is_empty() => "503 no valid recipients\r\n".into(),
+            "DATA" => {
+                write.write_all(b"354 go ahead\r\n").await?;
+                let mut data = String::new();
+                loop {
+                    line.clear();
+                    if reader.read_until(b'\n', &mut line).await? == 0 {
+                        return Ok(());
+                    }
+                    if line == b".\r\n" || line == b".\n" {
+                        break;
+                    }
+                    let body = if line.starts_with(b"..") {
+                        &line[1..]
+                    } else {
+                        &line[..]
+                    };
+                    data.push_str(&String::from_utf8_lossy(body));
+                }
+                state.lock().expect("state").messages.push(Received {
+                    from: from.take().unwrap_or_default(),
+                    to: std::mem::take(&mut to),
+                    data,
+                });
+                if !delay.is_zero() {
+                    tokio::time::sleep(delay).await;
+                }
+                "250 2.0.0 queued\r\n".into()
+            }
+            _ => "500 5.5.2 unknown command\r\n".into(),
+        };
+        write.write_all(reply.as_bytes()).await?;
+    }
+}
