@@ -24,7 +24,7 @@ pub fn encode(
     let mut out = Vec::with_capacity(px.data.len() / 8 + 1024);
     match format {
         Format::Jpeg => {
-            let px = px.to_8bit().flatten(background);
+            let px = px.into_8bit().flatten(background);
             let (w, h) = dims16(&px)?;
             let mut encoder = Encoder::new(&mut out, quality);
             let color = match px.channels {
@@ -46,7 +46,7 @@ pub fn encode(
                 .map_err(|e| e.to_string())?;
         }
         Format::WebP => {
-            let px = px.to_8bit();
+            let px = px.into_8bit();
             WebPEncoder::new_lossless(&mut out)
                 .write_image(&px.data, px.width, px.height, color_type(&px))
                 .map_err(|e| e.to_string())?;

@@ -59,7 +59,7 @@ impl Pixels {
 
     /// Converts 16-bit samples to 8 bits (rounding); 8-bit images are
     /// returned as they are.
-    pub fn to_8bit(self) -> Pixels {
+    pub fn into_8bit(self) -> Pixels {
         if !self.depth16 {
             return self;
         }
@@ -148,6 +148,6 @@ mod tests {
             depth16: true,
             data,
         };
-        assert_eq!(px.to_8bit().data, vec![0, 255, 128]);
+        assert_eq!(px.into_8bit().data, vec![0, 255, 128]);
     }
 }

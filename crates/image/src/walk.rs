@@ -43,6 +43,8 @@ pub fn own_format(path: &Path) -> Option<Format> {
     }
 }
 
+type EntryFilter = Box<dyn FnMut(&walkdir::DirEntry) -> bool + Send>;
+
 /// Walks the input folder lazily (memory does not grow with the number of
 /// files): files of a folder come together, sorted by name, before its
 /// subfolders. The output folder is not entered when it lies inside the
@@ -50,8 +52,7 @@ pub fn own_format(path: &Path) -> Option<Format> {
 /// [`Walker::ignored`], not yielded.
 pub struct Walker {
     ctx: Arc<Context>,
-    iter:
-        walkdir::FilterEntry<walkdir::IntoIter, Box<dyn FnMut(&walkdir::DirEntry) -> bool + Send>>,
+    iter: walkdir::FilterEntry<walkdir::IntoIter, EntryFilter>,
     dir: PathBuf,
     claimed: HashMap<PathBuf, PathBuf>,
     ignored: Arc<AtomicU64>,
@@ -70,7 +71,7 @@ impl Walker {
     /// A walk of `ctx.input_root`.
     pub fn new(ctx: Arc<Context>) -> Walker {
         let output_root = ctx.output_root.clone();
-        let filter: Box<dyn FnMut(&walkdir::DirEntry) -> bool + Send> = Box::new(move |e| {
+        let filter: EntryFilter = Box::new(move |e| {
             !(e.file_type().is_dir()
                 && e.depth() > 0
                 && e.path().canonicalize().is_ok_and(|p| p == output_root))

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# resizer against vipsthumbnail (libvips) and ImageMagick's mogrify, same
+# corpus, same run, 2 processes each (the machine has 2 cores).
+#
+#   crates/image/benches/vs-vips.sh [CORPUS_DIR] [RUNS]
+#
+# Builds the corpus with ../shared/anchors/images/build-corpus.sh when
+# CORPUS_DIR (default /tmp/corpus) is missing. Prints images/s, the ratio
+# to vipsthumbnail, peak RSS (the largest of the processes) and mean PSNR
+# against vips's own lossless (PNG) thumbnail of the same size.
+# Needs: apt-get install -y libvips-tools imagemagick time
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+C=${1:-/tmp/corpus}
+RUNS=${2:-3}
+ANCHORS=${ANCHORS:-../shared/anchors}
+[ -d "$ANCHORS" ] || ANCHORS=/work/shared/anchors
+[ -d "$C" ] || bash "$ANCHORS/images/build-corpus.sh" "$C"
+cargo build --release -q -p resizer
+R=target/release/resizer
+W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
+N=$(ls "$C" | wc -l)
+MP=$(identify -format '%w %h\n' "$C"/* 2>/dev/null | awk '{s+=$1*$2} END {printf "%.0f", s/1e6}')
+echo "corpus: $N images, $MP megapixels, $(du -sh "$C" | cut -f1)"
+
+best() { sort -n | head -1; }
+timeit() { # name, command...: best wall seconds of RUNS, peak RSS of the last run
+  local name=$1; shift
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    rm -rf "$W/out" && mkdir -p "$W/out"
+    local t0 t1
+    t0=$(date +%s.%N)
+    /usr/bin/time -v -o "$W/time.$name" bash -c "$*" >/dev/null 2>"$W/err.$name" || { cat "$W/err.$name"; }
+    t1=$(date +%s.%N)
+    times+=("$(echo "$t1 - $t0" | bc)")
+  done
+  local wall rss
+  wall=$(printf '%s\n' "${times[@]}" | best)
+  rss=$(grep 'Maximum resident' "$W/time.$name" | awk '{print $NF}')
+  printf '%-22s wall_s=%6.2f img_per_s=%6.1f peak_rss_mb=%5.0f\n' "$name" "$wall" "$(echo "$N / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+  echo "$wall" > "$W/wall.$name"
+  rm -rf "$W/keep.$name"; mv "$W/out" "$W/keep.$name"
+}
+
+timeit resizer "$R '$C' '$W/out' --size 800x800 --quality 85 --quiet"
+timeit resizer-all-jpeg "$R '$C' '$W/out' --size 800x800 --quality 85 --format jpeg --quiet"
+timeit vipsthumbnail "ls -d '$C'/* | VIPS_CONCURRENCY=1 xargs -P2 -n4 vipsthumbnail -s 800x800 -o '$W/out/%s.jpg[Q=85,strip]'"
+if [ "${SKIP_MOGRIFY:-}" != 1 ]; then
+  timeit mogrify "cp '$C'/* '$W/out/' && ls -d '$W/out'/* | MAGICK_THREAD_LIMIT=1 xargs -P2 -n4 mogrify -resize 800x800 -quality 85 -strip"
+fi
+v=$(cat "$W/wall.vipsthumbnail")
+for n in resizer resizer-all-jpeg; do
+  printf 'ratio %s / vipsthumbnail (images/s): %.2fx\n' "$n" "$(echo "$v / $(cat "$W/wall.$n")" | bc -l)"
+done
+
+# Quality: PSNR of each JPEG against vips's lossless thumbnail (same size only).
+mkdir -p "$W/ref"
+ls -d "$C"/* | VIPS_CONCURRENCY=1 xargs -P2 -n4 vipsthumbnail -s 800x800 -o "$W/ref/%s.png"
+for n in resizer-all-jpeg vipsthumbnail; do
+  sum=0; k=0; skipped=0
+  for ref in "$W/ref"/*.png; do
+    b=$(basename "$ref" .png)
+    out="$W/keep.$n/$b.jpg"
+    [ -f "$out" ] || { skipped=$((skipped+1)); continue; }
+    if [ "$(identify -format '%wx%h' "$out")" != "$(identify -format '%wx%h' "$ref")" ]; then skipped=$((skipped+1)); continue; fi
+    p=$(compare -metric PSNR "$out" "$ref" null: 2>&1 | awk '{print $1}')
+    sum=$(echo "$sum + $p" | bc -l); k=$((k+1))
+  done
+  printf 'psnr %-18s mean_db=%.2f over %d images (%d skipped: other size)\n' "$n" "$(echo "$sum / $k" | bc -l)" "$k" "$skipped"
+done

@@ -1,0 +1,168 @@
+//! End-to-end tests of the `resizer` binary on real images: the samples,
+//! a folder with broken files, up-to-date skipping, exit codes and --json.
+#![allow(clippy::unwrap_used)]
+
+use std::fs;
+use std::path::Path;
+
+use image::{GenericImageView, Rgb, RgbImage};
+use workpool_tests::{command, samples_dir, temp_dir};
+
+fn resizer(args: &[&str], cwd: &Path) -> std::process::Output {
+    command("resizer")
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("resizer runs")
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+#[test]
+fn samples_resize_to_two_sizes_with_exit_0() {
+    let tmp = temp_dir();
+    let out = tmp.path().join("out");
+    let samples = samples_dir().join("resizer");
+    let run = resizer(
+        &[
+            samples.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--size",
+            "800x800",
+            "--size",
+            "200x200",
+            "--json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let summary = json(&run);
+    assert_eq!(summary["tool"], "resizer");
+    assert_eq!(summary["failed"], 0);
+    let total = summary["total"].as_u64().unwrap();
+    assert!(total >= 5, "{summary}");
+    let mut seen = 0;
+    for entry in fs::read_dir(&samples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("jpg") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
+        let (w, h) = image::open(&path).unwrap().dimensions();
+        for (suffix, edge) in [("800", 800u32), ("200", 200)] {
+            let o = image::open(out.join(format!("{stem}-{suffix}.jpg"))).unwrap();
+            let (ow, oh) = o.dimensions();
+            assert_eq!(ow.max(oh), edge, "{stem}-{suffix}");
+            // Aspect ratio kept within rounding.
+            let ratio = f64::from(w) / f64::from(h);
+            assert!(
+                (f64::from(ow) / f64::from(oh) - ratio).abs() < 0.02,
+                "{stem}"
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 3);
+    // The tree is mirrored: the PNG artwork keeps its folder and alpha.
+    let badge = image::open(out.join("artwork/badge-200.png")).unwrap();
+    assert!(badge.color().has_alpha());
+
+    // A second run finds everything up to date.
+    let again = resizer(
+        &[
+            samples.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--size",
+            "800x800",
+            "--size",
+            "200x200",
+            "--json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(again.status.code(), Some(0));
+    let summary = json(&again);
+    assert_eq!(summary["skipped"].as_u64(), Some(total), "{summary}");
+    assert_eq!(summary["succeeded"], 0);
+}
+
+#[test]
+fn broken_files_are_listed_and_the_run_goes_on_with_exit_1() {
+    let tmp = temp_dir();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(input.join("nested")).unwrap();
+    RgbImage::from_pixel(300, 200, Rgb([10, 20, 30]))
+        .save(input.join("nested/good.png"))
+        .unwrap();
+    RgbImage::from_pixel(300, 200, Rgb([10, 20, 30]))
+        .save(input.join("good.jpg"))
+        .unwrap();
+    fs::write(input.join("empty.jpg"), b"").unwrap();
+    let good = fs::read(input.join("good.jpg")).unwrap();
+    fs::write(input.join("truncated.jpg"), &good[..good.len() / 2]).unwrap();
+    fs::write(input.join("notes.txt"), b"not an image").unwrap();
+    let out = tmp.path().join("out");
+    let run = resizer(
+        &[
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--size",
+            "100x100",
+            "--json",
+            "--failures",
+            "bad.tsv",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(run.status.code(), Some(1));
+    let summary = json(&run);
+    assert_eq!(summary["failed"], 2, "{summary}");
+    assert_eq!(summary["succeeded"], 2, "{summary}");
+    assert_eq!(summary["failures_file"], "bad.tsv");
+    let failures = fs::read_to_string(tmp.path().join("bad.tsv")).unwrap();
+    assert_eq!(failures.lines().count(), 2, "{failures}");
+    assert!(
+        failures.contains("empty.jpg") && failures.contains("empty file"),
+        "{failures}"
+    );
+    assert!(failures.contains("truncated.jpg"), "{failures}");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(stderr.contains("truncated.jpg"), "{stderr}");
+    assert_eq!(
+        image::open(out.join("nested/good.png"))
+            .unwrap()
+            .dimensions(),
+        (100, 67)
+    );
+    assert_eq!(
+        image::open(out.join("good.jpg")).unwrap().dimensions(),
+        (100, 67)
+    );
+}
+
+#[test]
+fn bad_usage_exits_2_before_any_work() {
+    let tmp = temp_dir();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    RgbImage::new(10, 10).save(input.join("a.png")).unwrap();
+    let dir = input.to_str().unwrap();
+    let bad_size = resizer(&[dir, "out", "--size", "800y"], tmp.path());
+    assert_eq!(bad_size.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad_size.stderr).contains("800y"));
+    let same = resizer(&[dir, dir, "--size", "5x5"], tmp.path());
+    assert_eq!(same.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&same.stderr).contains("input folder"));
+    let missing = resizer(&["no-such-dir", "out", "--size", "5x5"], tmp.path());
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-dir"));
+    assert!(!input.join("a-5.png").exists());
+}
