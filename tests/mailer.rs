@@ -457,3 +457,84 @@ fn check_renders_every_row_and_sends_nothing() {
     assert!(stdout(&out).contains("\"succeeded\":5"));
     assert!(!Path::new(&case.path("outbox")).exists());
 }
+
+/// Delivers to postfix's `smtp-sink` (installed by .ci/deps/mailer.sh): a
+/// third-party SMTP implementation, one file per message received.
+#[test]
+fn delivers_to_postfix_smtp_sink() {
+    let Some(sink) = ["/usr/sbin/smtp-sink", "/usr/bin/smtp-sink"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "smtp-sink is missing: .ci/deps/mailer.sh installs it"
+        );
+        eprintln!(
+            "skipped: smtp-sink is not installed (apt-get install postfix, or run .ci/deps/mailer.sh)"
+        );
+        return;
+    };
+    let case = Case::new();
+    let dump = case.path("dump");
+    std::fs::create_dir(&dump).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(case.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&dump, std::fs::Permissions::from_mode(0o777)).unwrap();
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(sink)
+        .args(["-u", "nobody", "-d"])
+        .arg(format!("{}/%M.", dump.display()))
+        .arg(format!("127.0.0.1:{port}"))
+        .arg("256")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "smtp-sink did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    for entry in std::fs::read_dir(&dump).unwrap() {
+        std::fs::remove_file(entry.unwrap().path()).unwrap(); // the readiness probe
+    }
+    let rows = emails(40, "user");
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    let url = format!("smtp://127.0.0.1:{port}");
+    let out = case
+        .mailer(&["rows.csv", "template.txt", "--send", "--smtp", &url])
+        .output()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let _ = server.kill();
+    let _ = server.wait();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut subjects = std::collections::HashSet::new();
+    for entry in std::fs::read_dir(&dump).unwrap() {
+        let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+        let subject = text
+            .lines()
+            .find(|l| l.starts_with("Subject: "))
+            .unwrap_or_default()
+            .to_owned();
+        assert!(subjects.insert(subject.clone()), "twice: {subject}");
+    }
+    assert_eq!(subjects.len(), rows.len());
+    assert!(
+        subjects.contains("Subject: Order 1039 for Person 39"),
+        "{subjects:?}"
+    );
+}
