@@ -239,12 +239,18 @@ impl Renderer {
 
 fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
     let io = |e: std::io::Error| ReportError::Io(format!("{}: {e}", path.display()));
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".reporter-")
-        .suffix(".part")
-        .tempfile_in(dir)
-        .map_err(io)?;
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    // File names are unique within a run, so this part file is too; it is
+    // created like any file (the umask applies) and renamed over the target.
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let part = dir.join(format!(".{name}.part"));
+    let mut f = std::fs::File::create(&part).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    drop(f);
+    std::fs::rename(&part, path).map_err(|e| {
+        let _ = std::fs::remove_file(&part);
+        io(e)
+    })
 }

@@ -44,14 +44,19 @@ struct Table<'a> {
 }
 
 fn warn(warnings: &mut Vec<String>, line: u64, missing: Vec<char>) {
-    for c in missing {
-        let msg = format!(
-            "line {line}: no font has U+{:04X} {c:?}; it is drawn blank (add one with --font)",
-            c as u32
-        );
-        if !warnings.contains(&msg) {
-            warnings.push(msg);
-        }
+    if missing.is_empty() {
+        return;
+    }
+    let chars: Vec<String> = missing
+        .iter()
+        .map(|c| format!("{c:?} (U+{:04X})", *c as u32))
+        .collect();
+    let msg = format!(
+        "line {line}: no font has {}; drawn blank (add a font with --font)",
+        chars.join(", ")
+    );
+    if !warnings.contains(&msg) {
+        warnings.push(msg);
     }
 }
 

@@ -1,0 +1,220 @@
+//! Draws real reports through the library and parses them back with lopdf.
+#![allow(clippy::unwrap_used)]
+
+use std::fmt::Write as _;
+
+use report_jobs::{Batch, Options};
+
+fn write_csv(dir: &std::path::Path, rows: &str) -> std::path::PathBuf {
+    let p = dir.join("items.csv");
+    std::fs::write(&p, rows).expect("write csv");
+    p
+}
+
+fn statement_layout() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples/reports/statement.toml")
+}
+
+fn rows(account: &str, n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        writeln!(
+            s,
+            "{account},Zoë Ltd,Zürich,2025,2025-{:02}-{:02},SKU-{i},item number {i},{},1.10,{}.10",
+            i % 12 + 1,
+            i % 28 + 1,
+            i + 1,
+            i
+        )
+        .unwrap();
+    }
+    s
+}
+
+const HEAD: &str = "account,customer,city,period,date,sku,description,qty,unit_price,amount\n";
+
+fn prepare(dir: &std::path::Path, csv: &str, layout: Option<std::path::PathBuf>) -> Batch {
+    let input = write_csv(dir, csv);
+    Batch::prepare(&Options {
+        input,
+        group_by: "account".into(),
+        out_dir: dir.join("out"),
+        layout,
+        fonts: vec![],
+        memory_limit: 1 << 20,
+    })
+    .expect("batch prepares")
+}
+
+fn info_string(doc: &lopdf::Document, key: &[u8]) -> String {
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .and_then(|o| o.as_reference())
+        .unwrap();
+    let dict = doc.get_dictionary(info).unwrap();
+    let bytes = dict.get(key).unwrap().as_str().unwrap();
+    if bytes.starts_with(&[0xfe, 0xff]) {
+        let units: Vec<u16> = bytes[2..]
+            .chunks(2)
+            .map(|c| u16::from_be_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16_lossy(&units)
+    } else {
+        String::from_utf8_lossy(bytes).into_owned()
+    }
+}
+
+#[test]
+fn a_95_row_group_spans_three_pages_with_metadata_and_font_subsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let batch = prepare(
+        dir.path(),
+        &format!("{HEAD}{}", rows("ACC-1", 95)),
+        Some(statement_layout()),
+    );
+    assert_eq!(batch.jobs.len(), 1);
+    let done = batch.renderer.render(&batch.jobs[0]).expect("renders");
+    assert_eq!(done.pages, 3);
+    assert!(done.warnings.is_empty(), "{:?}", done.warnings);
+    let doc = lopdf::Document::load(&done.path).expect("lopdf parses the PDF");
+    assert_eq!(doc.get_pages().len(), 3);
+    assert_eq!(info_string(&doc, b"Title"), "Account statement — Zoë Ltd");
+    assert!(info_string(&doc, b"Producer").starts_with("reporter"));
+    // Fonts are subsets: the whole report is far smaller than one DejaVu face (740 KB).
+    assert!(done.bytes < 120_000, "{} bytes", done.bytes);
+}
+
+#[test]
+fn totals_are_exact_decimals() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "account,amount\nA,0.1\nA,0.2\nB,1e2\nB,-0.005\n";
+    let batch = prepare(dir.path(), csv, None);
+    // Reach the totals through the drawing input: the text is in the PDF as glyph ids.
+    let layout = batch.renderer.layout();
+    assert!(
+        layout.columns.iter().any(|c| c.total),
+        "amount is numeric and totalled"
+    );
+    for job in &batch.jobs {
+        let rows = job.group.rows().unwrap();
+        let columns = {
+            let mut c = report_jobs::Columns::default();
+            c.intern("account");
+            c.intern("amount");
+            c
+        };
+        let p = report_jobs::prepare::prepare(layout, &columns, &rows).unwrap();
+        let total = p.totals.iter().flatten().next().unwrap().to_string();
+        match job.group.key.as_str() {
+            "A" => assert_eq!(total, "0.3"),
+            "B" => assert_eq!(total, "99.995"),
+            k => panic!("unexpected group {k}"),
+        }
+        batch.renderer.render(job).unwrap();
+    }
+}
+
+#[test]
+fn bad_row_fails_only_its_group_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "account,amount,date\nA,1,2025-01-01\nB,2,2025-01-01\nA,x1,2025-01-02\nB,3,2025-02-30\nC,4,2025-03-03\n";
+    let layout = dir.path().join("l.toml");
+    std::fs::write(
+        &layout,
+        "[[columns]]\nfield = \"amount\"\nformat = \"number\"\ntotal = true\n[[columns]]\nfield = \"date\"\nformat = \"date\"\n",
+    )
+    .unwrap();
+    let batch = prepare(dir.path(), csv, Some(layout));
+    let results: Vec<_> = batch
+        .jobs
+        .iter()
+        .map(|j| (j.group.key.clone(), batch.renderer.render(j)))
+        .collect();
+    let msg = |k: &str| {
+        results
+            .iter()
+            .find(|r| r.0 == k)
+            .and_then(|r| r.1.as_ref().err())
+            .map(ToString::to_string)
+            .unwrap_or_default()
+    };
+    assert!(
+        msg("A").starts_with("line 4:") && msg("A").contains("\"x1\" is not a number"),
+        "{}",
+        msg("A")
+    );
+    assert!(
+        msg("B").starts_with("line 5:") && msg("B").contains("not a date"),
+        "{}",
+        msg("B")
+    );
+    assert!(results.iter().find(|r| r.0 == "C").unwrap().1.is_ok());
+    assert!(
+        !dir.path().join("out/A.pdf").exists(),
+        "a failed group writes nothing"
+    );
+    assert!(dir.path().join("out/C.pdf").exists());
+}
+
+#[test]
+fn unsorted_input_groups_the_same_in_memory_and_spilled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("account,n\n");
+    for i in 0..300 {
+        writeln!(csv, "G{},{i}", (i * 7) % 5).unwrap();
+    }
+    let input = write_csv(dir.path(), &csv);
+    for limit in [1 << 20, 0] {
+        let opts = report_jobs::GroupOptions {
+            memory_limit: limit,
+            ..report_jobs::GroupOptions::new("account")
+        };
+        let g = report_jobs::group_file(&input, report_jobs::Format::Csv, &opts).unwrap();
+        assert_eq!(g.spilled, limit == 0);
+        assert_eq!(g.groups.len(), 5);
+        assert_eq!(g.rows, 300);
+        for group in &g.groups {
+            let rows = group.rows().unwrap();
+            assert_eq!(rows.len(), 60);
+            let key_col = g.columns.get("account").unwrap();
+            assert!(
+                rows.iter()
+                    .all(|r| r.get(key_col) == Some(group.key.as_str()))
+            );
+            assert!(
+                rows.windows(2).all(|w| w[0].line < w[1].line),
+                "input order kept"
+            );
+        }
+    }
+}
+
+#[test]
+fn json_array_and_ndjson_read_the_same_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("rows.json");
+    std::fs::write(&json, "[\n{\"account\":\"A\",\"amount\":0.1},\n{\"account\":\"B\",\"amount\":2},\n{\"account\":\"A\",\"amount\":\"0.2\"}\n]").unwrap();
+    let nd = dir.path().join("rows.ndjson");
+    std::fs::write(&nd, "{\"account\":\"A\",\"amount\":0.1}\n{\"account\":\"B\",\"amount\":2}\n\nnot json\n{\"account\":\"A\",\"amount\":\"0.2\"}\n").unwrap();
+    let opts = report_jobs::GroupOptions::new("account");
+    let a = report_jobs::group_file(&json, report_jobs::Format::Json, &opts).unwrap();
+    let b = report_jobs::group_file(&nd, report_jobs::Format::Ndjson, &opts).unwrap();
+    assert_eq!(
+        a.groups
+            .iter()
+            .map(|g| (g.key.as_str(), g.len))
+            .collect::<Vec<_>>(),
+        [("A", 2), ("B", 1)]
+    );
+    assert_eq!(a.groups[0].rows().unwrap()[1].line, 4);
+    // The malformed NDJSON line lands in the unknown group with its line number.
+    let unknown = b.groups.iter().find(|g| g.key.is_empty()).unwrap();
+    let bad = &unknown.rows().unwrap()[0];
+    assert_eq!(bad.line, 4);
+    assert!(bad.error.as_deref().unwrap().contains("not valid JSON"));
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "[{\"account\":\"A\"},\n{\"account\": }]").unwrap();
+    let err = report_jobs::group_file(&broken, report_jobs::Format::Json, &opts).unwrap_err();
+    assert!(err.to_string().contains("line 2"), "{err}");
+}
