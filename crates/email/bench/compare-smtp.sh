@@ -24,4 +24,10 @@ with open(path, "w") as f:
 PY
 printf 'From: bench@example.com\nTo: {{ email }}\nSubject: Your order {{ order }}\n\nHello {{ name }}, your balance is {{ balance }}.\n' >"$work/template.txt"
 MAILER="$PWD/target/release/mailer"
-bash "$ANCHOR" "$N" "$MAILER $work/rows.csv $work/template.txt --send --smtp smtp://127.0.0.1:\$SMTP_PORT --connections $CONNECTIONS --queue 4096 --quiet --failures $work/failures.csv"
+bash "$ANCHOR" "$N" "$MAILER $work/rows.csv $work/template.txt --send --smtp smtp://127.0.0.1:\$SMTP_PORT --connections $CONNECTIONS --queue 4096 --quiet --failures $work/failures.csv" || true  # compare.sh exits 1 from its EXIT trap even on success: read its lines
+if [ "${MAILMERGE:-0}" = 1 ]; then
+  MM=${MAILMERGE_BIN:-mailmerge}
+  printf 'TO: {{email}}\nSUBJECT: Your order {{order}}\nFROM: bench@example.com\n\nHello {{name}}, your balance is {{balance}}.\n' >"$work/mm_template.txt"
+  printf '[smtp_server]\nhost = 127.0.0.1\nport = PORT\nsecurity = Never\n' >"$work/mm_server.conf"
+  bash "$ANCHOR" "$N" "sed s/PORT/\$SMTP_PORT/ $work/mm_server.conf >$work/mm.conf && $MM --no-dry-run --no-limit --output-format raw --template $work/mm_template.txt --database $work/rows.csv --config $work/mm.conf" || true
+fi
