@@ -4,7 +4,7 @@
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
-use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
+use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
 use crate::pixels::{Channels, Pixels};
 use crate::settings::Format;
@@ -31,6 +31,9 @@ pub fn encode(
                 Channels::L => ColorType::Luma,
                 _ => {
                     encoder.set_sampling_factor(SamplingFactor::F_2_2);
+                    // Box-average each 2x2 chroma block, as libjpeg does
+                    // (the crate's default keeps the top-left sample).
+                    encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
                     ColorType::Rgb
                 }
             };
