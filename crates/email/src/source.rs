@@ -1,6 +1,7 @@
 //! [`Campaign`]: a CSV file and a template, checked against each other,
 //! yielding one [`Email`] (or one [`RowError`]) per row, lazily.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -45,6 +46,9 @@ pub struct Campaign {
     rows: CsvRows,
     renderer: Renderer,
     composer: Composer,
+    /// Keys seen in this run, with their line: a second row with the same
+    /// key is an error, not a second message.
+    seen: HashMap<String, u64>,
 }
 
 impl Campaign {
@@ -123,6 +127,7 @@ impl Campaign {
                 key_index,
                 attachments,
             },
+            seen: HashMap::new(),
         })
     }
 
@@ -150,10 +155,49 @@ impl Iterator for Campaign {
             Ok(row) => row,
             Err(e) => return Some(Err(e)),
         };
-        Some(
-            self.renderer
-                .render(&row)
-                .and_then(|rendered| self.composer.compose(row, rendered)),
-        )
+        let email = match self
+            .renderer
+            .render(&row)
+            .and_then(|rendered| self.composer.compose(row, rendered))
+        {
+            Ok(email) => email,
+            Err(e) => return Some(Err(e)),
+        };
+        if let Some(first) = self.seen.get(&email.key) {
+            let message = format!(
+                "same key {:?} as line {first} (a repeated row): not sent twice",
+                email.key
+            );
+            return Some(Err(RowError::new(email.line, Some(email.fields), message)));
+        }
+        self.seen.insert(email.key.clone(), email.line);
+        Some(Ok(email))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_row_is_an_error_not_a_second_message() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let csv = dir.path().join("r.csv");
+        let template = dir.path().join("t.txt");
+        std::fs::write(
+            &csv,
+            "id,email\n1,a@example.com\n2,b@example.com\n1,c@example.com\n",
+        )?;
+        std::fs::write(&template, "From: s@example.com\n\nHi\n")?;
+        let options = Options {
+            key_column: Some("id".into()),
+            ..Options::default()
+        };
+        let items: Vec<_> = Campaign::open(&csv, &template, &options)?.collect();
+        assert!(items[0].is_ok() && items[1].is_ok());
+        let e = items[2].as_ref().expect_err("repeated key");
+        assert_eq!(e.line, 4);
+        assert!(e.message.contains("line 2"), "{e}");
+        Ok(())
     }
 }
