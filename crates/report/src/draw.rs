@@ -111,6 +111,17 @@ impl Table<'_> {
     }
 }
 
+fn total_text(layout: &Layout, k: usize, t: Decimal) -> String {
+    let c = &layout.columns[k];
+    format!(
+        "{}{}{}{}",
+        layout.totals.prefix,
+        c.prefix,
+        format_number(t, c.places(), &c.thousands),
+        c.suffix
+    )
+}
+
 fn compact(v: Decimal) -> String {
     let f = v.to_f64().unwrap_or(0.0);
     if f.abs() >= 1e6 {
@@ -280,18 +291,26 @@ pub fn draw<'f>(
         y += 6.0;
         cv.line(lx, y, table.right, y, 0.5, GREY);
         let base = y + size + 5.0;
-        let m = table.text_at(&mut cv, label_col, base, true, &layout.totals.label);
+        // The label ends just left of the first total, however wide it is.
+        let first_text = data.totals[first_total]
+            .map(|t| total_text(layout, first_total, t))
+            .unwrap_or_default();
+        let fw = fonts.width(&first_text, true) * size;
+        let label_right =
+            (table.xs[first_total].1 - PAD - fw - 10.0).min(table.xs[label_col].1 - PAD);
+        let m = cv.text(
+            label_right,
+            base,
+            size,
+            true,
+            Anchor::Right,
+            &layout.totals.label,
+            BLACK,
+        );
         warn(warnings, first, m);
         for (k, t) in data.totals.iter().enumerate() {
             if let Some(t) = t {
-                let c = &layout.columns[k];
-                let s = format!(
-                    "{}{}{}{}",
-                    layout.totals.prefix,
-                    c.prefix,
-                    format_number(*t, c.places(), &c.thousands),
-                    c.suffix
-                );
+                let s = total_text(layout, k, *t);
                 let saved = table.aligns[k];
                 let m = if saved == Align::Right {
                     table.text_at(&mut cv, k, base, true, &s)
