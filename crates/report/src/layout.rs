@@ -51,7 +51,8 @@ pub struct Layout {
     /// Font size of the table text.
     #[serde(default = "default_font_size")]
     pub font_size: f32,
-    /// An optional logo (PNG or JPEG), drawn at the top right.
+    /// A logo (PNG or JPEG). Not drawn yet: a layout with a logo is
+    /// rejected with a clear error rather than silently ignored.
     pub logo: Option<Logo>,
 }
 
@@ -439,6 +440,9 @@ impl Layout {
             if c.decimals.is_some_and(|d| d > 12) {
                 return bad(format!("column {:?}: at most 12 decimals", c.field));
             }
+        }
+        if self.logo.is_some() {
+            return bad("logo: logos are not drawn yet (remove the [logo] table)".into());
         }
         if let Some(ch) = &self.chart
             && !(40.0..=500.0).contains(&ch.height)
