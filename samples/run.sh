@@ -16,7 +16,12 @@ echo "== resizer (photos to 800x800 and 200x200 in $out/resized)"
 "$bin/resizer" samples/resizer "$out/resized" --size 800x800 --size 200x200
 
 echo "== reporter (one PDF statement per account in $out/reports)"
+# The samples hold some Japanese text: DejaVu has no CJK glyphs, so use
+# Debian's IPA Gothic as a fallback when it is installed (fonts-ipafont-gothic);
+# without it, those characters are drawn blank with a warning.
+cjk=/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
 "$bin/reporter" samples/reports/items.csv --group-by account \
-  --layout samples/reports/statement.toml --out "$out/reports"
+  --layout samples/reports/statement.toml --out "$out/reports" \
+  ${cjk:+$( [ -f "$cjk" ] && echo --font "$cjk" )}
 
 echo "== done: see $out/"
