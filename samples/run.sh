@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --workspace --bins --quiet
-bin=target/debug
+bin=${CARGO_TARGET_DIR:-target}/debug
 out=${OUT:-out}
 mkdir -p "$out"
 
