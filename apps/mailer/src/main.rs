@@ -27,23 +27,7 @@ use crate::args::Cli;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     pool::cli::init_logging(cli.pool.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("mailer: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("mailer: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    pool::cli::run_main("mailer", None, run(cli))
 }
 
 /// Runs the command; an `Err` is a usage or configuration error (exit 2),

@@ -36,24 +36,7 @@ impl Keyed for Job {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     pool::cli::init_logging(cli.pool.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("reporter: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("reporter: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    pool::cli::run_main("reporter", Some(1), run(cli))
 }
 
 /// Runs the command; an `Err` is a usage, configuration or input-file error

@@ -26,24 +26,7 @@ use crate::sink::Sink;
 fn main() -> ExitCode {
     let cli = Cli::parse();
     pool::cli::init_logging(cli.pool.quiet);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("resizer: cannot start the runtime: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    match runtime.block_on(run(cli)) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("resizer: {e:#}");
-            ExitCode::from(2)
-        }
-    }
+    pool::cli::run_main("resizer", Some(1), run(cli))
 }
 
 /// Runs the command; an `Err` is a usage or configuration error (exit 2),

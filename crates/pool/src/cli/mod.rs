@@ -21,11 +21,13 @@
 
 mod args;
 mod progress;
+mod runtime;
 mod signal;
 mod summary;
 
 pub use args::{PoolArgs, parse_duration};
 pub use progress::Progress;
+pub use runtime::run_main;
 pub use signal::on_ctrl_c;
 pub use summary::{Summary, exit_code};
 
