@@ -166,3 +166,102 @@ fn bad_usage_exits_2_before_any_work() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-dir"));
     assert!(!input.join("a-5.png").exists());
 }
+
+/// The RIFF chunk names of a WebP file.
+fn webp_chunks(path: &Path) -> Vec<String> {
+    let bytes = fs::read(path).unwrap();
+    assert_eq!(&bytes[..4], b"RIFF", "{}", path.display());
+    let mut names = Vec::new();
+    let mut at = 12;
+    while at + 8 <= bytes.len() {
+        names.push(String::from_utf8_lossy(&bytes[at..at + 4]).into_owned());
+        let size = u32::from_le_bytes(bytes[at + 4..at + 8].try_into().unwrap()) as usize;
+        at += 8 + size + size % 2;
+    }
+    names
+}
+
+#[test]
+fn webp_is_lossy_unless_lossless_and_keeps_metadata_on_request() {
+    use image::ImageEncoder;
+    let tmp = temp_dir();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    // A photo-like gradient with an sRGB-tagged profile and EXIF saying
+    // "turn 90 degrees clockwise" (orientation 6).
+    let photo = RgbImage::from_fn(400, 300, |x, y| Rgb([(x / 2) as u8, (y / 2) as u8, 90]));
+    let mut exif = b"MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06\0\0".to_vec();
+    exif.extend_from_slice(&[0; 4]);
+    let mut jpeg = Vec::new();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 95);
+    encoder.set_exif_metadata(exif).unwrap();
+    encoder
+        .write_image(photo.as_raw(), 400, 300, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    fs::write(input.join("photo.jpg"), &jpeg).unwrap();
+    let dir = input.to_str().unwrap();
+
+    let lossy = resizer(
+        &[
+            dir,
+            "lossy",
+            "--size",
+            "200x200",
+            "--format",
+            "webp",
+            "--keep-metadata",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        lossy.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&lossy.stderr)
+    );
+    let lossless = resizer(
+        &[
+            dir,
+            "lossless",
+            "--size",
+            "200x200",
+            "--format",
+            "webp",
+            "--lossless",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        lossless.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&lossless.stderr)
+    );
+
+    let lossy_out = tmp.path().join("lossy/photo.webp");
+    let lossless_out = tmp.path().join("lossless/photo.webp");
+    assert_eq!(webp_chunks(&lossy_out), ["VP8X", "VP8 ", "EXIF"]);
+    assert_eq!(webp_chunks(&lossless_out), ["VP8L"]);
+    // Both upright (150x200) and close to each other.
+    let a = image::open(&lossy_out).unwrap().to_rgb8();
+    let b = image::open(&lossless_out).unwrap().to_rgb8();
+    assert_eq!(a.dimensions(), (150, 200));
+    assert_eq!(b.dimensions(), (150, 200));
+    let diff: u64 = a
+        .as_raw()
+        .iter()
+        .zip(b.as_raw())
+        .map(|(x, y)| u64::from(x.abs_diff(*y)))
+        .sum();
+    assert!(diff / (a.as_raw().len() as u64) < 4, "mean diff too large");
+    assert!(fs::metadata(&lossy_out).unwrap().len() < fs::metadata(&lossless_out).unwrap().len());
+    // The kept EXIF says upright now.
+    let riff = fs::read(&lossy_out).unwrap();
+    let exif_at = riff.windows(4).position(|w| w == b"EXIF").unwrap() + 8;
+    assert_eq!(&riff[exif_at..exif_at + 4], b"MM\0\x2a");
+    assert_eq!(
+        &riff[exif_at + 18..exif_at + 20],
+        &[0, 1],
+        "orientation value"
+    );
+}

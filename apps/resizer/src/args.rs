@@ -8,7 +8,8 @@ use pool::cli::PoolArgs;
 
 /// Resize a folder of images (JPEG, PNG, WebP, GIF, BMP, TIFF) into
 /// another, mirroring its tree: EXIF orientation applied, ICC profiles and
-/// CMYK converted to sRGB, metadata stripped. Outputs newer than their
+/// CMYK converted to sRGB, metadata stripped (unless --keep-metadata).
+/// Outputs newer than their
 /// input and made with the same settings are skipped (so an interrupted run
 /// resumes) unless --force.
 #[derive(Debug, Parser)]
@@ -36,15 +37,26 @@ pub struct Cli {
     #[arg(long, env = "RESIZER_FILTER", default_value = "lanczos3")]
     pub filter: Filter,
 
-    /// Output format: jpeg, png or webp (lossless) [default: JPEG for JPEG
-    /// inputs, WebP for WebP, PNG for PNG, GIF, BMP and TIFF]
+    /// Output format: jpeg, png or webp (lossy with --quality, or
+    /// --lossless) [default: JPEG for JPEG inputs, WebP for WebP, PNG for
+    /// PNG, GIF, BMP and TIFF]
     #[arg(long, env = "RESIZER_FORMAT")]
     pub format: Option<Format>,
 
-    /// JPEG quality, 1 to 100
+    /// JPEG and lossy WebP quality, 1 to 100
     #[arg(long, env = "RESIZER_QUALITY", default_value_t = 85,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub quality: u8,
+
+    /// Write WebP outputs losslessly (--quality is then unused for them)
+    #[arg(long)]
+    pub lossless: bool,
+
+    /// Keep the input's EXIF (orientation reset to upright) and ICC profile;
+    /// colours then stay in that profile instead of being converted to sRGB
+    /// (CMYK is still converted). XMP and other metadata are not kept
+    #[arg(long)]
+    pub keep_metadata: bool,
 
     /// Colour under transparent pixels in JPEG outputs: white, black or
     /// #rrggbb
@@ -82,6 +94,8 @@ impl Cli {
             filter: self.filter,
             format: self.format,
             quality: self.quality,
+            lossless: self.lossless,
+            keep_metadata: self.keep_metadata,
             background: self.background,
             enlarge: self.enlarge,
             max_pixels: self.max_pixels,

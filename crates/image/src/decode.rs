@@ -20,6 +20,8 @@ pub struct Decoded {
     pub orientation: u8,
     /// The embedded ICC profile, if any (already applied for CMYK).
     pub icc: Option<Vec<u8>>,
+    /// The raw EXIF block, if any.
+    pub exif: Option<Vec<u8>>,
 }
 
 /// Size and orientation, read before the pixels are decoded.
@@ -95,7 +97,8 @@ fn decode_jpeg(
         .ok_or_else(|| ImageError::decode(path, "no frame header"))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     check(w, h)?;
-    let orientation = decoder.exif_data().map_or(1, orient::exif_orientation);
+    let exif = decoder.exif_data().map(<[u8]>::to_vec);
+    let orientation = exif.as_deref().map_or(1, orient::exif_orientation);
     let eighths = shrink(Header {
         width: w,
         height: h,
@@ -129,6 +132,7 @@ fn decode_jpeg(
                 pixels,
                 orientation,
                 icc: None,
+                exif,
             });
         }
     };
@@ -146,6 +150,7 @@ fn decode_jpeg(
         },
         orientation,
         icc,
+        exif,
     })
 }
 
@@ -184,11 +189,13 @@ fn decode_other(
     check(w, h)?;
     let orientation = decoder.orientation().map_or(1, |o| o.to_exif());
     let icc = decoder.icc_profile().ok().flatten();
+    let exif = decoder.exif_metadata().ok().flatten();
     let image = DynamicImage::from_decoder(decoder).map_err(|e| ImageError::decode(path, e))?;
     Ok(Decoded {
         pixels: from_dynamic(image),
         orientation,
         icc,
+        exif,
     })
 }
 

@@ -1,32 +1,50 @@
 //! Encoding: JPEG with jpeg-encoder (4:2:0, SIMD), PNG and lossless WebP
-//! with `image`.
+//! with `image`, lossy WebP with libwebp; kept metadata written into each.
 
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
+use crate::metadata::Metadata;
 use crate::pixels::{Channels, Pixels};
 use crate::settings::Format;
 
-/// Encodes `px` as `format`. JPEG gets `quality` and has alpha flattened
-/// onto `background`; 16-bit samples are kept for PNG only.
+/// How outputs are encoded.
+#[derive(Debug, Clone, Copy)]
+pub struct Encoding {
+    /// The file format.
+    pub format: Format,
+    /// JPEG and lossy WebP quality, 1 to 100.
+    pub quality: u8,
+    /// WebP: lossless instead of lossy.
+    pub lossless: bool,
+    /// Colour that alpha is flattened onto for JPEG.
+    pub background: [u8; 3],
+}
+
+/// Encodes `px` as `how` asks, with `meta` (which may be empty). JPEG has
+/// alpha flattened onto the background; 16-bit samples are kept for PNG
+/// only.
 ///
 /// # Errors
 ///
 /// The encoder's message.
-pub fn encode(
-    px: Pixels,
-    format: Format,
-    quality: u8,
-    background: [u8; 3],
-) -> Result<Vec<u8>, String> {
+pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, String> {
     let mut out = Vec::with_capacity(px.data.len() / 8 + 1024);
-    match format {
+    match how.format {
         Format::Jpeg => {
-            let px = px.into_8bit().flatten(background);
+            let px = px.into_8bit().flatten(how.background);
             let (w, h) = dims16(&px)?;
-            let mut encoder = Encoder::new(&mut out, quality);
+            let mut encoder = Encoder::new(&mut out, how.quality);
+            if let Some(exif) = &meta.exif {
+                encoder
+                    .add_app_segment(1, [b"Exif\0\0".as_slice(), exif].concat())
+                    .map_err(|e| e.to_string())?;
+            }
+            if let Some(icc) = meta.icc_for(px.channels.is_gray()) {
+                encoder.add_icc_profile(icc).map_err(|e| e.to_string())?;
+            }
             let color = match px.channels {
                 Channels::L => ColorType::Luma,
                 _ => {
@@ -42,20 +60,44 @@ pub fn encode(
                 .map_err(|e| e.to_string())?;
         }
         Format::Png => {
-            let encoder =
+            let mut encoder =
                 PngEncoder::new_with_quality(&mut out, CompressionType::Fast, PngFilter::Adaptive);
+            with_metadata(&mut encoder, meta, px.channels.is_gray())?;
             encoder
                 .write_image(&px.data, px.width, px.height, color_type(&px))
                 .map_err(|e| e.to_string())?;
         }
-        Format::WebP => {
+        Format::WebP if how.lossless => {
             let px = px.into_8bit();
-            WebPEncoder::new_lossless(&mut out)
+            let mut encoder = WebPEncoder::new_lossless(&mut out);
+            // WebP stores gray as RGB, so only an RGB profile fits.
+            with_metadata(&mut encoder, meta, false)?;
+            encoder
                 .write_image(&px.data, px.width, px.height, color_type(&px))
                 .map_err(|e| e.to_string())?;
         }
+        Format::WebP => return crate::webp::encode_lossy(px, how.quality, meta),
     }
     Ok(out)
+}
+
+/// Hands `meta` to one of `image`'s encoders.
+fn with_metadata(
+    encoder: &mut impl ImageEncoder,
+    meta: &Metadata,
+    gray: bool,
+) -> Result<(), String> {
+    if let Some(icc) = meta.icc_for(gray) {
+        encoder
+            .set_icc_profile(icc.to_vec())
+            .map_err(|e| e.to_string())?;
+    }
+    if let Some(exif) = &meta.exif {
+        encoder
+            .set_exif_metadata(exif.clone())
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 fn dims16(px: &Pixels) -> Result<(u16, u16), String> {

@@ -10,9 +10,10 @@ use fast_image_resize::Resizer;
 
 use crate::context::Context;
 use crate::decode::{self, Header};
-use crate::encode;
+use crate::encode::{self, Encoding};
 use crate::error::ImageError;
 use crate::geometry::{self, Plan};
+use crate::metadata::Metadata;
 use crate::orient;
 use crate::resize;
 use crate::settings::Format;
@@ -87,8 +88,21 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
     );
     let plans = stored_plans(full.0, full.1, decoded.orientation);
     let own = own_format(&job.input).unwrap_or(Format::Jpeg);
-    let format = settings.format.unwrap_or(own);
+    let encoding = Encoding {
+        format: settings.format.unwrap_or(own),
+        quality: settings.quality,
+        lossless: settings.lossless,
+        background: settings.background.0,
+    };
     let mut done = Done::default();
+    let meta = if settings.keep_metadata {
+        let (meta, note) = Metadata::kept(decoded.exif.as_deref(), decoded.icc.as_deref());
+        done.notes
+            .extend(note.map(|n| format!("{}: {n}", job.input.display())));
+        meta
+    } else {
+        Metadata::default()
+    };
     for (plan, output) in plans.iter().zip(&job.outputs) {
         let plan = plan.scaled(sx, sy);
         let small = RESIZER
@@ -98,15 +112,16 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
                 reason,
             })?;
         let mut small = orient::apply(small, decoded.orientation);
-        if let Some(icc) = &decoded.icc {
+        // Kept metadata keeps the profile, so the pixels stay in its space.
+        if let Some(icc) = decoded.icc.as_ref().filter(|_| !settings.keep_metadata) {
             let (converted, note) = crate::color::to_srgb(small, icc);
             small = converted;
             if let Some(note) = note {
                 done.notes.push(format!("{}: {note}", job.input.display()));
             }
         }
-        let encoded = encode::encode(small, format, settings.quality, settings.background.0)
-            .map_err(|reason| ImageError::Encode {
+        let encoded =
+            encode::encode(small, &encoding, &meta).map_err(|reason| ImageError::Encode {
                 path: output.clone(),
                 reason,
             })?;

@@ -11,9 +11,12 @@
 //!   formats through `image`; each size is resampled with
 //!   fast_image_resize (premultiplied alpha), turned upright per its EXIF
 //!   orientation, converted to sRGB from its ICC profile (CMYK too) and
-//!   encoded (JPEG 4:2:0 with jpeg-encoder, PNG up to 16 bits, lossless
-//!   WebP). Outputs newer than their input and the settings are skipped;
-//!   nothing is written outside the output folder or over an input.
+//!   encoded (JPEG 4:2:0 with jpeg-encoder, PNG up to 16 bits, lossy WebP
+//!   with libwebp or lossless WebP). Metadata is stripped, or with
+//!   [`Settings::keep_metadata`] EXIF (orientation reset) and the ICC
+//!   profile are kept. Outputs newer than their input and the settings are
+//!   skipped; nothing is written outside the output folder or over an
+//!   input.
 //!
 //! # Example
 //!
@@ -46,16 +49,18 @@ mod encode;
 mod error;
 mod geometry;
 mod job;
+mod metadata;
 mod orient;
 mod pixels;
 mod resize;
 mod settings;
 mod walk;
+mod webp;
 
 pub use context::{Context, SETTINGS_FILE};
 pub use error::{ImageError, SettingsError};
 pub use geometry::{Plan, plan};
 pub use job::{Done, process};
-pub use orient::exif_orientation;
+pub use orient::{exif_orientation, reset_orientation};
 pub use settings::{Background, Filter, Fit, Format, Settings, Size};
 pub use walk::{Job, Walker, own_format};

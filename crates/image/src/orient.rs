@@ -13,6 +13,37 @@ pub fn exif_orientation(tiff: &[u8]) -> u8 {
 
 fn read_orientation(tiff: &[u8]) -> Option<u8> {
     let tiff = tiff.strip_prefix(b"Exif\0\0").unwrap_or(tiff);
+    let (at, big) = orientation_value_at(tiff)?;
+    let b = tiff.get(at..at + 2)?;
+    let value = if big {
+        u16::from_be_bytes([b[0], b[1]])
+    } else {
+        u16::from_le_bytes([b[0], b[1]])
+    };
+    u8::try_from(value).ok()
+}
+
+/// Sets the orientation tag of EXIF data (starting at the TIFF header, or
+/// at `Exif\0\0`) to 1, upright, for outputs whose pixels were turned. Data
+/// without the tag is left as it is.
+pub fn reset_orientation(tiff: &mut [u8]) {
+    let skip = if tiff.starts_with(b"Exif\0\0") { 6 } else { 0 };
+    let Some((at, big)) = orientation_value_at(&tiff[skip..]) else {
+        return;
+    };
+    let one = if big {
+        1u16.to_be_bytes()
+    } else {
+        1u16.to_le_bytes()
+    };
+    if let Some(value) = tiff.get_mut(skip + at..skip + at + 2) {
+        value.copy_from_slice(&one);
+    }
+}
+
+/// Where the orientation tag's SHORT value sits in `tiff` (which starts at
+/// the TIFF header), and whether the data is big-endian.
+fn orientation_value_at(tiff: &[u8]) -> Option<(usize, bool)> {
     let big = match tiff.get(0..4)? {
         [b'I', b'I', 42, 0] => false,
         [b'M', b'M', 0, 42] => true,
@@ -39,10 +70,11 @@ fn read_orientation(tiff: &[u8]) -> Option<u8> {
     let count = usize::from(u16_at(ifd)?);
     for i in 0..count {
         let entry = ifd + 2 + i * 12;
-        if u16_at(entry)? == 0x0112 {
-            // Type SHORT (3), count 1: the value sits in the first two bytes.
-            let value = u16_at(entry + 8)?;
-            return u8::try_from(value).ok();
+        // Type SHORT (3), count 1: the value sits in the first two bytes.
+        if u16_at(entry)? == 0x0112 && u16_at(entry + 2)? == 3 {
+            let at = entry + 8;
+            tiff.get(at..at + 2)?;
+            return Some((at, big));
         }
     }
     None
@@ -115,6 +147,22 @@ mod tests {
         assert_eq!(exif_orientation(&exif(true, 9)), 1);
         assert_eq!(exif_orientation(b"MM\0*"), 1);
         assert_eq!(exif_orientation(b""), 1);
+    }
+
+    #[test]
+    fn reset_sets_upright_and_keeps_the_rest() {
+        for big in [true, false] {
+            let mut data = b"Exif\0\0".to_vec();
+            data.extend(exif(big, 6));
+            let before = data.clone();
+            reset_orientation(&mut data);
+            assert_eq!(exif_orientation(&data), 1);
+            let changed = before.iter().zip(&data).filter(|(a, b)| a != b).count();
+            assert_eq!(changed, 1, "only the value's low byte changes");
+        }
+        let mut junk = b"not exif".to_vec();
+        reset_orientation(&mut junk);
+        assert_eq!(junk, b"not exif");
     }
 
     #[test]

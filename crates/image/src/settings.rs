@@ -78,7 +78,7 @@ pub enum Format {
     Jpeg,
     /// PNG, lossless, 8 or 16 bits, alpha kept.
     Png,
-    /// WebP, lossless, alpha kept.
+    /// WebP, lossy with `quality` (or lossless), alpha kept.
     WebP,
 }
 
@@ -158,8 +158,14 @@ pub struct Settings {
     /// The output format, or `None` for the input's own (JPEG for inputs
     /// that are neither PNG nor WebP).
     pub format: Option<Format>,
-    /// JPEG quality, 1 to 100.
+    /// JPEG and lossy WebP quality, 1 to 100.
     pub quality: u8,
+    /// WebP outputs are lossless (`quality` is then unused for them).
+    pub lossless: bool,
+    /// Outputs keep the input's EXIF (orientation reset to upright) and ICC
+    /// profile; the pixels then stay in the profile's colour space instead
+    /// of being converted to sRGB. Off: metadata stripped, colours in sRGB.
+    pub keep_metadata: bool,
     /// Colour under transparent pixels in JPEG outputs.
     pub background: Background,
     /// Whether images smaller than the box are scaled up.
@@ -179,6 +185,8 @@ impl Default for Settings {
             filter: Filter::Lanczos3,
             format: None,
             quality: 85,
+            lossless: false,
+            keep_metadata: false,
             background: Background::default(),
             enlarge: false,
             max_pixels: 100_000_000,
@@ -210,7 +218,7 @@ impl Settings {
     /// it). Stored in the output folder to tell up-to-date outputs apart.
     pub fn fingerprint(&self) -> String {
         let text = format!(
-            "v1 sizes={:?} fit={:?} filter={:?} format={:?} q={} bg={:?} enlarge={}",
+            "v2 sizes={:?} fit={:?} filter={:?} format={:?} q={} lossless={} meta={} bg={:?} enlarge={}",
             self.sizes
                 .iter()
                 .map(ToString::to_string)
@@ -219,6 +227,8 @@ impl Settings {
             self.filter,
             self.format,
             self.quality,
+            self.lossless,
+            self.keep_metadata,
             self.background.0,
             self.enlarge
         );

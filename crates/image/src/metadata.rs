@@ -1,0 +1,102 @@
+//! Metadata an output carries with `--keep-metadata`: the input's EXIF
+//! (orientation reset, since the pixels were turned upright) and its ICC
+//! profile. By default outputs carry none.
+
+use crate::orient;
+
+/// The largest EXIF block a JPEG APP1 segment holds (65533 bytes of data,
+/// less the `Exif\0\0` prefix). Larger blocks are dropped with a note.
+const MAX_EXIF: usize = 65_533 - 6;
+
+/// Metadata to write into an output. [`Metadata::default`] is empty:
+/// everything stripped.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// EXIF as a TIFF structure (`II*\0` or `MM\0*`, no `Exif\0\0`
+    /// prefix), with the orientation tag set to 1.
+    pub exif: Option<Vec<u8>>,
+    /// The ICC profile describing the output's pixels.
+    pub icc: Option<Vec<u8>>,
+}
+
+impl Metadata {
+    /// The metadata kept from an input: its EXIF (orientation reset) and
+    /// its ICC profile. Returns a note for what could not be kept.
+    pub fn kept(exif: Option<&[u8]>, icc: Option<&[u8]>) -> (Metadata, Option<String>) {
+        let mut note = None;
+        let exif = exif.and_then(|raw| {
+            let tiff = raw.strip_prefix(b"Exif\0\0").unwrap_or(raw);
+            if !(tiff.starts_with(b"II*\0") || tiff.starts_with(b"MM\0*")) {
+                note = Some("EXIF data without a TIFF header not kept".to_owned());
+                return None;
+            }
+            if tiff.len() > MAX_EXIF {
+                note = Some(format!(
+                    "EXIF data of {} bytes not kept (more than a JPEG segment holds)",
+                    tiff.len()
+                ));
+                return None;
+            }
+            let mut tiff = tiff.to_vec();
+            orient::reset_orientation(&mut tiff);
+            Some(tiff)
+        });
+        let icc = icc.map(<[u8]>::to_vec);
+        (Metadata { exif, icc }, note)
+    }
+
+    /// The ICC profile if it fits an image that is gray (`gray`) or RGB:
+    /// the profile's colour space (bytes 16 to 19 of its header) must match,
+    /// else a viewer would misread the pixels.
+    pub fn icc_for(&self, gray: bool) -> Option<&[u8]> {
+        let icc = self.icc.as_deref()?;
+        let space = icc.get(16..20)?;
+        let fits = if gray {
+            space == b"GRAY"
+        } else {
+            space == b"RGB "
+        };
+        fits.then_some(icc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(space: &[u8; 4]) -> Vec<u8> {
+        let mut icc = vec![0; 128];
+        icc[16..20].copy_from_slice(space);
+        icc
+    }
+
+    #[test]
+    fn icc_goes_only_where_its_colour_space_fits() {
+        let rgb = Metadata {
+            icc: Some(profile(b"RGB ")),
+            ..Metadata::default()
+        };
+        assert!(rgb.icc_for(false).is_some());
+        assert!(rgb.icc_for(true).is_none());
+        let gray = Metadata {
+            icc: Some(profile(b"GRAY")),
+            ..Metadata::default()
+        };
+        assert!(gray.icc_for(true).is_some());
+        assert!(gray.icc_for(false).is_none());
+        assert!(Metadata::default().icc_for(false).is_none());
+    }
+
+    #[test]
+    fn exif_loses_its_prefix_and_orientation() {
+        let mut raw = b"Exif\0\0II\x2a\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0".to_vec();
+        raw.extend_from_slice(&[0; 6]);
+        let (meta, note) = Metadata::kept(Some(&raw), None);
+        assert!(note.is_none());
+        let exif = meta.exif.expect("kept");
+        assert!(exif.starts_with(b"II*\0"));
+        assert_eq!(orient::exif_orientation(&exif), 1);
+        let (meta, note) = Metadata::kept(Some(b"garbage"), None);
+        assert!(meta.exif.is_none() && note.is_some());
+    }
+}

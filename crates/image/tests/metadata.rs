@@ -1,0 +1,166 @@
+//! `keep_metadata`: EXIF (orientation reset) and the ICC profile survive
+//! into JPEG, PNG and WebP outputs, the pixels stay in the profile's space;
+//! by default everything is stripped. Outputs are read back with `image`'s
+//! own decoders.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::fs;
+use std::path::Path;
+
+use common::{jpeg, run, settings};
+use image::{ImageDecoder, ImageReader, RgbImage};
+use image_jobs::{Format, Settings, exif_orientation};
+use jpeg_encoder::ColorType;
+
+/// The ICC profile and EXIF block an output carries.
+fn metadata_of(path: &Path) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    let mut decoder = ImageReader::open(path)
+        .unwrap()
+        .with_guessed_format()
+        .unwrap()
+        .into_decoder()
+        .unwrap();
+    (
+        decoder.icc_profile().unwrap(),
+        decoder.exif_metadata().unwrap(),
+    )
+}
+
+/// A 200x100 Adobe RGB JPEG, stored turned (EXIF orientation 6: the
+/// upright image is 100x200), left half red, right half blue as stored.
+fn adobe_rotated_jpeg(dir: &Path) -> Vec<u8> {
+    let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
+    let stored = RgbImage::from_fn(200, 100, |x, _| {
+        if x < 100 {
+            image::Rgb([200, 40, 40])
+        } else {
+            image::Rgb([40, 40, 200])
+        }
+    });
+    fs::write(
+        dir.join("photo.jpg"),
+        jpeg(
+            stored.as_raw(),
+            200,
+            100,
+            ColorType::Rgb,
+            Some(6),
+            Some(&icc),
+        ),
+    )
+    .unwrap();
+    icc
+}
+
+fn keep(format: Option<Format>) -> Settings {
+    Settings {
+        keep_metadata: true,
+        format,
+        ..settings("1000x1000")
+    }
+}
+
+#[test]
+fn jpeg_keeps_exif_with_orientation_reset_and_the_original_profile() {
+    let input = tempfile::tempdir().unwrap();
+    let icc = adobe_rotated_jpeg(input.path());
+    let output = tempfile::tempdir().unwrap();
+    for (_, r) in run(input.path(), output.path(), keep(None), false) {
+        r.unwrap();
+    }
+    let out = output.path().join("photo.jpg");
+    let (kept_icc, exif) = metadata_of(&out);
+    assert_eq!(kept_icc.as_deref(), Some(icc.as_slice()), "profile kept");
+    let exif = exif.expect("EXIF kept");
+    assert_eq!(exif_orientation(&exif), 1, "pixels are upright now");
+    // Upright (orientation 6 = turned 90 degrees clockwise to view).
+    let img = image::open(&out).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (100, 200));
+    // Not converted to sRGB: the stored red is still about (200, 40, 40),
+    // which conversion would have moved far.
+    let mut converted = [0u8; 3];
+    moxcms::ColorProfile::new_adobe_rgb()
+        .create_transform_8bit(
+            moxcms::Layout::Rgb,
+            &moxcms::ColorProfile::new_srgb(),
+            moxcms::Layout::Rgb,
+            moxcms::TransformOptions::default(),
+        )
+        .unwrap()
+        .transform(&[200, 40, 40], &mut converted)
+        .unwrap();
+    let far = |p: [u8; 3]| {
+        p.iter()
+            .zip([200u8, 40, 40])
+            .any(|(a, b)| a.abs_diff(b) > 12)
+    };
+    assert!(far(converted), "{converted:?}");
+    let top = img.get_pixel(50, 20).0;
+    assert!(!far(top), "{top:?} was converted");
+}
+
+#[test]
+fn png_and_webp_outputs_keep_them_too() {
+    let input = tempfile::tempdir().unwrap();
+    let icc = adobe_rotated_jpeg(input.path());
+    for (format, lossless) in [
+        (Format::Png, false),
+        (Format::WebP, false),
+        (Format::WebP, true),
+    ] {
+        let output = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            lossless,
+            ..keep(Some(format))
+        };
+        for (_, r) in run(input.path(), output.path(), settings, false) {
+            r.unwrap();
+        }
+        let out = output.path().join(format!("photo.{}", format.extension()));
+        let (kept_icc, exif) = metadata_of(&out);
+        let label = format!("{format:?} lossless={lossless}");
+        assert_eq!(kept_icc.as_deref(), Some(icc.as_slice()), "{label}");
+        assert_eq!(exif_orientation(&exif.expect(&label)), 1, "{label}");
+        let img = image::open(&out).unwrap();
+        assert_eq!((img.width(), img.height()), (100, 200), "{label}");
+    }
+}
+
+#[test]
+fn metadata_is_stripped_by_default() {
+    let input = tempfile::tempdir().unwrap();
+    adobe_rotated_jpeg(input.path());
+    let output = tempfile::tempdir().unwrap();
+    for format in [Format::Jpeg, Format::Png, Format::WebP] {
+        let settings = Settings {
+            format: Some(format),
+            ..settings("1000x1000")
+        };
+        for (_, r) in run(input.path(), output.path(), settings, true) {
+            r.unwrap();
+        }
+        let out = output.path().join(format!("photo.{}", format.extension()));
+        assert_eq!(metadata_of(&out), (None, None), "{format:?}");
+    }
+}
+
+#[test]
+fn a_profile_that_does_not_fit_a_gray_output_is_dropped() {
+    let input = tempfile::tempdir().unwrap();
+    let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
+    let gray = vec![120u8; 64 * 32];
+    fs::write(
+        input.path().join("gray.jpg"),
+        jpeg(&gray, 64, 32, ColorType::Luma, Some(1), Some(&icc)),
+    )
+    .unwrap();
+    let output = tempfile::tempdir().unwrap();
+    for (_, r) in run(input.path(), output.path(), keep(None), false) {
+        r.unwrap();
+    }
+    let (kept_icc, exif) = metadata_of(&output.path().join("gray.jpg"));
+    assert!(kept_icc.is_none(), "an RGB profile on gray pixels is wrong");
+    assert!(exif.is_some());
+}
