@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 
 use workpool_tests::{command, samples_dir, temp_dir};
 
+#[path = "reporter/logo.rs"]
+mod logo;
+
 const CJK_FONT: &str = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf";
 
 /// Whether the external `tool` (or file) is there; panics in CI when not.

@@ -13,6 +13,7 @@ use crate::fonts::FontSet;
 use crate::group::{Group, GroupOptions, group_file};
 use crate::input::{Columns, Format, Record};
 use crate::layout::Layout;
+use crate::logo::LogoImage;
 use crate::names::UniqueNames;
 use crate::prepare::prepare;
 use crate::template::Template;
@@ -79,6 +80,7 @@ pub struct Rendered {
 pub struct Renderer {
     layout: Layout,
     fonts: FontSet,
+    logo: Option<LogoImage>,
     columns: Arc<Columns>,
     out_dir: PathBuf,
     producer: String,
@@ -106,6 +108,12 @@ impl Batch {
     /// A [`SetupError`] naming the file (and line) at fault.
     pub fn prepare(opts: &Options) -> Result<Batch, SetupError> {
         let layout = opts.layout.as_deref().map(Layout::from_file).transpose()?;
+        // Decoded once per run; every report embeds the same finished bytes.
+        let logo = layout
+            .as_ref()
+            .and_then(|l| l.logo.as_ref())
+            .map(|l| LogoImage::load(&l.path))
+            .transpose()?;
         let mut fonts = FontSet::bundled()?;
         for f in &opts.fonts {
             fonts.add_fallback(f)?;
@@ -126,6 +134,7 @@ impl Batch {
         let renderer = Renderer::new(
             layout,
             fonts,
+            logo,
             Arc::clone(&grouped.columns),
             opts.out_dir.clone(),
         );
@@ -161,16 +170,19 @@ fn lookup<'a>(columns: &Columns, key: &'a str, first: &'a Record, field: &str) -
 }
 
 impl Renderer {
-    /// A renderer writing into `out_dir`.
+    /// A renderer writing into `out_dir`; `logo` is drawn when the layout
+    /// has one.
     pub fn new(
         layout: Layout,
         fonts: FontSet,
+        logo: Option<LogoImage>,
         columns: Arc<Columns>,
         out_dir: PathBuf,
     ) -> Renderer {
         Renderer {
             layout,
             fonts,
+            logo,
             columns,
             out_dir,
             producer: format!(
@@ -212,7 +224,14 @@ impl Renderer {
             first_line: first.line,
         };
         let mut warnings = Vec::new();
-        let canvas: Canvas<'_> = draw(&self.layout, &self.fonts, &texts, &data, &mut warnings);
+        let canvas: Canvas<'_> = draw(
+            &self.layout,
+            &self.fonts,
+            self.logo.as_ref(),
+            &texts,
+            &data,
+            &mut warnings,
+        );
         let pages = canvas.pages.len();
         let bytes = canvas.to_pdf(&texts.title, &self.producer)?;
         Ok((bytes, pages, warnings))

@@ -7,11 +7,12 @@ use std::io::Write as _;
 
 use printpdf::{
     Color, Line, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix,
+    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix, XObjectTransform,
 };
 
 use crate::error::ReportError;
 use crate::fonts::{FaceId, FontSet};
+use crate::logo::LogoImage;
 
 /// An RGB colour, components 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,6 +67,17 @@ pub enum Item {
         /// Colour.
         color: Rgb,
     },
+    /// The logo, stretched to the box whose top-left corner is (`x`, `y`).
+    Logo {
+        /// Left.
+        x: f32,
+        /// Top.
+        y: f32,
+        /// Width.
+        w: f32,
+        /// Height.
+        h: f32,
+    },
 }
 
 /// How text is anchored at `x`.
@@ -83,6 +95,7 @@ pub enum Anchor {
 #[derive(Debug)]
 pub struct Canvas<'f> {
     fonts: &'f FontSet,
+    logo: Option<&'f LogoImage>,
     /// Page width.
     pub width: f32,
     /// Page height.
@@ -97,6 +110,7 @@ impl<'f> Canvas<'f> {
     pub fn new(fonts: &'f FontSet, width: f32, height: f32) -> Self {
         Canvas {
             fonts,
+            logo: None,
             width,
             height,
             pages: vec![Vec::new()],
@@ -183,6 +197,13 @@ impl<'f> Canvas<'f> {
         });
     }
 
+    /// Draws `logo` in the box whose top-left corner is (`x`, `y`); the
+    /// caller keeps the aspect ratio ([`LogoImage::fit`]).
+    pub fn logo(&mut self, logo: &'f LogoImage, x: f32, y: f32, w: f32, h: f32) {
+        self.logo = Some(logo);
+        self.push(Item::Logo { x, y, w, h });
+    }
+
     /// Serialises the pages to PDF bytes with the given title and producer,
     /// embedding subsets of the faces used.
     ///
@@ -204,6 +225,7 @@ impl<'f> Canvas<'f> {
                 }
             }
         }
+        let logo_id = self.logo.map(|l| doc.add_xobject(&l.xobject));
         let h = self.height;
         let color = |c: Rgb| {
             Color::Rgb(printpdf::Rgb {
@@ -257,6 +279,22 @@ impl<'f> Canvas<'f> {
                                 is_closed: false,
                             },
                         });
+                    }
+                    Item::Logo { x, y, w, h: lh } => {
+                        if let Some(id) = &logo_id {
+                            // The image is the unit square: scale it to the
+                            // box, then move it into place.
+                            ops.push(Op::UseXobject {
+                                id: id.clone(),
+                                transform: XObjectTransform {
+                                    translate_x: Some(Pt(x)),
+                                    translate_y: Some(Pt(h - y - lh)),
+                                    scale_x: Some(w),
+                                    scale_y: Some(lh),
+                                    ..XObjectTransform::default()
+                                },
+                            });
+                        }
                     }
                     Item::Text { .. } => {}
                 }

@@ -10,6 +10,7 @@ use crate::canvas::{Anchor, BLACK, Canvas, Rgb};
 use crate::fonts::{FontSet, wrap};
 use crate::format::format_number;
 use crate::layout::{Align, Layout};
+use crate::logo::LogoImage;
 use crate::prepare::Prepared;
 
 const HEADER_FILL: Rgb = Rgb(0.85, 0.88, 0.95);
@@ -134,10 +135,13 @@ fn compact(v: Decimal) -> String {
 }
 
 /// Draws the report on a new canvas; characters no font has are added to
-/// `warnings` with the input line of their row.
+/// `warnings` with the input line of their row. The logo (the layout's,
+/// loaded once per run) goes at the top right of the first page only, like
+/// a letterhead: the following pages keep their room for the table.
 pub fn draw<'f>(
     layout: &Layout,
     fonts: &'f FontSet,
+    logo: Option<&'f LogoImage>,
     texts: &Texts,
     data: &Prepared,
     warnings: &mut Vec<String>,
@@ -147,12 +151,21 @@ pub fn draw<'f>(
     let mut cv = Canvas::new(fonts, w, h);
     let first = texts.first_line;
 
+    // Logo at the top right; the title starts below it, so a long title
+    // never runs into it.
+    let mut t = mt;
+    if let (Some(img), Some(l)) = (logo, &layout.logo) {
+        let (lw, lh) = img.fit(l.width, Some(l.height.unwrap_or(h / 3.0)));
+        cv.logo(img, w - mr - lw, mt, lw, lh);
+        t += lh + 6.0;
+    }
+
     // Title and header lines.
-    let m = cv.text(ml, mt + 20.0, 18.0, true, Anchor::Left, &texts.title, BLACK);
+    let m = cv.text(ml, t + 20.0, 18.0, true, Anchor::Left, &texts.title, BLACK);
     warn(warnings, first, m);
-    let mut y = mt + 20.0;
-    for (label, value) in &texts.header {
-        y += if y == mt + 20.0 { 20.0 } else { 15.0 };
+    let mut y = t + 20.0;
+    for (i, (label, value)) in texts.header.iter().enumerate() {
+        y += if i == 0 { 20.0 } else { 15.0 };
         let s = format!("{label}: {value}");
         let m = cv.text(ml, y, 10.0, false, Anchor::Left, &s, BLACK);
         warn(warnings, first, m);

@@ -61,6 +61,14 @@ pub enum LayoutError {
     /// The layout parses but is inconsistent (or names unknown columns).
     #[error("layout: {0}")]
     Invalid(String),
+    /// The layout's logo cannot be used.
+    #[error("logo {path}: {message}")]
+    Logo {
+        /// The image file (resolved against the layout's folder).
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
     /// A font file given with `--font` (or the layout) cannot be used.
     #[error("font {path}: {message}")]
     Font {

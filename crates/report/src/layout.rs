@@ -51,8 +51,7 @@ pub struct Layout {
     /// Font size of the table text.
     #[serde(default = "default_font_size")]
     pub font_size: f32,
-    /// A logo (PNG or JPEG). Not drawn yet: a layout with a logo is
-    /// rejected with a clear error rather than silently ignored.
+    /// A logo (PNG or JPEG) at the top right of the first page.
     pub logo: Option<Logo>,
 }
 
@@ -295,9 +294,13 @@ impl Page {
 pub struct Logo {
     /// PNG or JPEG file, relative to the layout file.
     pub path: PathBuf,
-    /// Drawn width (height follows the aspect ratio).
+    /// Width of the box the logo is drawn in (default 80 points).
     #[serde(default = "default_logo_width")]
     pub width: f32,
+    /// Height of that box (default: a third of the page). The logo keeps
+    /// its aspect ratio: as wide as the box unless that would make it too
+    /// tall.
+    pub height: Option<f32>,
 }
 
 fn default_title() -> String {
@@ -441,8 +444,16 @@ impl Layout {
                 return bad(format!("column {:?}: at most 12 decimals", c.field));
             }
         }
-        if self.logo.is_some() {
-            return bad("logo: logos are not drawn yet (remove the [logo] table)".into());
+        if let Some(logo) = &self.logo {
+            let [_, mr, _, ml] = self.page.margins();
+            let ok = |v: f32, max: f32| v > 0.0 && v <= max;
+            if !ok(logo.width, w - ml - mr) || logo.height.is_some_and(|lh| !ok(lh, h / 3.0)) {
+                return bad(format!(
+                    "logo: width must be within 0..{} and height within 0..{} points",
+                    w - ml - mr,
+                    h / 3.0
+                ));
+            }
         }
         if let Some(ch) = &self.chart
             && !(40.0..=500.0).contains(&ch.height)
