@@ -278,6 +278,13 @@ fn unsorted_input_json_and_bad_rows_fail_only_their_group() {
     )
     .unwrap();
     let out = dir.path().join("out");
+    // A failures file from an earlier run is replaced, not appended to.
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(
+        out.join("failures.csv"),
+        "group,file,reason\nOLD,OLD.pdf,stale\n",
+    )
+    .unwrap();
     // --memory-mb 0 spills every row to disk: grouping must not care.
     let o = reporter(
         &dir.path().join("rows.ndjson"),
@@ -312,8 +319,26 @@ fn unsorted_input_json_and_bad_rows_fail_only_their_group() {
     );
     let failures = std::fs::read_to_string(out.join("failures.csv")).unwrap();
     assert!(
-        failures.contains("C,C.pdf,") && failures.contains("line 3"),
+        failures.contains("C,C.pdf,") && failures.contains("line 3") && !failures.contains("OLD"),
         "{failures}"
+    );
+
+    // The row fixed, a clean run into the same folder removes the failures
+    // file: it would describe a run that is over.
+    let fixed = std::fs::read_to_string(dir.path().join("rows.ndjson"))
+        .unwrap()
+        .replace("\"oops\"", "\"4\"");
+    std::fs::write(dir.path().join("rows.ndjson"), fixed).unwrap();
+    let o = reporter(
+        &dir.path().join("rows.ndjson"),
+        &out,
+        &["--layout", layout.to_str().unwrap(), "--quiet"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("C.pdf").exists());
+    assert!(
+        !out.join("failures.csv").exists(),
+        "a stale failures file is left after a clean run"
     );
 }
 

@@ -103,7 +103,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let result = pool::run(pool, outcomes, source, journal.clone(), &mut sink).await;
     done.cancel();
     drop(progress);
-    let flushed = sink.flush();
     if let Some(journal) = &journal {
         journal.sync().context("cannot sync the journal")?;
     }
@@ -112,6 +111,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Err(RunError::Sink(e, report)) => (report, Some(format!("failures file: {e}"))),
         Err(RunError::Journal(e, report)) => (report, Some(format!("journal: {e}"))),
     };
+    // Every group done (now or, with --journal, before): an old failures
+    // file would only mislead.
+    let complete =
+        fatal.is_none() && !report.interrupted && report.succeeded + report.skipped == groups;
+    let flushed = sink.finish(complete);
     let failures = (sink.failed > 0).then(|| sink.path());
     let summary = Summary::new("reporter", &report, failures);
     summary.print(cli.pool.json, cli.pool.quiet);

@@ -75,9 +75,17 @@ impl Sink {
         Ok(())
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
+    /// Flushes the failures file. After a run that went through all its
+    /// groups without a failure, removes a failures file left by an earlier
+    /// run, so that it cannot be mistaken for this run's (removed rather
+    /// than emptied: "no file" is what a clean first run leaves too).
+    pub fn finish(&mut self, complete: bool) -> io::Result<()> {
         match &mut self.file {
             Some(file) => file.flush(),
+            None if complete => match std::fs::remove_file(&self.path) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
             None => Ok(()),
         }
     }
