@@ -127,6 +127,16 @@ impl Batch {
             None => Layout::default_for(&grouped.columns, &grouped.numeric, &opts.group_by),
         };
         layout.check_columns(&grouped.columns)?;
+        if !opts.fonts.is_empty() {
+            let mut chars = grouped.chars.clone();
+            chars.extend(
+                layout_texts(&layout)
+                    .flat_map(str::chars)
+                    .filter(|c| !c.is_ascii()),
+            );
+            chars.insert('…');
+            fonts.restrict_fallbacks(&chars);
+        }
         std::fs::create_dir_all(&opts.out_dir).map_err(|source| InputError::Io {
             path: opts.out_dir.clone(),
             source,
@@ -159,6 +169,31 @@ impl Batch {
             spilled: grouped.spilled,
         })
     }
+}
+
+/// Every text of the layout a report can draw.
+fn layout_texts(layout: &Layout) -> impl Iterator<Item = &str> {
+    let head = [
+        layout.title.as_str(),
+        &layout.footer,
+        &layout.totals.label,
+        &layout.totals.prefix,
+    ];
+    let header = layout
+        .header
+        .iter()
+        .flat_map(|h| [h.label.as_str(), &h.value]);
+    let columns = layout.columns.iter().flat_map(|c| {
+        [
+            c.heading(),
+            &c.prefix,
+            &c.suffix,
+            &c.thousands,
+            c.date_format.as_deref().unwrap_or_default(),
+        ]
+    });
+    let chart = layout.chart.iter().map(|c| c.title.as_str());
+    head.into_iter().chain(header).chain(columns).chain(chart)
 }
 
 fn lookup<'a>(columns: &Columns, key: &'a str, first: &'a Record, field: &str) -> Option<&'a str> {

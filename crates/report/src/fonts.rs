@@ -1,6 +1,7 @@
 //! Fonts: bundled DejaVu Sans (regular and bold) plus a fallback chain,
 //! resolved character by character.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use printpdf::ParsedFont;
@@ -118,6 +119,41 @@ impl FontSet {
     /// All faces, by [`FaceId`].
     pub fn faces(&self) -> &[Face] {
         &self.faces
+    }
+
+    /// Cuts each fallback face down, once, to the glyphs of `chars` that it
+    /// would draw (the characters earlier faces lack). printpdf subsets every
+    /// face per document, and subsetting reads the whole glyph table: for a
+    /// CJK font of 15,000 glyphs that was most of a report's time. A face
+    /// whose cut-down copy cannot be read back keeps its full glyph set.
+    /// Characters outside `chars` that only a fallback has are then reported
+    /// missing, so `chars` must hold every character a report can draw.
+    pub fn restrict_fallbacks(&mut self, chars: &BTreeSet<char>) {
+        for f in 2..self.faces.len() {
+            let mut glyphs = BTreeMap::new();
+            for &c in chars {
+                let earlier = (0..f).any(|e| self.faces[e].advance(c).is_some());
+                if !earlier && let Some(gid) = self.faces[f].font.lookup_glyph_index(c as u32) {
+                    glyphs.insert(gid, c.to_string());
+                }
+            }
+            let Ok(sub) = printpdf::subset_font(&self.faces[f].font, &glyphs) else {
+                continue;
+            };
+            let Some(mut face) = Face::parse(&sub.bytes, &self.faces[f].name) else {
+                continue;
+            };
+            let same = glyphs.iter().all(|(&gid, c)| {
+                c.chars().all(|ch| {
+                    let before = self.faces[f].advance(ch);
+                    face.advance(ch) == before && before.is_some()
+                }) && gid != 0
+            });
+            if same {
+                face.name.clone_from(&self.faces[f].name);
+                self.faces[f] = face;
+            }
+        }
     }
 
     fn chain(&self, bold: bool) -> impl Iterator<Item = FaceId> + '_ {
@@ -238,6 +274,14 @@ mod tests {
         assert!(lines.len() > 1, "{lines:?}");
         assert!(lines.iter().all(|l| fonts.width(l, false) <= 6.0));
         assert_eq!(lines.join(" "), "a long description that will not fit");
+        let cjk = Path::new("/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf");
+        let mut fonts2 = fonts.clone();
+        if fonts2.add_fallback(cjk).is_ok() {
+            let full = fonts2.shape("Zürich 東京支店", false);
+            fonts2.restrict_fallbacks(&"ü東京支店".chars().collect());
+            assert_eq!(fonts2.shape("Zürich 東京支店", false), full);
+            assert_eq!(fonts2.shape("大阪", false).missing, vec!['大', '阪']);
+        }
         let lines = wrap(&fonts, "Supercalifragilistic", false, 3.0);
         assert!(lines.len() > 1);
         assert_eq!(lines.concat(), "Supercalifragilistic");

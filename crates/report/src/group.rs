@@ -4,7 +4,7 @@
 //! appended to one temporary file per group and cleared. A job then reads its
 //! group's rows back. Small inputs never touch the disk.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -55,6 +55,9 @@ pub struct Grouped {
     pub rows: u64,
     /// Whether rows were spilled to disk.
     pub spilled: bool,
+    /// Every non-ASCII character of the input (to cut fallback fonts down
+    /// to what the reports can draw).
+    pub chars: BTreeSet<char>,
 }
 
 /// One group: its key, first row (for titles and file names) and its rows,
@@ -147,11 +150,15 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
     let mut buffered = 0usize;
     let mut spill: Option<Arc<tempfile::TempDir>> = None;
     let mut rows = 0u64;
+    let mut chars = BTreeSet::new();
 
     read_records(path, format, &mut columns, require, |rec, cols| {
         rows += 1;
         if numeric.len() < cols.len() {
             numeric.resize(cols.len(), (true, false));
+        }
+        for v in rec.values.iter().flatten().filter(|v| !v.is_ascii()) {
+            chars.extend(v.chars().filter(|c| !c.is_ascii()));
         }
         for (i, v) in rec.values.iter().enumerate() {
             if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
@@ -228,6 +235,7 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
         columns: Arc::new(columns),
         groups,
         rows,
+        chars,
         spilled: spill.is_some(),
     })
 }
