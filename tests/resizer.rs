@@ -146,6 +146,44 @@ fn broken_files_are_listed_and_the_run_goes_on_with_exit_1() {
         image::open(out.join("good.jpg")).unwrap().dimensions(),
         (100, 67)
     );
+
+    // Fix one file and feed the failures file back: only the two listed
+    // files are tried, the one still broken is listed again.
+    fs::copy(input.join("good.jpg"), input.join("truncated.jpg")).unwrap();
+    let again = |tmp: &Path| {
+        resizer(
+            &[
+                input.to_str().unwrap(),
+                out.to_str().unwrap(),
+                "--size",
+                "100x100",
+                "--json",
+                "--only",
+                "bad.tsv",
+                "--failures",
+                "bad.tsv",
+            ],
+            tmp,
+        )
+    };
+    let retry = again(tmp.path());
+    assert_eq!(retry.status.code(), Some(1));
+    let summary = json(&retry);
+    assert_eq!(summary["total"], 2, "{summary}");
+    assert_eq!(summary["succeeded"], 1, "{summary}");
+    let failures = fs::read_to_string(tmp.path().join("bad.tsv")).unwrap();
+    assert_eq!(failures.lines().count(), 1, "{failures}");
+    assert!(failures.contains("empty.jpg"), "{failures}");
+    assert!(out.join("truncated.jpg").exists());
+
+    // Fix the last one: a clean run removes the stale failures file.
+    fs::copy(input.join("good.jpg"), input.join("empty.jpg")).unwrap();
+    let last = again(tmp.path());
+    assert_eq!(last.status.code(), Some(0));
+    let summary = json(&last);
+    assert_eq!(summary["total"], 1, "{summary}");
+    assert!(summary["failures_file"].is_null(), "{summary}");
+    assert!(!tmp.path().join("bad.tsv").exists());
 }
 
 #[test]

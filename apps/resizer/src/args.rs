@@ -77,9 +77,16 @@ pub struct Cli {
     #[arg(long, env = "RESIZER_MAX_PIXELS", default_value_t = 100_000_000)]
     pub max_pixels: u64,
 
-    /// Where the failed inputs are listed (path, tab, reason), if any fail
+    /// Where the failed inputs are listed (path, tab, reason), if any fail;
+    /// a run that completes without failures removes an old one
     #[arg(long, env = "RESIZER_FAILURES", default_value = "resizer-failures.tsv")]
     pub failures: PathBuf,
+
+    /// Process only the files listed in LIST (one path per line, absolute or
+    /// relative to INPUT; text after a tab is ignored), e.g. the failures
+    /// file of an earlier run
+    #[arg(long, value_name = "LIST")]
+    pub only: Option<PathBuf>,
 
     #[command(flatten)]
     pub pool: PoolArgs,

@@ -10,6 +10,7 @@
 mod args;
 mod sink;
 
+use std::io::BufReader;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -33,6 +34,14 @@ fn main() -> ExitCode {
 /// found before any image is touched.
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ctx = Context::prepare(&cli.input, &cli.output, cli.settings(), cli.force)?;
+    let list = match &cli.only {
+        Some(path) => Some((
+            path,
+            std::fs::File::open(path)
+                .with_context(|| format!("cannot read the list {}", path.display()))?,
+        )),
+        None => None,
+    };
     let journal = match &cli.pool.journal {
         Some(path) => {
             Some(Arc::new(Journal::open(path).with_context(|| {
@@ -71,7 +80,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         move || canceller.cancel(),
     );
 
-    let walker = Walker::new(Arc::clone(&ctx));
+    let walker = match list {
+        Some((path, file)) => {
+            Walker::from_list(Arc::clone(&ctx), Box::new(BufReader::new(file)), path)
+        }
+        None => Walker::new(Arc::clone(&ctx)),
+    };
     let ignored = walker.ignored();
     let mut sink = Sink::new(&cli.failures, Arc::clone(&progress));
     let result = pool::run(
@@ -84,7 +98,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     .await;
     done.cancel();
     drop(progress);
-    let flushed = sink.flush();
+    let complete = result.as_ref().is_ok_and(|r| !r.interrupted);
+    let flushed = sink.finish(complete);
     if let Some(journal) = &journal {
         journal.sync().context("cannot sync the journal")?;
     }

@@ -42,6 +42,9 @@ impl Sink {
     fn fail(&mut self, path: &Path, reason: &str) -> io::Result<()> {
         self.progress.println(&format!("resizer: {reason}"));
         if self.file.is_none() {
+            // A new file, not the old one truncated: the old one may be the
+            // list this run reads (`--only resizer-failures.tsv`).
+            remove_if_present(&self.path)?;
             self.file = Some(BufWriter::new(File::create(&self.path)?));
         }
         if let Some(file) = &mut self.file {
@@ -52,11 +55,22 @@ impl Sink {
         Ok(())
     }
 
-    pub fn flush(&mut self) -> io::Result<()> {
+    /// Flushes the failures file. After a run that read all its input and
+    /// had no failure, removes a failures file left by an earlier run, so
+    /// that it cannot be mistaken for this run's.
+    pub fn finish(&mut self, complete: bool) -> io::Result<()> {
         match &mut self.file {
             Some(file) => file.flush(),
+            None if complete => remove_if_present(&self.path),
             None => Ok(()),
         }
+    }
+}
+
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -85,7 +99,7 @@ impl OutcomeSink<Job, Done, ImageError, ImageError> for Sink {
 
     async fn invalid(&mut self, error: ImageError) -> io::Result<()> {
         let path = match &error {
-            ImageError::Io { path, .. } => path.clone(),
+            ImageError::Io { path, .. } | ImageError::NotInInput { path, .. } => path.clone(),
             ImageError::Collision { input, .. } | ImageError::Escape { input, .. } => input.clone(),
             _ => PathBuf::new(),
         };

@@ -134,6 +134,17 @@ pub enum ImageError {
         /// The output path.
         output: PathBuf,
     },
+    /// A file named in an input list (`--only`) is not inside the input
+    /// folder.
+    #[error("{list}:{line}: {path} is not inside the input folder; skipped")]
+    NotInInput {
+        /// The path as listed.
+        path: PathBuf,
+        /// The list.
+        list: PathBuf,
+        /// Its line, from 1.
+        line: u64,
+    },
     /// Two inputs map to the same output.
     #[error("{input}: output {output} is also the output of {other}; not written")]
     Collision {

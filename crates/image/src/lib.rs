@@ -49,6 +49,7 @@ mod encode;
 mod error;
 mod geometry;
 mod job;
+mod list;
 mod metadata;
 mod orient;
 mod pixels;

@@ -1,5 +1,6 @@
-//! The lazy walk of the input folder: one [`Job`] per image file, in a
-//! stable order, with clashing outputs reported.
+//! The lazy walk of the input folder (or of a list of its files): one
+//! [`Job`] per image file, in a stable order, with clashing outputs
+//! reported.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -12,6 +13,7 @@ use walkdir::WalkDir;
 
 use crate::context::Context;
 use crate::error::ImageError;
+use crate::list::ListedPaths;
 use crate::settings::Format;
 
 /// One input file and the outputs it makes.
@@ -45,14 +47,23 @@ pub fn own_format(path: &Path) -> Option<Format> {
 
 type EntryFilter = Box<dyn FnMut(&walkdir::DirEntry) -> bool + Send>;
 
+/// Where a [`Walker`] finds its files.
+enum Paths {
+    /// The recursive walk of the input folder.
+    Walk(walkdir::FilterEntry<walkdir::IntoIter, EntryFilter>),
+    /// The lines of a list.
+    List(ListedPaths),
+}
+
 /// Walks the input folder lazily (memory does not grow with the number of
 /// files): files of a folder come together, sorted by name, before its
 /// subfolders. The output folder is not entered when it lies inside the
 /// input folder. Files whose extension is not an image's are counted in
-/// [`Walker::ignored`], not yielded.
+/// [`Walker::ignored`], not yielded. [`Walker::from_list`] takes the files
+/// from a list instead.
 pub struct Walker {
     ctx: Arc<Context>,
-    iter: walkdir::FilterEntry<walkdir::IntoIter, EntryFilter>,
+    paths: Paths,
     dir: PathBuf,
     claimed: HashMap<PathBuf, PathBuf>,
     ignored: Arc<AtomicU64>,
@@ -86,9 +97,28 @@ impl Walker {
             })
             .into_iter()
             .filter_entry(filter);
+        Walker::with_paths(ctx, Paths::Walk(iter))
+    }
+
+    /// The files named in `reader`, the contents of the list file `list`:
+    /// one path per line, absolute or relative to the input folder; text
+    /// after a tab is ignored (so a failures file can be fed back), as are
+    /// blank lines and lines starting with `#`. A listed path outside the
+    /// input folder, or missing, is an error item naming it; the list is
+    /// read lazily.
+    pub fn from_list(
+        ctx: Arc<Context>,
+        reader: Box<dyn std::io::BufRead + Send>,
+        list: &Path,
+    ) -> Walker {
+        let paths = ListedPaths::new(reader, list, &ctx.input_root);
+        Walker::with_paths(ctx, Paths::List(paths))
+    }
+
+    fn with_paths(ctx: Arc<Context>, paths: Paths) -> Walker {
         Walker {
             ctx,
-            iter,
+            paths,
             dir: PathBuf::new(),
             claimed: HashMap::new(),
             ignored: Arc::new(AtomicU64::new(0)),
@@ -154,20 +184,24 @@ impl Iterator for Walker {
 
     fn next(&mut self) -> Option<Self::Item> {
         loop {
-            let entry = match self.iter.next()? {
-                Ok(entry) => entry,
-                Err(e) => {
-                    let path = e.path().map(Path::to_owned).unwrap_or_default();
-                    let source = e
-                        .into_io_error()
-                        .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
-                    return Some(Err(ImageError::Io { path, source }));
-                }
+            let path = match &mut self.paths {
+                Paths::Walk(iter) => match iter.next()? {
+                    Ok(entry) if entry.file_type().is_file() => entry.into_path(),
+                    Ok(_) => continue,
+                    Err(e) => {
+                        let path = e.path().map(Path::to_owned).unwrap_or_default();
+                        let source = e
+                            .into_io_error()
+                            .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
+                        return Some(Err(ImageError::Io { path, source }));
+                    }
+                },
+                Paths::List(list) => match list.next()? {
+                    Ok(path) => path,
+                    Err(e) => return Some(Err(e)),
+                },
             };
-            if !entry.file_type().is_file() {
-                continue;
-            }
-            if let Some(item) = self.job(entry.into_path()) {
+            if let Some(item) = self.job(path) {
                 return Some(item);
             }
         }
