@@ -48,8 +48,10 @@ mod geometry;
 mod job;
 mod orient;
 mod pixels;
+mod png_stream;
 mod resize;
 mod settings;
+mod shrink;
 mod walk;
 
 pub use context::{Context, SETTINGS_FILE};
