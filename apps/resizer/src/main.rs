@@ -8,6 +8,7 @@
 //! usage, nothing done).
 
 mod args;
+mod malloc;
 mod sink;
 
 use std::io::BufReader;
@@ -25,6 +26,7 @@ use crate::args::Cli;
 use crate::sink::Sink;
 
 fn main() -> ExitCode {
+    malloc::tune();
     let cli = Cli::parse();
     pool::cli::init_logging(cli.pool.quiet);
     pool::cli::run_main("resizer", Some(1), run(cli))

@@ -5,10 +5,16 @@
 #   crates/image/benches/vs-vips.sh [CORPUS_DIR] [RUNS]
 #
 # Builds the corpus with ../shared/anchors/images/build-corpus.sh when
-# CORPUS_DIR (default /tmp/corpus) is missing. Prints images/s, the ratio
-# to vipsthumbnail, peak RSS (the largest of the processes) and mean PSNR
-# against vips's own lossless (PNG) thumbnail of the same size.
-# Needs: apt-get install -y libvips-tools imagemagick time
+# CORPUS_DIR (default /tmp/corpus) is missing. Prints images/s (best of
+# RUNS), the ratio to vipsthumbnail, memory and mean PSNR against vips's own
+# lossless (PNG) thumbnail of the same size. Memory comes from one more run
+# under peak-rss.py (not timed: its polling costs CPU): max_process_rss is
+# the largest single process (all /usr/bin/time -v sees of a pipeline),
+# summed_rss the peak of all the command's processes at once (resizer is
+# one process with 2 workers; the anchors are 2 processes at a time),
+# summed_anon the same without shared file pages (libraries, executable).
+# Uses $CARGO_TARGET_DIR/release/resizer when CARGO_TARGET_DIR is set.
+# Needs: apt-get install -y libvips-tools imagemagick bc python3
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 C=${1:-/tmp/corpus}
@@ -17,28 +23,30 @@ ANCHORS=${ANCHORS:-../shared/anchors}
 [ -d "$ANCHORS" ] || ANCHORS=/work/shared/anchors
 [ -d "$C" ] || bash "$ANCHORS/images/build-corpus.sh" "$C"
 cargo build --release -q -p resizer
-R=target/release/resizer
+R=${CARGO_TARGET_DIR:-target}/release/resizer
+PEAK="python3 $(pwd)/crates/image/benches/peak-rss.py"
 W=$(mktemp -d); trap 'rm -rf "$W"' EXIT
 N=$(ls "$C" | wc -l)
 MP=$(identify -format '%w %h\n' "$C"/* 2>/dev/null | awk '{s+=$1*$2} END {printf "%.0f", s/1e6}')
 echo "corpus: $N images, $MP megapixels, $(du -sh "$C" | cut -f1)"
 
 best() { sort -n | head -1; }
-timeit() { # name, command...: best wall seconds of RUNS, peak RSS of the last run
+timeit() { # name, command...: best wall seconds of RUNS, then memory of one more run
   local name=$1; shift
   local times=()
   for _ in $(seq "$RUNS"); do
     rm -rf "$W/out" && mkdir -p "$W/out"
     local t0 t1
     t0=$(date +%s.%N)
-    /usr/bin/time -v -o "$W/time.$name" bash -c "$*" >/dev/null 2>"$W/err.$name" || { cat "$W/err.$name"; }
+    bash -c "$*" >/dev/null 2>"$W/err.$name" || { cat "$W/err.$name"; }
     t1=$(date +%s.%N)
     times+=("$(echo "$t1 - $t0" | bc)")
   done
-  local wall rss
+  rm -rf "$W/out" && mkdir -p "$W/out"
+  $PEAK "$W/mem.$name" bash -c "$*" >/dev/null 2>"$W/err.$name" || { cat "$W/err.$name"; }
+  local wall
   wall=$(printf '%s\n' "${times[@]}" | best)
-  rss=$(grep 'Maximum resident' "$W/time.$name" | awk '{print $NF}')
-  printf '%-22s wall_s=%6.2f img_per_s=%6.1f peak_rss_mb=%5.0f\n' "$name" "$wall" "$(echo "$N / $wall" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+  printf '%-22s wall_s=%6.2f img_per_s=%6.1f mb: %s\n' "$name" "$wall" "$(echo "$N / $wall" | bc -l)" "$(cat "$W/mem.$name")"
   echo "$wall" > "$W/wall.$name"
   rm -rf "$W/keep.$name"; mv "$W/out" "$W/keep.$name"
 }

@@ -8,8 +8,10 @@ use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
 use crate::color;
 use crate::error::ImageError;
+use crate::geometry::LoadShrink;
 use crate::orient;
 use crate::pixels::{Channels, Pixels};
+use crate::png_stream;
 
 /// A decoded image with what is needed to show it right.
 #[derive(Debug)]
@@ -36,8 +38,9 @@ pub struct Header {
 }
 
 /// Decodes `bytes` (the contents of `path`). `max_pixels` is checked on
-/// the header before any pixel is decoded. For JPEG, `shrink` is asked how
-/// many eighths of the full size to decode (8 = full size).
+/// the header before any pixel is decoded. `shrink` is asked how far the
+/// image may be shrunk while loading: JPEGs are decoded at that many
+/// eighths of their size, non-interlaced PNGs box-shrunk as rows stream in.
 ///
 /// # Errors
 ///
@@ -47,7 +50,7 @@ pub fn decode(
     path: &Path,
     bytes: &[u8],
     max_pixels: u64,
-    shrink: impl FnOnce(Header) -> u32,
+    shrink: impl FnOnce(Header) -> LoadShrink,
 ) -> Result<Decoded, ImageError> {
     if bytes.is_empty() {
         return Err(ImageError::Empty(path.to_owned()));
@@ -70,11 +73,13 @@ pub fn decode(
     };
     match format {
         ImageFormat::Jpeg => decode_jpeg(path, bytes, check, shrink),
-        ImageFormat::Png
-        | ImageFormat::Gif
-        | ImageFormat::Bmp
-        | ImageFormat::Tiff
-        | ImageFormat::WebP => decode_other(path, bytes, format, check),
+        ImageFormat::Png => match png_stream::decode(path, bytes, &check, shrink)? {
+            Some(decoded) => Ok(decoded),
+            None => decode_other(path, bytes, format, check),
+        },
+        ImageFormat::Gif | ImageFormat::Bmp | ImageFormat::Tiff | ImageFormat::WebP => {
+            decode_other(path, bytes, format, check)
+        }
         other => Err(ImageError::Unsupported {
             path: path.to_owned(),
             reason: format!("{other:?} is not read"),
@@ -86,7 +91,7 @@ fn decode_jpeg(
     path: &Path,
     bytes: &[u8],
     check: impl Fn(u32, u32) -> Result<(), ImageError>,
-    shrink: impl FnOnce(Header) -> u32,
+    shrink: impl FnOnce(Header) -> LoadShrink,
 ) -> Result<Decoded, ImageError> {
     let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
     decoder
@@ -103,7 +108,8 @@ fn decode_jpeg(
         width: w,
         height: h,
         orientation,
-    });
+    })
+    .jpeg_eighths;
     if eighths < 8 {
         let scaled = |len: u32| u16::try_from((len * eighths).div_ceil(8)).unwrap_or(u16::MAX);
         decoder

@@ -118,6 +118,49 @@ pub fn jpeg_eighths(w: u32, h: u32, plans: &[Plan], margin: f64) -> u32 {
     8
 }
 
+/// How far a decoder may shrink an image while loading it, so that the
+/// resampling filter still has at least `margin` times every output's
+/// pixels to work from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadShrink {
+    /// Eighths of the full size for a JPEG's reduced-size IDCT (1, 2, 4
+    /// or 8); see [`jpeg_eighths`].
+    pub jpeg_eighths: u32,
+    /// Integer factor for a box shrink while rows stream in (1 = none);
+    /// see [`box_factor`].
+    pub box_factor: u32,
+}
+
+/// Both shrink-on-load figures for a `w`x`h` image and its `plans`.
+pub fn load_shrink(w: u32, h: u32, plans: &[Plan], margin: f64) -> LoadShrink {
+    LoadShrink {
+        jpeg_eighths: jpeg_eighths(w, h, plans, margin),
+        box_factor: box_factor(plans, margin),
+    }
+}
+
+/// The largest integer `k` such that a `k`x`k` box shrink (the image
+/// becoming ceil(w/k) x ceil(h/k)) leaves every plan at least `margin`
+/// times its output pixels across its crop in both axes, as libvips's
+/// `vips_resize` shrinks by an integer factor before its final filter.
+/// The smallest reduction among the plans decides. 1 means no shrink.
+pub fn box_factor(plans: &[Plan], margin: f64) -> u32 {
+    let ratio = plans
+        .iter()
+        .map(|p| {
+            let (_, _, cw, ch) = p.crop;
+            (cw / (margin * f64::from(p.width))).min(ch / (margin * f64::from(p.height)))
+        })
+        .fold(f64::INFINITY, f64::min);
+    // Rounding the shrunk size up only leaves more pixels, so floor(ratio)
+    // always satisfies the margin.
+    if ratio.is_finite() && ratio >= 1.0 {
+        ratio.floor().min(f64::from(u32::MAX)) as u32
+    } else {
+        1
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -169,5 +212,22 @@ mod tests {
         assert_eq!(jpeg_eighths(6000, 4000, &[p], 2.0), 1);
         let p = plan(800, 600, size(800, 800), Fit::Contain, false);
         assert_eq!(jpeg_eighths(800, 600, &[p], 2.0), 8);
+    }
+
+    #[test]
+    fn box_factor_leaves_a_margin_for_every_size() {
+        // 5120 / 800 = 6.4: a 3x box shrink leaves 1707 >= 2 x 800.
+        let p = plan(5120, 2880, size(800, 800), Fit::Contain, false);
+        assert_eq!(box_factor(&[p], 2.0), 3);
+        // The largest output decides.
+        let small = plan(5120, 2880, size(200, 200), Fit::Contain, false);
+        assert_eq!(box_factor(&[small], 2.0), 12);
+        assert_eq!(box_factor(&[small, p], 2.0), 3);
+        // Cover crops: the crop's short side counts.
+        let p = plan(4000, 3000, size(800, 800), Fit::Cover, false);
+        assert_eq!(box_factor(&[p], 2.0), 1);
+        let p = plan(1000, 800, size(800, 800), Fit::Contain, false);
+        assert_eq!(box_factor(&[p], 2.0), 1);
+        assert_eq!(box_factor(&[], 2.0), 1);
     }
 }

@@ -75,7 +75,7 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
     let decoded = decode::decode(&job.input, &bytes, settings.max_pixels, |h: Header| {
         full = (h.width, h.height);
         let plans = stored_plans(h.width, h.height, h.orientation);
-        geometry::jpeg_eighths(h.width, h.height, &plans, SHRINK_MARGIN)
+        geometry::load_shrink(h.width, h.height, &plans, SHRINK_MARGIN)
     })?;
     drop(bytes);
     let px = &decoded.pixels;

@@ -53,8 +53,10 @@ mod list;
 mod metadata;
 mod orient;
 mod pixels;
+mod png_stream;
 mod resize;
 mod settings;
+mod shrink;
 mod walk;
 mod webp;
 

@@ -1,0 +1,177 @@
+//! Integer box shrink of rows as a decoder hands them over, so only the
+//! shrunk image and one row of sums are ever in memory (what libvips's
+//! `vips_shrink` does before its final filter).
+
+use crate::pixels::{Channels, Pixels};
+
+/// Averages `k`x`k` blocks of a `width`x`height` image fed one row at a
+/// time. The last block of a row or column averages the pixels that are
+/// left, so the result is ceil(width/k) x ceil(height/k). With alpha, the
+/// colour is averaged weighted by alpha (premultiplied, then divided back),
+/// so transparent pixels do not bleed their colour.
+#[derive(Debug)]
+pub struct BoxShrink {
+    k: usize,
+    width: usize,
+    height: usize,
+    channels: Channels,
+    depth16: bool,
+    /// Sums for one output row: colour x alpha (or colour), then alpha.
+    sums: Vec<u64>,
+    /// Source rows added to `sums` so far.
+    rows_in_sums: usize,
+    rows_seen: usize,
+    out: Vec<u8>,
+}
+
+impl BoxShrink {
+    /// A shrink by `k` (at least 1) of rows of `width` pixels with
+    /// `channels`, 8 or 16 bits (`depth16`).
+    pub fn new(width: u32, height: u32, channels: Channels, depth16: bool, k: u32) -> BoxShrink {
+        let k = (k.max(1)) as usize;
+        let (width, height) = (width as usize, height as usize);
+        let out_w = width.div_ceil(k);
+        let bytes = channels.count() * if depth16 { 2 } else { 1 };
+        BoxShrink {
+            k,
+            width,
+            height,
+            channels,
+            depth16,
+            sums: vec![0; out_w * channels.count()],
+            rows_in_sums: 0,
+            rows_seen: 0,
+            out: Vec::with_capacity(out_w * height.div_ceil(k) * bytes),
+        }
+    }
+
+    /// Adds the next source row: interleaved samples, 16-bit ones
+    /// big-endian (as PNG stores them). Extra bytes past `width` pixels
+    /// are ignored; rows past `height` too.
+    pub fn push_row(&mut self, row: &[u8]) {
+        if self.rows_seen == self.height {
+            return;
+        }
+        if self.depth16 {
+            self.add(row, 2, |s| u64::from(u16::from_be_bytes([s[0], s[1]])));
+        } else {
+            self.add(row, 1, |s| u64::from(s[0]));
+        }
+        self.rows_seen += 1;
+        self.rows_in_sums += 1;
+        if self.rows_in_sums == self.k || self.rows_seen == self.height {
+            self.emit();
+        }
+    }
+
+    fn add(&mut self, row: &[u8], sample_bytes: usize, sample: impl Fn(&[u8]) -> u64) {
+        let c = self.channels.count();
+        let px = c * sample_bytes;
+        let row = &row[..row.len().min(self.width * px)];
+        let alpha = self.channels.has_alpha();
+        for (block, sums) in row.chunks(self.k * px).zip(self.sums.chunks_exact_mut(c)) {
+            for p in block.chunks_exact(px) {
+                if alpha {
+                    let a = sample(&p[(c - 1) * sample_bytes..]);
+                    for (i, s) in sums[..c - 1].iter_mut().enumerate() {
+                        *s += sample(&p[i * sample_bytes..]) * a;
+                    }
+                    sums[c - 1] += a;
+                } else {
+                    for (i, s) in sums.iter_mut().enumerate() {
+                        *s += sample(&p[i * sample_bytes..]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Turns the sums into one output row and clears them.
+    fn emit(&mut self) {
+        let c = self.channels.count();
+        let alpha = self.channels.has_alpha();
+        let rows = self.rows_in_sums as u64;
+        let (k, width, depth16) = (self.k, self.width, self.depth16);
+        let out = &mut self.out;
+        let mut put = |v: u64| {
+            if depth16 {
+                out.extend_from_slice(&(v.min(65_535) as u16).to_ne_bytes());
+            } else {
+                out.push(v.min(255) as u8);
+            }
+        };
+        for (bx, sums) in self.sums.chunks_exact_mut(c).enumerate() {
+            let n = (k.min(width - bx * k) as u64) * rows;
+            if alpha {
+                let a = sums[c - 1];
+                for &s in &sums[..c - 1] {
+                    put((s + a / 2).checked_div(a).unwrap_or(0));
+                }
+                put((a + n / 2) / n);
+            } else {
+                for &s in sums.iter() {
+                    put((s + n / 2) / n);
+                }
+            }
+            sums.fill(0);
+        }
+        self.rows_in_sums = 0;
+    }
+
+    /// Number of source rows added so far.
+    pub fn rows_seen(&self) -> usize {
+        self.rows_seen
+    }
+
+    /// The shrunk image (complete once `height` rows were added).
+    pub fn finish(self) -> Pixels {
+        Pixels {
+            width: self.width.div_ceil(self.k) as u32,
+            height: self.height.div_ceil(self.k) as u32,
+            channels: self.channels,
+            depth16: self.depth16,
+            data: self.out,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn averages_blocks_and_the_partial_ones_at_the_edges() {
+        // 3x3 gray, k = 2: blocks of 4, 2, 2 and 1 pixels.
+        let mut s = BoxShrink::new(3, 3, Channels::L, false, 2);
+        for row in [[10u8, 20, 100], [30, 40, 200], [7, 9, 50]] {
+            s.push_row(&row);
+        }
+        assert_eq!(s.rows_seen(), 3);
+        let px = s.finish();
+        assert_eq!((px.width, px.height), (2, 2));
+        assert_eq!(px.data, vec![25, 150, 8, 50]);
+    }
+
+    #[test]
+    fn colour_is_weighted_by_alpha() {
+        // Opaque red next to transparent green: the colour stays red.
+        let mut s = BoxShrink::new(2, 1, Channels::Rgba, false, 2);
+        s.push_row(&[255, 0, 0, 255, 0, 255, 0, 0]);
+        assert_eq!(s.finish().data, vec![255, 0, 0, 128]);
+    }
+
+    #[test]
+    fn sixteen_bit_big_endian_becomes_native() {
+        let mut s = BoxShrink::new(2, 2, Channels::La, true, 2);
+        let be = |v: u16, a: u16| [v.to_be_bytes(), a.to_be_bytes()].concat();
+        s.push_row(&[be(1000, 65_535), be(3000, 65_535)].concat());
+        s.push_row(&[be(1000, 65_535), be(3000, 65_535)].concat());
+        let px = s.finish();
+        let words: Vec<u16> = px
+            .data
+            .chunks_exact(2)
+            .map(|b| u16::from_ne_bytes([b[0], b[1]]))
+            .collect();
+        assert_eq!(words, vec![2000, 65_535]);
+    }
+}
