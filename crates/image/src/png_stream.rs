@@ -43,10 +43,8 @@ pub fn decode(
     if info.interlaced {
         return Ok(None);
     }
-    let orientation = info
-        .exif_metadata
-        .as_deref()
-        .map_or(1, orient::exif_orientation);
+    let exif = info.exif_metadata.as_deref().map(<[u8]>::to_vec);
+    let orientation = exif.as_deref().map_or(1, orient::exif_orientation);
     let k = shrink(Header {
         width,
         height,
@@ -83,6 +81,7 @@ pub fn decode(
         pixels: boxes.finish(),
         orientation,
         icc,
+        exif,
     }))
 }
 
