@@ -21,7 +21,7 @@ echo "== reporter (one PDF statement per account in $out/reports)"
 # without it, those characters are drawn blank with a warning.
 cjk=/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
 "$bin/reporter" samples/reports/items.csv --group-by account \
-  --layout samples/reports/statement.toml --out "$out/reports" \
+  --layout samples/reports/statement-logo.toml --out "$out/reports" \
   ${cjk:+$( [ -f "$cjk" ] && echo --font "$cjk" )}
 
 echo "== done: see $out/"
