@@ -1,6 +1,7 @@
 //! What the three apps share on the command line (feature `cli`): the pool
 //! flags ([`PoolArgs`]), logging, the progress bar ([`Progress`]), Ctrl-C
-//! handling ([`on_ctrl_c`]), the end-of-run [`Summary`] and exit codes.
+//! handling ([`on_ctrl_c`]), the [`FailuresFile`], the end-of-run [`Summary`]
+//! and exit codes.
 //!
 //! An app's `main` reads its own flags, builds its source, handler and
 //! sink, and hands the pool flags to [`PoolArgs::configure`]:
@@ -20,12 +21,14 @@
 //! ```
 
 mod args;
+mod failures;
 mod progress;
 mod runtime;
 mod signal;
 mod summary;
 
 pub use args::{PoolArgs, parse_duration};
+pub use failures::{FailuresFile, Format};
 pub use progress::Progress;
 pub use runtime::run_main;
 pub use signal::on_ctrl_c;
