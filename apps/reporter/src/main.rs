@@ -115,8 +115,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // file would only mislead.
     let complete =
         fatal.is_none() && !report.interrupted && report.succeeded + report.skipped == groups;
-    let flushed = sink.finish(complete);
-    let failures = (sink.failed > 0).then(|| sink.path());
+    let flushed = sink.failures.finish(complete);
+    let failures = (sink.failures.count() > 0).then(|| sink.failures.path());
     let summary = Summary::new("reporter", &report, failures);
     summary.print(cli.pool.json, cli.pool.quiet);
     if !cli.pool.quiet && !cli.pool.json {

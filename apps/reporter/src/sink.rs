@@ -1,12 +1,11 @@
 //! Where outcomes go: warnings logged, failures printed and listed in the
 //! failures file (CSV: group,file,reason).
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::io;
+use std::path::Path;
 use std::sync::Arc;
 
-use pool::cli::Progress;
+use pool::cli::{FailuresFile, Format, Progress};
 use pool::{Outcome, OutcomeSink, Status};
 use report_jobs::{Rendered, ReportError};
 
@@ -15,10 +14,8 @@ use crate::Job;
 /// The reporter's [`OutcomeSink`].
 pub struct Sink {
     progress: Arc<Progress>,
-    path: PathBuf,
-    file: Option<BufWriter<File>>,
-    /// Failures written to the file.
-    pub failed: u64,
+    /// The failures file.
+    pub failures: FailuresFile,
     /// Pages written.
     pub pages: u64,
     /// Bytes written.
@@ -27,67 +24,23 @@ pub struct Sink {
     pub warnings: u64,
 }
 
-fn csv_field(s: &str) -> String {
-    let s = s.replace(['\r', '\n'], " ");
-    if s.contains([',', '"']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
 impl Sink {
     pub fn new(path: &Path, progress: Arc<Progress>) -> Sink {
+        let header = &["group", "file", "reason"];
         Sink {
             progress,
-            path: path.to_owned(),
-            file: None,
-            failed: 0,
+            failures: FailuresFile::new(path, Format::Csv { header }),
             pages: 0,
             bytes: 0,
             warnings: 0,
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn fail(&mut self, job: &Job, reason: &str) -> io::Result<()> {
         let key = &job.0.group.key;
         self.progress
             .println(&format!("reporter: group {key:?}: {reason}"));
-        if self.file.is_none() {
-            let mut f = BufWriter::new(File::create(&self.path)?);
-            writeln!(f, "group,file,reason")?;
-            self.file = Some(f);
-        }
-        if let Some(file) = &mut self.file {
-            writeln!(
-                file,
-                "{},{},{}",
-                csv_field(key),
-                csv_field(&job.0.file_name),
-                csv_field(reason)
-            )?;
-        }
-        self.failed += 1;
-        Ok(())
-    }
-
-    /// Flushes the failures file. After a run that went through all its
-    /// groups without a failure, removes a failures file left by an earlier
-    /// run, so that it cannot be mistaken for this run's (removed rather
-    /// than emptied: "no file" is what a clean first run leaves too).
-    pub fn finish(&mut self, complete: bool) -> io::Result<()> {
-        match &mut self.file {
-            Some(file) => file.flush(),
-            None if complete => match std::fs::remove_file(&self.path) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-                _ => Ok(()),
-            },
-            None => Ok(()),
-        }
+        self.failures.row(&[key, &job.0.file_name, reason])
     }
 }
 

@@ -101,7 +101,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     done.cancel();
     drop(progress);
     let complete = result.as_ref().is_ok_and(|r| !r.interrupted);
-    let flushed = sink.finish(complete);
+    let flushed = sink.failures.finish(complete);
     if let Some(journal) = &journal {
         journal.sync().context("cannot sync the journal")?;
     }
@@ -110,7 +110,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Err(RunError::Sink(e, report)) => (report, Some(format!("failures file: {e}"))),
         Err(RunError::Journal(e, report)) => (report, Some(format!("journal: {e}"))),
     };
-    let failures = (sink.failed > 0).then(|| sink.path());
+    let failures = (sink.failures.count() > 0).then(|| sink.failures.path());
     let mut summary = Summary::new("resizer", &report, failures);
     summary.succeeded -= sink.up_to_date.min(summary.succeeded);
     summary.skipped += sink.up_to_date;

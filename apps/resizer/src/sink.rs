@@ -1,22 +1,20 @@
-//! Where outcomes go: failures printed and listed in the failures file,
-//! up-to-date outputs counted.
+//! Where outcomes go: failures printed and listed in the failures file
+//! (TSV: path, reason), up-to-date outputs counted.
 
-use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use image_jobs::{Done, ImageError, Job};
-use pool::cli::Progress;
+use pool::cli::{FailuresFile, Format, Progress};
 use pool::{Outcome, OutcomeSink, Status};
 
 /// The resizer's [`OutcomeSink`].
 pub struct Sink {
     progress: Arc<Progress>,
-    path: PathBuf,
-    file: Option<BufWriter<File>>,
-    /// Failures written to the file.
-    pub failed: u64,
+    /// The failures file (a new file, not the old one truncated: the old
+    /// one may be the list this run reads, `--only resizer-failures.tsv`).
+    pub failures: FailuresFile,
     /// Jobs whose outputs were all up to date.
     pub up_to_date: u64,
     /// Outputs written.
@@ -27,50 +25,15 @@ impl Sink {
     pub fn new(path: &Path, progress: Arc<Progress>) -> Sink {
         Sink {
             progress,
-            path: path.to_owned(),
-            file: None,
-            failed: 0,
+            failures: FailuresFile::new(path, Format::Tsv),
             up_to_date: 0,
             written: 0,
         }
     }
 
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     fn fail(&mut self, path: &Path, reason: &str) -> io::Result<()> {
         self.progress.println(&format!("resizer: {reason}"));
-        if self.file.is_none() {
-            // A new file, not the old one truncated: the old one may be the
-            // list this run reads (`--only resizer-failures.tsv`).
-            remove_if_present(&self.path)?;
-            self.file = Some(BufWriter::new(File::create(&self.path)?));
-        }
-        if let Some(file) = &mut self.file {
-            let reason = reason.replace(['\t', '\n'], " ");
-            writeln!(file, "{}\t{reason}", path.display())?;
-        }
-        self.failed += 1;
-        Ok(())
-    }
-
-    /// Flushes the failures file. After a run that read all its input and
-    /// had no failure, removes a failures file left by an earlier run, so
-    /// that it cannot be mistaken for this run's.
-    pub fn finish(&mut self, complete: bool) -> io::Result<()> {
-        match &mut self.file {
-            Some(file) => file.flush(),
-            None if complete => remove_if_present(&self.path),
-            None => Ok(()),
-        }
-    }
-}
-
-fn remove_if_present(path: &Path) -> io::Result<()> {
-    match std::fs::remove_file(path) {
-        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
+        self.failures.row(&[&path.display().to_string(), reason])
     }
 }
 
