@@ -164,3 +164,56 @@ fn a_profile_that_does_not_fit_a_gray_output_is_dropped() {
     assert!(kept_icc.is_none(), "an RGB profile on gray pixels is wrong");
     assert!(exif.is_some());
 }
+
+#[test]
+fn a_png_shrunk_while_streaming_keeps_its_profile_and_exif() {
+    use image::ImageEncoder;
+    use image::codecs::png::PngEncoder;
+
+    // 400x200 stored, EXIF orientation 6, into a 50x100 box: shrunk by 4,
+    // so the rows are box-shrunk as they stream in (not decoded whole).
+    let input = tempfile::tempdir().unwrap();
+    let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
+    let stored = RgbImage::from_fn(400, 200, |x, _| {
+        if x < 200 {
+            image::Rgb([200, 40, 40])
+        } else {
+            image::Rgb([40, 40, 200])
+        }
+    });
+    let mut bytes = Vec::new();
+    let mut encoder = PngEncoder::new(&mut bytes);
+    encoder.set_icc_profile(icc.clone()).unwrap();
+    encoder
+        .set_exif_metadata(common::exif_orientation_block(6))
+        .unwrap();
+    encoder
+        .write_image(stored.as_raw(), 400, 200, image::ExtendedColorType::Rgb8)
+        .unwrap();
+    fs::write(input.path().join("art.png"), bytes).unwrap();
+
+    for (keep_metadata, name) in [(true, "kept"), (false, "stripped")] {
+        let output = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            keep_metadata,
+            ..settings("50x100")
+        };
+        for (_, r) in run(input.path(), output.path(), settings, false) {
+            r.unwrap();
+        }
+        let out = output.path().join("art.png");
+        let img = image::open(&out).unwrap().to_rgb8();
+        // Turned upright: 200x400, fitted into 50x100.
+        assert_eq!(img.dimensions(), (50, 100), "{name}");
+        let (kept_icc, exif) = metadata_of(&out);
+        if keep_metadata {
+            assert_eq!(kept_icc.as_deref(), Some(icc.as_slice()), "{name}");
+            assert_eq!(exif_orientation(&exif.expect("EXIF kept")), 1, "{name}");
+            // Orientation 6 turns the stored left (red) half to the top.
+            let top = img.get_pixel(25, 10).0;
+            assert!(top[0] > 150 && top[2] < 90, "{top:?}");
+        } else {
+            assert_eq!((kept_icc, exif), (None, None), "{name}");
+        }
+    }
+}
