@@ -14,7 +14,9 @@
 # one process with 2 workers; the anchors are 2 processes at a time),
 # summed_anon the same without shared file pages (libraries, executable).
 # Uses $CARGO_TARGET_DIR/release/resizer when CARGO_TARGET_DIR is set.
-# Needs: apt-get install -y libvips-tools imagemagick bc python3
+# WEBP=1 adds lossy WebP output (quality 85) for both; SKIP_MOGRIFY=1 drops
+# mogrify.
+# Needs: apt-get install -y libvips-tools imagemagick bc python3 time
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 C=${1:-/tmp/corpus}
@@ -31,35 +33,47 @@ MP=$(identify -format '%w %h\n' "$C"/* 2>/dev/null | awk '{s+=$1*$2} END {printf
 echo "corpus: $N images, $MP megapixels, $(du -sh "$C" | cut -f1)"
 
 best() { sort -n | head -1; }
-timeit() { # name, command...: best wall seconds of RUNS, then memory of one more run
+timeit() { # name, command...: best wall and CPU seconds of RUNS, then memory of one more run
   local name=$1; shift
-  local times=()
+  local times=() cpus=()
   for _ in $(seq "$RUNS"); do
     rm -rf "$W/out" && mkdir -p "$W/out"
     local t0 t1
     t0=$(date +%s.%N)
-    bash -c "$*" >/dev/null 2>"$W/err.$name" || { cat "$W/err.$name"; }
+    /usr/bin/time -f '%U %S' -o "$W/cpu" bash -c "$*" >/dev/null 2>"$W/err.$name" || { cat "$W/err.$name"; }
     t1=$(date +%s.%N)
     times+=("$(echo "$t1 - $t0" | bc)")
+    cpus+=("$(awk 'END {print $1 + $2}' "$W/cpu")")
   done
   rm -rf "$W/out" && mkdir -p "$W/out"
   $PEAK "$W/mem.$name" bash -c "$*" >/dev/null 2>"$W/err.$name" || { cat "$W/err.$name"; }
-  local wall
+  local wall cpu
   wall=$(printf '%s\n' "${times[@]}" | best)
-  printf '%-22s wall_s=%6.2f img_per_s=%6.1f mb: %s\n' "$name" "$wall" "$(echo "$N / $wall" | bc -l)" "$(cat "$W/mem.$name")"
+  cpu=$(printf '%s\n' "${cpus[@]}" | best)
+  printf '%-22s wall_s=%6.2f img_per_s=%6.1f cpu_s=%6.2f mb: %s\n' "$name" "$wall" "$(echo "$N / $wall" | bc -l)" "$cpu" "$(cat "$W/mem.$name")"
   echo "$wall" > "$W/wall.$name"
+  echo "$cpu" > "$W/cpu.$name"
   rm -rf "$W/keep.$name"; mv "$W/out" "$W/keep.$name"
 }
 
 timeit resizer "$R '$C' '$W/out' --size 800x800 --quality 85 --quiet"
 timeit resizer-all-jpeg "$R '$C' '$W/out' --size 800x800 --quality 85 --format jpeg --quiet"
 timeit vipsthumbnail "ls -d '$C'/* | VIPS_CONCURRENCY=1 xargs -P2 -n4 vipsthumbnail -s 800x800 -o '$W/out/%s.jpg[Q=85,strip]'"
+if [ "${WEBP:-}" = 1 ]; then # lossy WebP output, both tools at quality 85
+  timeit resizer-webp "$R '$C' '$W/out' --size 800x800 --quality 85 --format webp --quiet"
+  timeit vipsthumbnail-webp "ls -d '$C'/* | VIPS_CONCURRENCY=1 xargs -P2 -n4 vipsthumbnail -s 800x800 -o '$W/out/%s.webp[Q=85,strip]'"
+  printf 'ratio resizer-webp / vipsthumbnail-webp (images/s): %.2fx\n' "$(echo "$(cat "$W/wall.vipsthumbnail-webp") / $(cat "$W/wall.resizer-webp")" | bc -l)"
+  for n in resizer-webp vipsthumbnail-webp; do
+    printf 'webp bytes %-18s %s\n' "$n" "$(cat "$W/keep.$n"/*.webp | wc -c)"
+  done
+fi
 if [ "${SKIP_MOGRIFY:-}" != 1 ]; then
   timeit mogrify "cp '$C'/* '$W/out/' && ls -d '$W/out'/* | MAGICK_THREAD_LIMIT=1 xargs -P2 -n4 mogrify -resize 800x800 -quality 85 -strip"
 fi
 v=$(cat "$W/wall.vipsthumbnail")
 for n in resizer resizer-all-jpeg; do
-  printf 'ratio %s / vipsthumbnail (images/s): %.2fx\n' "$n" "$(echo "$v / $(cat "$W/wall.$n")" | bc -l)"
+  printf 'ratio %s / vipsthumbnail (images/s): %.2fx, (CPU time, vips / ours): %.2fx\n' "$n" \
+    "$(echo "$v / $(cat "$W/wall.$n")" | bc -l)" "$(echo "$(cat "$W/cpu.vipsthumbnail") / $(cat "$W/cpu.$n")" | bc -l)"
 done
 
 # Quality, two references, each for the JPEG inputs (PNG artwork with alpha
