@@ -118,13 +118,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let ignored = ignored.load(Ordering::Relaxed);
     if !cli.pool.quiet && !cli.pool.json {
         eprintln!(
-            "  {} images written to {}; {} up to date (--force redoes them)",
-            sink.written,
+            "  {} written to {}; {} up to date (--force redoes them)",
+            plural(sink.written, "image"),
             ctx.output_root.display(),
             sink.up_to_date
         );
         if ignored > 0 {
-            eprintln!("  {ignored} files ignored: not images by their extension");
+            eprintln!(
+                "  {} ignored: not images by their extension",
+                plural(ignored, "file")
+            );
         }
     }
     if let Some(e) = fatal.or(flushed.err().map(|e| format!("failures file: {e}"))) {
@@ -132,4 +135,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     Ok(exit_code(&report))
+}
+
+/// `1 image`, `2 images`.
+fn plural(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
