@@ -303,3 +303,49 @@ fn webp_is_lossy_unless_lossless_and_keeps_metadata_on_request() {
         "orientation value"
     );
 }
+
+#[test]
+fn samples_make_thumbnails_decoded_at_an_eighth() {
+    // Alone, a 100x100 box lets every sample JPEG decode at 1/8 of its
+    // size, where the crop scaled to that size once overshot its edge by
+    // a rounding error and the resampler refused it.
+    let tmp = temp_dir();
+    let out = tmp.path().join("out");
+    let samples = samples_dir().join("resizer");
+    let run = resizer(
+        &[
+            samples.to_str().unwrap(),
+            out.to_str().unwrap(),
+            "--size",
+            "100x100",
+            "--json",
+        ],
+        tmp.path(),
+    );
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let mut seen = 0;
+    for entry in fs::read_dir(&samples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("jpg") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let (w, h) = image::open(&path).unwrap().dimensions();
+        let (tw, th) = image::open(out.join(format!("{stem}.jpg")))
+            .unwrap()
+            .dimensions();
+        assert_eq!(tw.max(th), 100, "{stem}");
+        let ratio = f64::from(w) / f64::from(h);
+        assert!(
+            (f64::from(tw) / f64::from(th) - ratio).abs() < 0.03,
+            "{stem}"
+        );
+        seen += 1;
+    }
+    assert!(seen >= 3);
+}

@@ -54,7 +54,7 @@ pub fn resize(
     let view = fast_image_resize::images::ImageRef::new(src.width, src.height, &src.data, pt)
         .map_err(|e| e.to_string())?;
     let mut dst = Image::new(plan.width, plan.height, pt);
-    let (l, t, w, h) = plan.crop;
+    let (l, t, w, h) = inside(plan.crop, src.width, src.height);
     let options = ResizeOptions::new()
         .resize_alg(algorithm(filter))
         .crop(l, t, w, h);
@@ -70,9 +70,47 @@ pub fn resize(
     })
 }
 
+/// `crop` kept inside a `width` x `height` source. A crop scaled to a
+/// source decoded at a reduced size (`Plan::scaled`) can overshoot its edge
+/// by a rounding error (2572 x 322/2572 is 322.00000000000006), which the
+/// resampler refuses.
+fn inside(crop: (f64, f64, f64, f64), width: u32, height: u32) -> (f64, f64, f64, f64) {
+    let (w, h) = (f64::from(width), f64::from(height));
+    let (l, t) = (crop.0.clamp(0.0, w), crop.1.clamp(0.0, h));
+    (l, t, crop.2.min(w - l), crop.3.min(h - t))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crop_scaled_past_the_edge_by_rounding_still_resizes() {
+        // A 2572 x 1740 JPEG decoded at 1/8 is 322 x 218; the full-image
+        // crop scaled by 322/2572 and 218/1740 lands a hair past the edge.
+        let (w, h) = (322u32, 218u32);
+        let plan = Plan {
+            width: 100,
+            height: 68,
+            crop: (0.0, 0.0, 2572.0, 1740.0),
+        }
+        .scaled(f64::from(w) / 2572.0, f64::from(h) / 1740.0);
+        assert!(
+            plan.crop.2 > f64::from(w) || plan.crop.3 > f64::from(h),
+            "the case this test is about: {:?}",
+            plan.crop
+        );
+        let src = Pixels {
+            width: w,
+            height: h,
+            channels: Channels::Rgb,
+            depth16: false,
+            data: vec![128; (w * h * 3) as usize],
+        };
+        let out = resize(&mut Resizer::new(), &src, &plan, Filter::Lanczos3).expect("resize");
+        assert_eq!((out.width, out.height), (100, 68));
+        assert!(out.data.iter().all(|&v| v.abs_diff(128) <= 1));
+    }
 
     #[test]
     fn transparent_pixels_do_not_bleed() {
