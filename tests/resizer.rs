@@ -21,74 +21,67 @@ fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
 
-#[test]
-fn samples_resize_to_two_sizes_with_exit_0() {
-    let tmp = temp_dir();
-    let out = tmp.path().join("out");
+/// Runs the resizer on the samples into `out` with `args`; it must exit 0.
+fn resize_samples(out: &Path, args: &[&str], cwd: &Path) -> std::process::Output {
     let samples = samples_dir().join("resizer");
-    let run = resizer(
-        &[
-            samples.to_str().unwrap(),
-            out.to_str().unwrap(),
-            "--size",
-            "800x800",
-            "--size",
-            "200x200",
-            "--json",
-        ],
-        tmp.path(),
-    );
+    let mut all = vec![samples.to_str().unwrap(), out.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let run = resizer(&all, cwd);
     assert_eq!(
         run.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&run.stderr)
     );
+    run
+}
+
+/// Checks that every sample JPEG's output `out/<stem><suffix>.jpg` has
+/// `edge` as its long side and the sample's aspect ratio within
+/// `tolerance`; returns how many samples were checked.
+fn assert_sample_jpegs_fit(out: &Path, suffix: &str, edge: u32, tolerance: f64) -> usize {
+    let mut seen = 0;
+    for entry in fs::read_dir(samples_dir().join("resizer")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("jpg") {
+            continue;
+        }
+        let stem = path.file_stem().unwrap().to_str().unwrap();
+        let (w, h) = image::open(&path).unwrap().dimensions();
+        let (ow, oh) = image::open(out.join(format!("{stem}{suffix}.jpg")))
+            .unwrap()
+            .dimensions();
+        assert_eq!(ow.max(oh), edge, "{stem}{suffix}");
+        // Aspect ratio kept within rounding.
+        let ratio = f64::from(w) / f64::from(h);
+        assert!(
+            (f64::from(ow) / f64::from(oh) - ratio).abs() < tolerance,
+            "{stem}{suffix}"
+        );
+        seen += 1;
+    }
+    seen
+}
+
+#[test]
+fn samples_resize_to_two_sizes_with_exit_0() {
+    let tmp = temp_dir();
+    let out = tmp.path().join("out");
+    let args = ["--size", "800x800", "--size", "200x200", "--json"];
+    let run = resize_samples(&out, &args, tmp.path());
     let summary = json(&run);
     assert_eq!(summary["tool"], "resizer");
     assert_eq!(summary["failed"], 0);
     let total = summary["total"].as_u64().unwrap();
     assert!(total >= 5, "{summary}");
-    let mut seen = 0;
-    for entry in fs::read_dir(&samples).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("jpg") {
-            continue;
-        }
-        let stem = path.file_stem().unwrap().to_str().unwrap().to_owned();
-        let (w, h) = image::open(&path).unwrap().dimensions();
-        for (suffix, edge) in [("800", 800u32), ("200", 200)] {
-            let o = image::open(out.join(format!("{stem}-{suffix}.jpg"))).unwrap();
-            let (ow, oh) = o.dimensions();
-            assert_eq!(ow.max(oh), edge, "{stem}-{suffix}");
-            // Aspect ratio kept within rounding.
-            let ratio = f64::from(w) / f64::from(h);
-            assert!(
-                (f64::from(ow) / f64::from(oh) - ratio).abs() < 0.02,
-                "{stem}"
-            );
-        }
-        seen += 1;
-    }
-    assert!(seen >= 3);
+    assert!(assert_sample_jpegs_fit(&out, "-800", 800, 0.02) >= 3);
+    assert!(assert_sample_jpegs_fit(&out, "-200", 200, 0.02) >= 3);
     // The tree is mirrored: the PNG artwork keeps its folder and alpha.
     let badge = image::open(out.join("artwork/badge-200.png")).unwrap();
     assert!(badge.color().has_alpha());
 
     // A second run finds everything up to date.
-    let again = resizer(
-        &[
-            samples.to_str().unwrap(),
-            out.to_str().unwrap(),
-            "--size",
-            "800x800",
-            "--size",
-            "200x200",
-            "--json",
-        ],
-        tmp.path(),
-    );
-    assert_eq!(again.status.code(), Some(0));
+    let again = resize_samples(&out, &args, tmp.path());
     let summary = json(&again);
     assert_eq!(summary["skipped"].as_u64(), Some(total), "{summary}");
     assert_eq!(summary["succeeded"], 0);
@@ -311,41 +304,6 @@ fn samples_make_thumbnails_decoded_at_an_eighth() {
     // a rounding error and the resampler refused it.
     let tmp = temp_dir();
     let out = tmp.path().join("out");
-    let samples = samples_dir().join("resizer");
-    let run = resizer(
-        &[
-            samples.to_str().unwrap(),
-            out.to_str().unwrap(),
-            "--size",
-            "100x100",
-            "--json",
-        ],
-        tmp.path(),
-    );
-    assert_eq!(
-        run.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let mut seen = 0;
-    for entry in fs::read_dir(&samples).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().and_then(|e| e.to_str()) != Some("jpg") {
-            continue;
-        }
-        let stem = path.file_stem().unwrap().to_str().unwrap();
-        let (w, h) = image::open(&path).unwrap().dimensions();
-        let (tw, th) = image::open(out.join(format!("{stem}.jpg")))
-            .unwrap()
-            .dimensions();
-        assert_eq!(tw.max(th), 100, "{stem}");
-        let ratio = f64::from(w) / f64::from(h);
-        assert!(
-            (f64::from(tw) / f64::from(th) - ratio).abs() < 0.03,
-            "{stem}"
-        );
-        seen += 1;
-    }
-    assert!(seen >= 3);
+    resize_samples(&out, &["--size", "100x100", "--json"], tmp.path());
+    assert!(assert_sample_jpegs_fit(&out, "", 100, 0.03) >= 3);
 }
