@@ -90,23 +90,7 @@ impl FailuresFile {
     /// to; the error names the path.
     pub fn row(&mut self, fields: &[&str]) -> io::Result<()> {
         self.line.clear();
-        for (i, field) in fields.iter().enumerate() {
-            match self.format {
-                Format::Tsv => {
-                    if i > 0 {
-                        self.line.push('\t');
-                    }
-                    self.line.push_str(&field.replace(['\t', '\r', '\n'], " "));
-                }
-                Format::Csv { .. } => {
-                    if i > 0 {
-                        self.line.push(',');
-                    }
-                    push_csv_field(&mut self.line, field);
-                }
-            }
-        }
-        self.line.push('\n');
+        push_line(&mut self.line, self.format, fields);
         let file = match &mut self.file {
             Some(file) => file,
             None => {
@@ -142,17 +126,32 @@ impl FailuresFile {
         let mut file = BufWriter::new(File::create_new(&self.path)?);
         if let Format::Csv { header } = self.format {
             let mut line = String::new();
-            for (i, name) in header.iter().enumerate() {
-                if i > 0 {
-                    line.push(',');
-                }
-                push_csv_field(&mut line, name);
-            }
-            line.push('\n');
+            push_line(&mut line, self.format, header);
             file.write_all(line.as_bytes())?;
         }
         Ok(file)
     }
+}
+
+/// Appends `fields` as one line of `format`, newline included.
+fn push_line(line: &mut String, format: Format, fields: &[&str]) {
+    for (i, field) in fields.iter().enumerate() {
+        match format {
+            Format::Tsv => {
+                if i > 0 {
+                    line.push('\t');
+                }
+                line.push_str(&field.replace(['\t', '\r', '\n'], " "));
+            }
+            Format::Csv { .. } => {
+                if i > 0 {
+                    line.push(',');
+                }
+                push_csv_field(line, field);
+            }
+        }
+    }
+    line.push('\n');
 }
 
 /// Appends `field` as one CSV field on one line.
