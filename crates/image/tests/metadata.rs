@@ -28,17 +28,22 @@ fn metadata_of(path: &Path) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
     )
 }
 
-/// A 200x100 Adobe RGB JPEG, stored turned (EXIF orientation 6: the
-/// upright image is 100x200), left half red, right half blue as stored.
-fn adobe_rotated_jpeg(dir: &Path) -> Vec<u8> {
-    let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
-    let stored = RgbImage::from_fn(200, 100, |x, _| {
-        if x < 100 {
+/// A `width`x`height` image, left half red (200, 40, 40), right half blue.
+fn red_left_blue_right(width: u32, height: u32) -> RgbImage {
+    RgbImage::from_fn(width, height, |x, _| {
+        if x < width / 2 {
             image::Rgb([200, 40, 40])
         } else {
             image::Rgb([40, 40, 200])
         }
-    });
+    })
+}
+
+/// A 200x100 Adobe RGB JPEG, stored turned (EXIF orientation 6: the
+/// upright image is 100x200), left half red, right half blue as stored.
+fn adobe_rotated_jpeg(dir: &Path) -> Vec<u8> {
+    let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
+    let stored = red_left_blue_right(200, 100);
     fs::write(
         dir.join("photo.jpg"),
         jpeg(
@@ -174,13 +179,7 @@ fn a_png_shrunk_while_streaming_keeps_its_profile_and_exif() {
     // so the rows are box-shrunk as they stream in (not decoded whole).
     let input = tempfile::tempdir().unwrap();
     let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
-    let stored = RgbImage::from_fn(400, 200, |x, _| {
-        if x < 200 {
-            image::Rgb([200, 40, 40])
-        } else {
-            image::Rgb([40, 40, 200])
-        }
-    });
+    let stored = red_left_blue_right(400, 200);
     let mut bytes = Vec::new();
     let mut encoder = PngEncoder::new(&mut bytes);
     encoder.set_icc_profile(icc.clone()).unwrap();
