@@ -4,6 +4,9 @@
 # writes one .eml file per message.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# libjpeg-turbo is compiled from source and needs cmake and nasm: installed
+# here when missing (Debian, as root), else the script says what to install.
+bash .ci/deps/build-tools.sh >/dev/null
 cargo build --workspace --bins --quiet
 bin=${CARGO_TARGET_DIR:-target}/debug
 out=${OUT:-out}

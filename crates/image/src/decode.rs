@@ -1,15 +1,15 @@
-//! Decoding: JPEG through jpeg-decoder with reduced-size IDCT
-//! (shrink-on-load), the other formats through `image`.
+//! Decoding: JPEG through libjpeg-turbo with reduced-size IDCT
+//! (shrink-on-load, see [`jpeg`](crate::jpeg)), non-interlaced PNG
+//! box-shrunk as its rows stream in, the other formats through `image`.
 
 use std::io::Cursor;
 use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
-use crate::color;
 use crate::error::ImageError;
 use crate::geometry::LoadShrink;
-use crate::orient;
+use crate::jpeg;
 use crate::pixels::{Channels, Pixels};
 use crate::png_stream;
 
@@ -72,7 +72,7 @@ pub fn decode(
         }
     };
     match format {
-        ImageFormat::Jpeg => decode_jpeg(path, bytes, check, shrink),
+        ImageFormat::Jpeg => jpeg::decode(path, bytes, check, |h| shrink(h).jpeg_eighths),
         ImageFormat::Png => match png_stream::decode(path, bytes, &check, shrink)? {
             Some(decoded) => Ok(decoded),
             None => decode_other(path, bytes, format, check),
@@ -85,99 +85,6 @@ pub fn decode(
             reason: format!("{other:?} is not read"),
         }),
     }
-}
-
-fn decode_jpeg(
-    path: &Path,
-    bytes: &[u8],
-    check: impl Fn(u32, u32) -> Result<(), ImageError>,
-    shrink: impl FnOnce(Header) -> LoadShrink,
-) -> Result<Decoded, ImageError> {
-    let mut decoder = jpeg_decoder::Decoder::new(Cursor::new(bytes));
-    decoder
-        .read_info()
-        .map_err(|e| ImageError::decode(path, e))?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| ImageError::decode(path, "no frame header"))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    check(w, h)?;
-    let exif = decoder.exif_data().map(<[u8]>::to_vec);
-    let orientation = exif.as_deref().map_or(1, orient::exif_orientation);
-    let eighths = shrink(Header {
-        width: w,
-        height: h,
-        orientation,
-    })
-    .jpeg_eighths;
-    if eighths < 8 {
-        let scaled = |len: u32| u16::try_from((len * eighths).div_ceil(8)).unwrap_or(u16::MAX);
-        decoder
-            .scale(scaled(w), scaled(h))
-            .map_err(|e| ImageError::decode(path, e))?;
-    }
-    let data = on_this_thread(|| decoder.decode()).map_err(|e| ImageError::decode(path, e))?;
-    let info = decoder
-        .info()
-        .ok_or_else(|| ImageError::decode(path, "no frame header"))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    let icc = decoder.icc_profile();
-    let (channels, depth16) = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 => (Channels::L, false),
-        jpeg_decoder::PixelFormat::L16 => (Channels::L, true),
-        jpeg_decoder::PixelFormat::RGB24 => (Channels::Rgb, false),
-        jpeg_decoder::PixelFormat::CMYK32 => {
-            let mut cmyk = data;
-            if !has_adobe_marker(bytes) {
-                // jpeg-decoder assumes Adobe's inverted CMYK; plain CMYK
-                // (no APP14 "Adobe" segment) is stored as ink amounts.
-                cmyk.iter_mut().for_each(|v| *v = 255 - *v);
-            }
-            let pixels = color::cmyk_to_rgb(&cmyk, w, h, icc.as_deref());
-            return Ok(Decoded {
-                pixels,
-                orientation,
-                icc: None,
-                exif,
-            });
-        }
-    };
-    let expected = w as usize * h as usize * channels.count() * if depth16 { 2 } else { 1 };
-    if data.len() < expected {
-        return Err(ImageError::decode(path, "decoder returned too few pixels"));
-    }
-    Ok(Decoded {
-        pixels: Pixels {
-            width: w,
-            height: h,
-            channels,
-            depth16,
-            data,
-        },
-        orientation,
-        icc,
-        exif,
-    })
-}
-
-/// Whether the JPEG has an APP14 "Adobe" segment before its first scan.
-fn has_adobe_marker(bytes: &[u8]) -> bool {
-    let mut at = 2;
-    while at + 4 <= bytes.len() {
-        if bytes[at] != 0xFF {
-            return false;
-        }
-        let marker = bytes[at + 1];
-        if marker == 0xDA {
-            return false;
-        }
-        let len = usize::from(u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]));
-        if marker == 0xEE && bytes.get(at + 4..at + 9) == Some(b"Adobe") {
-            return true;
-        }
-        at += 2 + len;
-    }
-    false
 }
 
 fn decode_other(
@@ -231,29 +138,4 @@ pub fn from_dynamic(image: DynamicImage) -> Pixels {
         depth16,
         data,
     }
-}
-
-// jpeg-decoder parallelises a decode across threads: without its `rayon`
-// feature it starts a thread per colour component for every image and
-// hands it each row over a channel. The pool already runs one image per
-// core, so that only adds thread starts and wake-ups (about 8% of the time
-// in a profile). With the `rayon` feature and a pool made of the calling
-// thread alone, the decode stays on the worker's thread: 15% less CPU and
-// wall time over the benchmark corpus at 2 workers.
-thread_local! {
-    /// A one-thread rayon pool made of the calling thread itself.
-    static THIS_THREAD: Option<rayon::ThreadPool> = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .use_current_thread()
-        .build()
-        .ok();
-}
-
-/// Runs `f` with rayon confined to the calling thread (or, if such a pool
-/// cannot be made, as it is).
-fn on_this_thread<T: Send>(f: impl FnOnce() -> T + Send) -> T {
-    THIS_THREAD.with(|pool| match pool {
-        Some(pool) => pool.install(f),
-        None => f(),
-    })
 }

@@ -6,9 +6,9 @@
 //! - [`Walker`] walks the input folder lazily, yielding one [`Job`] per
 //!   image (outputs mirror the tree; two inputs that would write the same
 //!   output are reported);
-//! - [`process`] does one job: JPEGs are decoded at a reduced DCT size
-//!   (shrink-on-load, leaving the filter at least a 2x reduction), other
-//!   formats through `image`; each size is resampled with
+//! - [`process`] does one job: JPEGs are decoded by libjpeg-turbo at a
+//!   reduced DCT size (shrink-on-load, leaving the filter at least a 2x
+//!   reduction), other formats through `image`; each size is resampled with
 //!   fast_image_resize (premultiplied alpha), turned upright per its EXIF
 //!   orientation, converted to sRGB from its ICC profile (CMYK too) and
 //!   encoded (JPEG 4:2:0 with jpeg-encoder, PNG up to 16 bits, lossy WebP
@@ -49,6 +49,9 @@ mod encode;
 mod error;
 mod geometry;
 mod job;
+mod jpeg;
+mod jpeg_fallback;
+mod jpeg_markers;
 mod list;
 mod metadata;
 mod orient;
