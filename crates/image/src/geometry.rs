@@ -12,6 +12,18 @@ pub struct Plan {
     pub height: u32,
     /// Source region: left, top, width, height (fractional).
     pub crop: (f64, f64, f64, f64),
+    /// For `contain`: the axis that fills the box, whose scale the other
+    /// axis shares (see [`Plan::scaled`]); `None` for the other fits.
+    pub fills: Option<Axis>,
+}
+
+/// An image axis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Axis {
+    /// Horizontal.
+    Width,
+    /// Vertical.
+    Height,
 }
 
 impl Plan {
@@ -23,12 +35,34 @@ impl Plan {
     }
 
     /// The same plan for a source decoded at `sx`, `sy` times its size.
+    ///
+    /// A `contain` plan then takes libvips's geometry: one scale for both
+    /// axes, that of the axis filling the box (its whole decoded length to
+    /// the box), and the other axis covers its output length at that scale
+    /// from the top left. The output's height was rounded, so that cover
+    /// may end up to half an output pixel short of or past the image's
+    /// edge (the resampler repeats the edge pixels there); stretching it
+    /// to the edge instead would scale the axes differently by that
+    /// rounding, shifting the far rows or columns by up to a quarter of an
+    /// output pixel against vips's output.
     pub fn scaled(&self, sx: f64, sy: f64) -> Plan {
         let (l, t, w, h) = self.crop;
-        Plan {
-            crop: (l * sx, t * sy, w * sx, h * sy),
-            ..*self
-        }
+        let crop = match self.fills {
+            None => (l * sx, t * sy, w * sx, h * sy),
+            Some(axis) => {
+                let shrink = match axis {
+                    Axis::Width => w * sx / f64::from(self.width),
+                    Axis::Height => h * sy / f64::from(self.height),
+                };
+                let (cw, ch) = (
+                    f64::from(self.width) * shrink,
+                    f64::from(self.height) * shrink,
+                );
+                // Centred: the rounding is shared by both edges.
+                ((w * sx - cw) / 2.0, (h * sy - ch) / 2.0, cw, ch)
+            }
+        };
+        Plan { crop, ..*self }
     }
 }
 
@@ -57,10 +91,16 @@ pub fn plan(w: u32, h: u32, size: Size, fit: Fit, enlarge: bool) -> Plan {
                     round_dim(fh * scale),
                 )
             };
+            let fills = (scale != 1.0).then_some(if bw / fw <= bh / fh {
+                Axis::Width
+            } else {
+                Axis::Height
+            });
             Plan {
                 width: ow,
                 height: oh,
                 crop: full,
+                fills,
             }
         }
         Fit::Cover => {
@@ -80,6 +120,7 @@ pub fn plan(w: u32, h: u32, size: Size, fit: Fit, enlarge: bool) -> Plan {
                 width: size.width,
                 height: size.height,
                 crop: ((fw - cw) / 2.0, (fh - ch) / 2.0, cw, ch),
+                fills: None,
             }
         }
         Fit::Exact => {
@@ -92,6 +133,7 @@ pub fn plan(w: u32, h: u32, size: Size, fit: Fit, enlarge: bool) -> Plan {
                 width: ow,
                 height: oh,
                 crop: full,
+                fills: None,
             }
         }
     }
@@ -106,9 +148,9 @@ pub fn jpeg_eighths(w: u32, h: u32, plans: &[Plan], margin: f64) -> u32 {
         let s = f64::from(eighths) / 8.0;
         let ok = plans.iter().all(|p| {
             let (_, _, cw, ch) = p.crop;
-            // Decoded size rounds up: ceil(w * s).
-            let sx = (f64::from(w) * s).ceil() / f64::from(w);
-            let sy = (f64::from(h) * s).ceil() / f64::from(h);
+            // The decoded size is floor(w * s), see `jpeg::decode`.
+            let sx = (f64::from(w) * s).floor().max(1.0) / f64::from(w);
+            let sy = (f64::from(h) * s).floor().max(1.0) / f64::from(h);
             cw * sx >= margin * f64::from(p.width) && ch * sy >= margin * f64::from(p.height)
         });
         if ok {
@@ -183,6 +225,38 @@ mod tests {
         assert!(p.is_identity(400, 300));
         let p = plan(400, 300, size(800, 800), Fit::Contain, true);
         assert_eq!((p.width, p.height), (800, 600));
+    }
+
+    #[test]
+    fn contain_shares_the_filling_axis_scale_as_libvips_does() {
+        let near = |a: (f64, f64, f64, f64), b: (f64, f64, f64, f64)| {
+            let d = [a.0 - b.0, a.1 - b.1, a.2 - b.2, a.3 - b.3];
+            assert!(d.iter().all(|d| d.abs() < 1e-9), "{a:?} != {b:?}");
+        };
+        // 3088 / 800 = 3.86: 2056 rows make 532.6, rounded to 533, which
+        // at 3.86 cover 2057.38 rows: 0.69 past the top and the bottom.
+        let p = plan(3088, 2056, size(800, 800), Fit::Contain, false);
+        assert_eq!((p.width, p.height, p.fills), (800, 533, Some(Axis::Width)));
+        near(p.scaled(1.0, 1.0).crop, (0.0, -0.69, 3088.0, 533.0 * 3.86));
+        // Decoded at 1/2 (1544 x 1028): the decoded width fills the box.
+        near(p.scaled(0.5, 0.5).crop, (0.0, -0.345, 1544.0, 533.0 * 1.93));
+        // A JPEG decoded at 1/2 keeps its whole rows (3391 -> 1695): the
+        // scale comes from the filling axis alone, 3014 / 800.
+        let p = plan(6028, 3391, size(800, 800), Fit::Contain, false);
+        assert_eq!((p.width, p.height), (800, 450));
+        let h = 450.0 * 3014.0 / 800.0;
+        near(
+            p.scaled(0.5, 1695.0 / 3391.0).crop,
+            (0.0, (1695.0 - h) / 2.0, 3014.0, h),
+        );
+        // Portrait: the height fills the box.
+        let p = plan(2560, 3837, size(800, 800), Fit::Contain, false);
+        assert_eq!((p.width, p.height, p.fills), (534, 800, Some(Axis::Height)));
+        // Kept at its size: nothing to share.
+        assert_eq!(
+            plan(400, 300, size(800, 800), Fit::Contain, false).fills,
+            None
+        );
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub fn decode(
     });
     match decompress(&mut decompressor, &header, bytes, eighths, &markers) {
         Ok(pixels) => Ok(Decoded {
-            pixels,
+            pixels: whole_pixels(pixels, width, height, eighths),
             orientation,
             icc: (header.colorspace != Colorspace::CMYK && header.colorspace != Colorspace::YCCK)
                 .then_some(markers.icc)
@@ -62,6 +62,19 @@ pub fn decode(
         Err(turbo) => jpeg_fallback::decode(path, bytes, check, |_| eighths, &markers)
             .map_err(|_| ImageError::decode(path, turbo)),
     }
+}
+
+/// The pixels of a JPEG decoded at `eighths`/8 of `width` x `height`
+/// without its last row and column when they stand for only part of a
+/// pixel (libjpeg-turbo rounds the size up: 3391 rows at 1/2 make 1696,
+/// the last made half of padding). libvips does the same, so the
+/// resampler's geometry matches vips's.
+pub fn whole_pixels(pixels: Pixels, width: u32, height: u32, eighths: u32) -> Pixels {
+    if eighths >= 8 {
+        return pixels;
+    }
+    let whole = |len: u32| (u64::from(len) * u64::from(eighths) / 8).max(1) as u32;
+    pixels.crop_top_left(whole(width), whole(height))
 }
 
 /// Runs libjpeg-turbo at `eighths`/8 of the size. CMYK comes back
@@ -172,6 +185,11 @@ mod tests {
                 )
                 .expect("libjpeg-turbo decodes it");
                 let (w, h) = ((203 * eighths).div_ceil(8), (101 * eighths).div_ceil(8));
+                let whole = whole_pixels(px.clone(), 203, 101, eighths);
+                assert_eq!(
+                    (whole.width, whole.height),
+                    ((203 * eighths / 8).max(1), (101 * eighths / 8).max(1))
+                );
                 assert_eq!((px.width, px.height, px.channels), (w, h, channels));
                 let n = channels.count();
                 let at = |x: u32| {

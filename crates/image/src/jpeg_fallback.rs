@@ -37,6 +37,7 @@ pub fn decode(
         .ok_or_else(|| ImageError::decode(path, "no frame header"))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     check(w, h)?;
+    let (full_w, full_h) = (w, h);
     let orientation = markers.exif.as_deref().map_or(1, orient::exif_orientation);
     let eighths = eighths(Header {
         width: w,
@@ -67,7 +68,12 @@ pub fn decode(
                 cmyk.iter_mut().for_each(|v| *v = 255 - *v);
             }
             return Ok(Decoded {
-                pixels: color::cmyk_to_rgb(&cmyk, w, h, markers.icc.as_deref()),
+                pixels: crate::jpeg::whole_pixels(
+                    color::cmyk_to_rgb(&cmyk, w, h, markers.icc.as_deref()),
+                    full_w,
+                    full_h,
+                    eighths,
+                ),
                 orientation,
                 icc: None,
                 exif: markers.exif.clone(),
@@ -79,13 +85,18 @@ pub fn decode(
         return Err(ImageError::decode(path, "decoder returned too few pixels"));
     }
     Ok(Decoded {
-        pixels: Pixels {
-            width: w,
-            height: h,
-            channels,
-            depth16,
-            data,
-        },
+        pixels: crate::jpeg::whole_pixels(
+            Pixels {
+                width: w,
+                height: h,
+                channels,
+                depth16,
+                data,
+            },
+            full_w,
+            full_h,
+            eighths,
+        ),
         orientation,
         icc: markers.icc.clone(),
         exif: markers.exif.clone(),

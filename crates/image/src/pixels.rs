@@ -78,6 +78,25 @@ impl Pixels {
         }
     }
 
+    /// Keeps the top-left `width` x `height` pixels (at most the image),
+    /// in place.
+    pub fn crop_top_left(mut self, width: u32, height: u32) -> Pixels {
+        let (width, height) = (width.min(self.width), height.min(self.height));
+        let bpp = self.pixel_bytes();
+        let (from, to) = (self.width as usize * bpp, width as usize * bpp);
+        if to < from {
+            for y in 1..height as usize {
+                self.data.copy_within(y * from..y * from + to, y * to);
+            }
+        }
+        self.data.truncate(to * height as usize);
+        Pixels {
+            width,
+            height,
+            ..self
+        }
+    }
+
     /// Removes alpha by compositing onto `background` (8-bit sRGB; the
     /// image must be 8-bit). Gray images use the background's luma.
     pub fn flatten(self, background: [u8; 3]) -> Pixels {
@@ -133,6 +152,21 @@ mod tests {
         let flat = px.flatten([0, 255, 0]);
         assert_eq!(flat.channels, Channels::Rgb);
         assert_eq!(flat.data, vec![255, 0, 0, 0, 255, 0]);
+    }
+
+    #[test]
+    fn crop_top_left_keeps_the_rows_it_should() {
+        let px = Pixels {
+            width: 3,
+            height: 3,
+            channels: Channels::La,
+            depth16: false,
+            data: (0..18).collect(),
+        };
+        let small = px.clone().crop_top_left(2, 2);
+        assert_eq!((small.width, small.height), (2, 2));
+        assert_eq!(small.data, vec![0, 1, 2, 3, 6, 7, 8, 9]);
+        assert_eq!(px.clone().crop_top_left(5, 5), px);
     }
 
     #[test]

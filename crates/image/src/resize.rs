@@ -50,11 +50,32 @@ pub fn resize(
     if plan.is_identity(src.width, src.height) {
         return Ok(src.clone());
     }
+    // A `contain` crop may end past the image's edge (see `Plan::scaled`):
+    // the edge pixels are repeated there, as libvips does.
+    let (l, t, w, h) = plan.crop;
+    let before = |start: f64| (-start - EDGE_SLACK).ceil().max(0.0) as u32;
+    let after = |end: f64, len: u32| ((end - EDGE_SLACK - f64::from(len)).ceil().max(0.0)) as u32;
+    let pad = Pad {
+        left: before(l),
+        top: before(t),
+        right: after(l + w, src.width),
+        bottom: after(t + h, src.height),
+    };
+    let padded;
+    let (src, crop) = if pad == Pad::default() {
+        (src, plan.crop)
+    } else {
+        padded = repeat_edges(src, pad);
+        (
+            &padded,
+            (l + f64::from(pad.left), t + f64::from(pad.top), w, h),
+        )
+    };
     let pt = pixel_type(src.channels, src.depth16);
     let view = fast_image_resize::images::ImageRef::new(src.width, src.height, &src.data, pt)
         .map_err(|e| e.to_string())?;
     let mut dst = Image::new(plan.width, plan.height, pt);
-    let (l, t, w, h) = inside(plan.crop, src.width, src.height);
+    let (l, t, w, h) = inside(crop, src.width, src.height);
     let options = ResizeOptions::new()
         .resize_alg(algorithm(filter))
         .crop(l, t, w, h);
@@ -68,6 +89,42 @@ pub fn resize(
         depth16: src.depth16,
         data: dst.into_vec(),
     })
+}
+
+/// How far past the edge a crop may end and still count as ending on it:
+/// far more than a float rounding error, far less than a pixel.
+const EDGE_SLACK: f64 = 1e-6;
+
+/// Pixels added on each side of an image.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Pad {
+    left: u32,
+    top: u32,
+    right: u32,
+    bottom: u32,
+}
+
+/// `src` grown by `pad` on each side, repeating its edge pixels.
+fn repeat_edges(src: &Pixels, pad: Pad) -> Pixels {
+    let bpp = src.pixel_bytes();
+    let row = src.width as usize * bpp;
+    let width = src.width + pad.left + pad.right;
+    let height = src.height + pad.top + pad.bottom;
+    let mut data = Vec::with_capacity(width as usize * height as usize * bpp);
+    for y in 0..height {
+        let from = y.saturating_sub(pad.top).min(src.height.saturating_sub(1)) as usize * row;
+        let line = &src.data[from..from + row];
+        let (first, last) = (&line[..bpp], &line[row.saturating_sub(bpp)..]);
+        (0..pad.left).for_each(|_| data.extend_from_slice(first));
+        data.extend_from_slice(line);
+        (0..pad.right).for_each(|_| data.extend_from_slice(last));
+    }
+    Pixels {
+        width,
+        height,
+        data,
+        ..*src
+    }
 }
 
 /// `crop` kept inside a `width` x `height` source. A crop scaled to a
@@ -93,6 +150,7 @@ mod tests {
             width: 100,
             height: 68,
             crop: (0.0, 0.0, 2572.0, 1740.0),
+            fills: None,
         }
         .scaled(f64::from(w) / 2572.0, f64::from(h) / 1740.0);
         assert!(
@@ -110,6 +168,44 @@ mod tests {
         let out = resize(&mut Resizer::new(), &src, &plan, Filter::Lanczos3).expect("resize");
         assert_eq!((out.width, out.height), (100, 68));
         assert!(out.data.iter().all(|&v| v.abs_diff(128) <= 1));
+    }
+
+    #[test]
+    fn a_crop_past_the_edge_repeats_the_edge_pixels() {
+        // Rows 0..6 of gray levels 0, 40, ..., 200; the crop covers 8 rows,
+        // the last 2 past the bottom edge, and 9 columns, 1 past the right;
+        // then the same past the top and left edges.
+        let (w, h) = (8u32, 6u32);
+        let data: Vec<u8> = (0..h)
+            .flat_map(|y| std::iter::repeat_n(40 * y as u8, w as usize))
+            .collect();
+        let src = Pixels {
+            width: w,
+            height: h,
+            channels: Channels::L,
+            depth16: false,
+            data,
+        };
+        let plan = Plan {
+            width: 3,
+            height: 4,
+            crop: (0.0, 0.0, 9.0, 8.0),
+            fills: None,
+        };
+        let out = resize(&mut Resizer::new(), &src, &plan, Filter::Box).expect("resize");
+        assert_eq!((out.width, out.height), (3, 4));
+        // Box filter, 2 rows an output row: (0+40)/2, (80+120)/2,
+        // (160+200)/2, then rows 6 and 7 repeat row 5's 200.
+        let column: Vec<u8> = (0..4).map(|y| out.data[y * 3 + 2]).collect();
+        assert_eq!(column, vec![20, 100, 180, 200]);
+        // The same 8 rows from 2 above the top: rows -2 and -1 repeat row 0.
+        let plan = Plan {
+            crop: (-1.0, -2.0, 9.0, 8.0),
+            ..plan
+        };
+        let out = resize(&mut Resizer::new(), &src, &plan, Filter::Box).expect("resize");
+        let column: Vec<u8> = (0..4).map(|y| out.data[y * 3]).collect();
+        assert_eq!(column, vec![0, 20, 100, 180]);
     }
 
     #[test]
@@ -136,6 +232,7 @@ mod tests {
             width: 2,
             height: 1,
             crop: (0.0, 0.0, 8.0, 4.0),
+            fills: None,
         };
         let out = resize(&mut Resizer::new(), &src, &plan, Filter::Lanczos3).expect("resize");
         // The left output pixel is red; no green leaks in.
