@@ -1,4 +1,5 @@
-//! Encoding: JPEG with jpeg-encoder (4:2:0, SIMD), PNG and lossless WebP
+//! Encoding: JPEG with jpeg-encoder (4:2:0, chroma fitted to the
+//! decoder's upsampling, SIMD DCT), PNG and lossless WebP
 //! with `image`, lossy WebP with libwebp; kept metadata written into each.
 
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
@@ -6,6 +7,7 @@ use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
+use crate::chroma::Ycbcr420;
 use crate::metadata::Metadata;
 use crate::pixels::{Channels, Pixels};
 use crate::settings::Format;
@@ -45,19 +47,20 @@ pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, St
             if let Some(icc) = meta.icc_for(px.channels.is_gray()) {
                 encoder.add_icc_profile(icc).map_err(|e| e.to_string())?;
             }
-            let color = match px.channels {
-                Channels::L => ColorType::Luma,
-                _ => {
-                    encoder.set_sampling_factor(SamplingFactor::F_2_2);
-                    // Box-average each 2x2 chroma block, as libjpeg does
-                    // (the crate's default keeps the top-left sample).
-                    encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
-                    ColorType::Rgb
-                }
-            };
-            encoder
-                .encode(&px.data, w, h, color)
-                .map_err(|e| e.to_string())?;
+            if px.channels == Channels::L {
+                encoder
+                    .encode(&px.data, w, h, ColorType::Luma)
+                    .map_err(|e| e.to_string())?;
+            } else {
+                // 4:2:0, with chroma samples chosen for the decoder's
+                // upsampling (see `chroma`); each 2x2 block carries its
+                // sample, so averaging it keeps it.
+                encoder.set_sampling_factor(SamplingFactor::F_2_2);
+                encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
+                encoder
+                    .encode_image(Ycbcr420::from_rgb(&px.data, w, h))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         Format::Png => {
             let mut encoder =

@@ -42,6 +42,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod chroma;
 mod color;
 mod context;
 mod decode;
