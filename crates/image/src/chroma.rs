@@ -44,23 +44,32 @@ impl Ycbcr420 {
         // cover; an odd last column or row repeats the edge, as the encoder
         // pads it.
         let (full_w, full_h) = (half_w * 2, half_h * 2);
-        let mut luma = Vec::with_capacity(w * h);
+        let mut luma = vec![0u8; w * h];
         let mut cb = vec![0f32; full_w * full_h];
         let mut cr = vec![0f32; full_w * full_h];
-        for y in 0..full_h {
-            for x in 0..full_w {
-                let i = (y.min(h - 1) * w + x.min(w - 1)) * 3;
-                let (r, g, b) = (
-                    f32::from(rgb[i]),
-                    f32::from(rgb[i + 1]),
-                    f32::from(rgb[i + 2]),
-                );
-                if y < h && x < w {
-                    let l = 0.299 * r + 0.587 * g + 0.114 * b;
-                    luma.push(l.round().clamp(0.0, 255.0) as u8);
+        for (y, (cb_row, cr_row)) in cb
+            .chunks_exact_mut(full_w)
+            .zip(cr.chunks_exact_mut(full_w))
+            .enumerate()
+        {
+            let row = &rgb[y.min(h - 1) * w * 3..][..w * 3];
+            for ((p, b), r) in row.chunks_exact(3).zip(&mut *cb_row).zip(&mut *cr_row) {
+                let (red, green, blue) = (f32::from(p[0]), f32::from(p[1]), f32::from(p[2]));
+                *b = -0.168_736 * red - 0.331_264 * green + 0.5 * blue + 128.0;
+                *r = 0.5 * red - 0.418_688 * green - 0.081_312 * blue + 128.0;
+            }
+            // An odd width: the padding column repeats the edge.
+            let (cb_edge, cr_edge) = (cb_row[w - 1], cr_row[w - 1]);
+            cb_row[w..].fill(cb_edge);
+            cr_row[w..].fill(cr_edge);
+            if y < h {
+                for (l, p) in luma[y * w..(y + 1) * w].iter_mut().zip(row.chunks_exact(3)) {
+                    // JFIF's 0.299, 0.587, 0.114 in 16-bit fixed point, rounded.
+                    let sum = 19_595 * u32::from(p[0])
+                        + 38_470 * u32::from(p[1])
+                        + 7_471 * u32::from(p[2]);
+                    *l = ((sum + 32_768) >> 16) as u8;
                 }
-                cb[y * full_w + x] = -0.168_736 * r - 0.331_264 * g + 0.5 * b + 128.0;
-                cr[y * full_w + x] = 0.5 * r - 0.418_688 * g - 0.081_312 * b + 128.0;
             }
         }
         let chroma = [&cb, &cr].map(|full| {
@@ -106,20 +115,18 @@ impl ImageBuffer for Ycbcr420 {
 /// matches `full` (`2 half_w` x `2 half_h`): the 2x2 average, then
 /// [`ROUNDS`] of back-projection.
 fn solve(full: &[f32], half_w: usize, half_h: usize) -> Vec<f32> {
-    let mut samples = average(full, half_w, half_h);
+    // The correction, the average of (full - up), is the plain average
+    // less the average of the upsampled samples.
+    let plain = average(full, half_w, half_h);
+    let mut samples = plain.clone();
     let mut up = vec![0f32; full.len()];
-    let mut error = vec![0f32; full.len()];
     for _ in 0..ROUNDS {
         upsample(&samples, half_w, half_h, &mut up);
-        error
-            .iter_mut()
-            .zip(full.iter().zip(&up))
-            .for_each(|(e, (f, u))| *e = f - u);
-        let correction = average(&error, half_w, half_h);
+        let seen = average(&up, half_w, half_h);
         samples
             .iter_mut()
-            .zip(&correction)
-            .for_each(|(s, c)| *s += c);
+            .zip(plain.iter().zip(&seen))
+            .for_each(|(s, (p, v))| *s += p - v);
     }
     samples
 }
@@ -128,43 +135,55 @@ fn solve(full: &[f32], half_w: usize, half_h: usize) -> Vec<f32> {
 fn average(full: &[f32], half_w: usize, half_h: usize) -> Vec<f32> {
     let full_w = half_w * 2;
     let mut out = Vec::with_capacity(half_w * half_h);
-    for y in 0..half_h {
-        let (top, bottom) = (&full[2 * y * full_w..], &full[(2 * y + 1) * full_w..]);
-        for x in 0..half_w {
-            out.push((top[2 * x] + top[2 * x + 1] + bottom[2 * x] + bottom[2 * x + 1]) * 0.25);
-        }
+    for rows in full.chunks_exact(2 * full_w) {
+        let (top, bottom) = rows.split_at(full_w);
+        out.extend(
+            top.chunks_exact(2)
+                .zip(bottom.chunks_exact(2))
+                .map(|(t, b)| (t[0] + t[1] + b[0] + b[1]) * 0.25),
+        );
     }
     out
 }
 
 /// libjpeg's "fancy" h2v2 upsampling: each output sample is 3/4 of its
 /// own input sample and 1/4 of the next one towards it, in each axis
-/// (9/16, 3/16, 3/16, 1/16), edges repeated.
+/// (9/16, 3/16, 3/16, 1/16), edges repeated. Separable: every input row is
+/// widened once, then output rows blend two widened rows.
 fn upsample(samples: &[f32], half_w: usize, half_h: usize, out: &mut [f32]) {
     let full_w = half_w * 2;
-    let at = |x: usize, y: usize| samples[y * half_w + x];
-    for y in 0..half_h * 2 {
-        let (sy, ny) = (
-            y / 2,
-            if y % 2 == 0 {
-                (y / 2).saturating_sub(1)
-            } else {
-                (y / 2 + 1).min(half_h - 1)
-            },
+    let mut wide = vec![0f32; full_w * half_h];
+    for (src, dst) in samples
+        .chunks_exact(half_w)
+        .zip(wide.chunks_exact_mut(full_w))
+    {
+        widen(src, dst);
+    }
+    for (y, row) in out.chunks_exact_mut(full_w).enumerate() {
+        let own = y / 2;
+        let next = if y % 2 == 0 {
+            own.saturating_sub(1)
+        } else {
+            (own + 1).min(half_h - 1)
+        };
+        let (a, b) = (
+            &wide[own * full_w..(own + 1) * full_w],
+            &wide[next * full_w..(next + 1) * full_w],
         );
-        for x in 0..full_w {
-            let (sx, nx) = (
-                x / 2,
-                if x % 2 == 0 {
-                    (x / 2).saturating_sub(1)
-                } else {
-                    (x / 2 + 1).min(half_w - 1)
-                },
-            );
-            let near = 0.75 * at(sx, sy) + 0.25 * at(nx, sy);
-            let far = 0.75 * at(sx, ny) + 0.25 * at(nx, ny);
-            out[y * full_w + x] = 0.75 * near + 0.25 * far;
-        }
+        row.iter_mut()
+            .zip(a.iter().zip(b))
+            .for_each(|(o, (a, b))| *o = 0.75 * a + 0.25 * b);
+    }
+}
+
+/// One row of [`upsample`]'s horizontal pass: `dst` is twice `src`'s
+/// length.
+fn widen(src: &[f32], dst: &mut [f32]) {
+    let last = src.len() - 1;
+    for (i, pair) in dst.chunks_exact_mut(2).enumerate() {
+        let own = 0.75 * src[i];
+        pair[0] = own + 0.25 * src[i.saturating_sub(1)];
+        pair[1] = own + 0.25 * src[(i + 1).min(last)];
     }
 }
 
