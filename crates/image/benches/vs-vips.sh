@@ -80,7 +80,8 @@ done
 # is flattened differently: we flatten onto white, vips onto black):
 # - vips: vips's own lossless (PNG) thumbnail, the measure. It
 #   shares vips's resampler, so any difference from vips's resampling
-#   counts as error against us;
+#   (we follow its geometry, not its fixed-point rounding) counts as error
+#   against us;
 # - exact: an independent exact Lanczos3 of the full-size image
 #   (ImageMagick `-filter Lanczos -resize`, no shrink-on-load), same size.
 mkdir -p "$W/ref.vips" "$W/ref.exact"
