@@ -33,11 +33,32 @@ pub fn decode(
     check: impl Fn(u32, u32) -> Result<(), ImageError>,
     eighths: impl FnOnce(Header) -> u32,
 ) -> Result<Decoded, ImageError> {
+    decode_with_scan_limit(path, bytes, check, eighths, SCAN_LIMIT)
+}
+
+/// Progressive scans a JPEG may have: TurboJPEG's own recommendation
+/// (`TJFLAG_LIMITSCANS`). Real files have about 10; a crafted one with
+/// thousands takes minutes of CPU to decode (a CPU bomb, where the pixel
+/// limit guards against memory bombs).
+const SCAN_LIMIT: u32 = 500;
+
+/// [`decode`] with `scan_limit` progressive scans at most. A file over the
+/// limit fails without going to jpeg-decoder, which has no such limit.
+fn decode_with_scan_limit(
+    path: &Path,
+    bytes: &[u8],
+    check: impl Fn(u32, u32) -> Result<(), ImageError>,
+    eighths: impl FnOnce(Header) -> u32,
+    scan_limit: u32,
+) -> Result<Decoded, ImageError> {
     let markers = jpeg_markers::scan(bytes);
     let orientation = markers.exif.as_deref().map_or(1, orient::exif_orientation);
     let Ok(mut decompressor) = Decompressor::new() else {
         return jpeg_fallback::decode(path, bytes, check, eighths, &markers);
     };
+    decompressor
+        .set_scan_limit(scan_limit)
+        .map_err(|e| ImageError::decode(path, e))?;
     let header = match decompressor.read_header(bytes) {
         Ok(header) if !header.is_lossless => header,
         _ => return jpeg_fallback::decode(path, bytes, check, eighths, &markers),
@@ -59,9 +80,18 @@ pub fn decode(
                 .flatten(),
             exif: markers.exif,
         }),
+        Err(turbo) if over_scan_limit(&turbo) => Err(ImageError::decode(path, turbo)),
         Err(turbo) => jpeg_fallback::decode(path, bytes, check, |_| eighths, &markers)
             .map_err(|_| ImageError::decode(path, turbo)),
     }
+}
+
+/// Whether libjpeg-turbo stopped at the progressive scan limit (it says so
+/// only in its message).
+fn over_scan_limit(error: &turbojpeg::Error) -> bool {
+    error
+        .to_string()
+        .contains("Progressive JPEG image has more than")
 }
 
 /// The pixels of a JPEG decoded at `eighths`/8 of `width` x `height`
@@ -216,6 +246,28 @@ mod tests {
         let message = err.to_string();
         assert!(message.contains("cut.jpg"), "{message}");
         assert!(message.contains("Premature end"), "{message}");
+    }
+
+    #[test]
+    fn too_many_progressive_scans_fail_without_the_fallback() {
+        let mut data = Vec::new();
+        for i in 0..64u32 * 48 {
+            data.extend_from_slice(&[(i % 251) as u8, (i % 13 * 19) as u8, 90]);
+        }
+        let mut bytes = Vec::new();
+        let mut encoder = Encoder::new(&mut bytes, 90);
+        encoder.set_progressive(true);
+        encoder
+            .encode(&data, 64, 48, ColorType::Rgb)
+            .expect("encode");
+        let err = decode_with_scan_limit(Path::new("bomb.jpg"), &bytes, |_, _| Ok(()), |_| 8, 2)
+            .expect_err("over the limit");
+        let message = err.to_string();
+        assert!(message.contains("bomb.jpg"), "{message}");
+        assert!(message.contains("more than 2 scans"), "{message}");
+        // The same file decodes under the real limit.
+        let decoded = decode(Path::new("ok.jpg"), &bytes, |_, _| Ok(()), |_| 8).expect("decodes");
+        assert_eq!((decoded.pixels.width, decoded.pixels.height), (64, 48));
     }
 
     #[test]
