@@ -139,18 +139,24 @@ pub fn plan(w: u32, h: u32, size: Size, fit: Fit, enlarge: bool) -> Plan {
     }
 }
 
+/// The length of a JPEG side of `len` pixels decoded at `eighths`/8 of
+/// its size, counting whole pixels only: libjpeg-turbo rounds up (3391
+/// rows at 1/2 make 1696, the last half padding), and the decoders drop
+/// such a part pixel, as libvips does (see `jpeg::whole_pixels`).
+pub fn jpeg_decoded_len(len: u32, eighths: u32) -> u32 {
+    (u64::from(len) * u64::from(eighths) / 8).max(1) as u32
+}
+
 /// The eighths (1, 2, 4 or 8) at which a `w`x`h` JPEG may be decoded so
 /// that every plan still has at least `margin` times its output pixels
 /// across its crop in both axes (shrink-on-load; the resampling filter
 /// does the rest).
 pub fn jpeg_eighths(w: u32, h: u32, plans: &[Plan], margin: f64) -> u32 {
     for eighths in [1u32, 2, 4] {
-        let s = f64::from(eighths) / 8.0;
         let ok = plans.iter().all(|p| {
             let (_, _, cw, ch) = p.crop;
-            // The decoded size is floor(w * s), see `jpeg::decode`.
-            let sx = (f64::from(w) * s).floor().max(1.0) / f64::from(w);
-            let sy = (f64::from(h) * s).floor().max(1.0) / f64::from(h);
+            let sx = f64::from(jpeg_decoded_len(w, eighths)) / f64::from(w);
+            let sy = f64::from(jpeg_decoded_len(h, eighths)) / f64::from(h);
             cw * sx >= margin * f64::from(p.width) && ch * sy >= margin * f64::from(p.height)
         });
         if ok {

@@ -15,6 +15,7 @@ use turbojpeg::{Colorspace, DecompressHeader, Decompressor, Image, PixelFormat, 
 use crate::color;
 use crate::decode::{Decoded, Header};
 use crate::error::ImageError;
+use crate::geometry::jpeg_decoded_len;
 use crate::jpeg_fallback;
 use crate::jpeg_markers::{self, JpegMarkers};
 use crate::orient;
@@ -96,15 +97,16 @@ fn over_scan_limit(error: &turbojpeg::Error) -> bool {
 
 /// The pixels of a JPEG decoded at `eighths`/8 of `width` x `height`
 /// without its last row and column when they stand for only part of a
-/// pixel (libjpeg-turbo rounds the size up: 3391 rows at 1/2 make 1696,
-/// the last made half of padding). libvips does the same, so the
+/// pixel ([`jpeg_decoded_len`]). libvips does the same, so the
 /// resampler's geometry matches vips's.
 pub fn whole_pixels(pixels: Pixels, width: u32, height: u32, eighths: u32) -> Pixels {
     if eighths >= 8 {
         return pixels;
     }
-    let whole = |len: u32| (u64::from(len) * u64::from(eighths) / 8).max(1) as u32;
-    pixels.crop_top_left(whole(width), whole(height))
+    pixels.crop_top_left(
+        jpeg_decoded_len(width, eighths),
+        jpeg_decoded_len(height, eighths),
+    )
 }
 
 /// Runs libjpeg-turbo at `eighths`/8 of the size. CMYK comes back

@@ -35,19 +35,18 @@ pub fn decode(
     let info = decoder
         .info()
         .ok_or_else(|| ImageError::decode(path, "no frame header"))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    check(w, h)?;
-    let (full_w, full_h) = (w, h);
+    let (full_w, full_h) = (u32::from(info.width), u32::from(info.height));
+    check(full_w, full_h)?;
     let orientation = markers.exif.as_deref().map_or(1, orient::exif_orientation);
     let eighths = eighths(Header {
-        width: w,
-        height: h,
+        width: full_w,
+        height: full_h,
         orientation,
     });
     if eighths < 8 {
         let scaled = |len: u32| u16::try_from((len * eighths).div_ceil(8)).unwrap_or(u16::MAX);
         decoder
-            .scale(scaled(w), scaled(h))
+            .scale(scaled(full_w), scaled(full_h))
             .map_err(|e| ImageError::decode(path, e))?;
     }
     let data = decoder.decode().map_err(|e| ImageError::decode(path, e))?;
