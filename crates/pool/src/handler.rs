@@ -1,8 +1,8 @@
-//! What a worker runs: the [`Handler`] trait and its closure adapters.
+//! What a worker runs: the [`Handler`] trait, its errors and context, and
+//! [`async_fn`]. CPU-bound handlers are in `blocking`.
 
 use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
 
 use tokio_util::sync::CancellationToken;
 
@@ -92,7 +92,9 @@ impl JobContext {
 ///
 /// I/O-bound work (SMTP, HTTP) implements this directly. CPU-bound work
 /// (decoding an image, drawing a PDF) should not run on the runtime's
-/// threads: wrap a plain function with [`blocking_fn`] instead.
+/// threads: implement [`BlockingHandler`](crate::BlockingHandler) and wrap it
+/// in [`Blocking`](crate::Blocking), or wrap a plain function with
+/// [`blocking_fn`](crate::blocking_fn).
 ///
 /// # Example
 ///
@@ -177,80 +179,5 @@ where
         cx: &JobContext,
     ) -> impl Future<Output = Result<O, JobError<E>>> + Send {
         (self.f)(job.clone(), cx.clone())
-    }
-}
-
-/// A CPU-bound [`Handler`] that runs on tokio's blocking threads; see
-/// [`blocking_fn`].
-pub struct BlockingFn<F> {
-    f: Arc<F>,
-}
-
-impl<F> fmt::Debug for BlockingFn<F> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockingFn").finish_non_exhaustive()
-    }
-}
-
-/// Makes a [`Handler`] from a blocking, CPU-bound function.
-///
-/// Each attempt runs on tokio's blocking thread pool
-/// ([`spawn_blocking`](tokio::task::spawn_blocking)), so resizing an image or
-/// drawing a PDF never stalls the runtime's threads; the number of
-/// concurrent calls is the pool's worker count. The job is cloned for each
-/// attempt (a path or a group of rows: cheap beside the work).
-///
-/// A panic in `f` becomes a [`Status::Panicked`](crate::Status::Panicked)
-/// outcome like any other. A blocking call cannot be interrupted: when a
-/// timeout fires, the outcome is reported at once but the thread finishes
-/// its call in the background; `f` can poll
-/// [`JobContext::is_cancelled`] to stop early.
-///
-/// ```
-/// use pool::{blocking_fn, JobError};
-///
-/// let handler = blocking_fn(|path: &String, _cx| {
-///     std::fs::metadata(path).map(|m| m.len()).map_err(|e| JobError::Permanent(e.to_string()))
-/// });
-/// # let _ = handler;
-/// ```
-pub fn blocking_fn<J, O, E, F>(f: F) -> BlockingFn<F>
-where
-    J: Clone + Send + 'static,
-    F: Fn(&J, &JobContext) -> Result<O, JobError<E>> + Send + Sync + 'static,
-{
-    BlockingFn { f: Arc::new(f) }
-}
-
-impl<J, O, E, F> Handler<J> for BlockingFn<F>
-where
-    J: Clone + Send + Sync + 'static,
-    O: Send + 'static,
-    E: Send + 'static,
-    F: Fn(&J, &JobContext) -> Result<O, JobError<E>> + Send + Sync + 'static,
-{
-    type Output = O;
-    type Error = E;
-
-    fn call(
-        &self,
-        job: &J,
-        cx: &JobContext,
-    ) -> impl Future<Output = Result<O, JobError<E>>> + Send {
-        let f = Arc::clone(&self.f);
-        let job = job.clone();
-        let cx = cx.clone();
-        async move {
-            match tokio::task::spawn_blocking(move || f(&job, &cx)).await {
-                Ok(result) => result,
-                // Re-raise the panic here so the worker's panic guard turns it
-                // into a `Panicked` outcome with the original message.
-                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-                // The runtime is shutting down: the call never ran to the end.
-                Err(_) => std::panic::resume_unwind(Box::new(
-                    "the runtime shut down before the blocking job finished",
-                )),
-            }
-        }
     }
 }

@@ -20,10 +20,14 @@
 //! - a live [`Snapshot`] for progress bars, and a [`Journal`] of finished
 //!   keys so that a re-run after a crash skips what was done;
 //! - [`JobSource`] and [`OutcomeSink`], the seams where a distributed engine
-//!   plugs in, and [`run`], which drives a pool from one to the other.
+//!   plugs in, and [`run`], which drives a pool from one to the other;
+//! - [`Tool`], the one shape of a bulk tool (source, handler, what to write
+//!   down of failures), which `cli::run_tool` (feature `cli`) runs with the
+//!   journal, progress bar, Ctrl-C handling, summary and exit code.
 //!
-//! Async, I/O-bound handlers implement [`Handler`]; CPU-bound work wraps a
-//! plain function with [`blocking_fn`] and runs on tokio's blocking threads,
+//! Async, I/O-bound handlers implement [`Handler`]; CPU-bound work
+//! implements [`BlockingHandler`] and runs through [`Blocking`] on tokio's
+//! blocking threads (or wraps a plain function with [`blocking_fn`]),
 //! through the same `Pool`.
 //!
 //! # Example
@@ -68,6 +72,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod blocking;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod error;
@@ -77,18 +82,28 @@ mod outcome;
 mod pool;
 mod queue;
 mod rate;
+mod report;
 mod retry;
 mod run;
+mod shared;
+mod sink;
+mod source;
 mod stats;
+mod tool;
 mod worker;
 
+pub use blocking::{Blocking, BlockingFn, BlockingHandler, FnHandler, blocking_fn};
 pub use error::{JournalError, SubmitError, TrySubmitError};
-pub use handler::{AsyncFn, BlockingFn, Handler, JobContext, JobError, async_fn, blocking_fn};
+pub use handler::{AsyncFn, Handler, JobContext, JobError, async_fn};
 pub use journal::{Journal, Keyed};
 pub use outcome::{Outcome, Status};
 pub use pool::{Builder, Outcomes, OutcomesOf, Pool};
 pub use rate::{Rate, RateParseError};
+pub use report::RunReport;
 pub use retry::RetryPolicy;
-pub use run::{IterSource, JobSource, OutcomeSink, RunError, RunReport, run};
+pub use run::{RunError, run};
+pub use sink::OutcomeSink;
+pub use source::{IterSource, JobSource};
 pub use stats::Snapshot;
+pub use tool::{ErrorOf, Failure, InvalidOf, JobOf, OutputOf, Tool};
 pub use tokio_util::sync::CancellationToken;

@@ -37,6 +37,21 @@ impl<O, E> Status<O, E> {
             Status::Cancelled => "cancelled",
         }
     }
+
+    /// Why the job did not succeed, in words: the error's text, `timed
+    /// out`, `panicked: ...` or `cancelled`; `None` for a success.
+    pub fn reason(&self) -> Option<String>
+    where
+        E: std::fmt::Display,
+    {
+        match self {
+            Status::Succeeded(_) => None,
+            Status::Failed(e) => Some(e.to_string()),
+            Status::TimedOut => Some("timed out".to_owned()),
+            Status::Panicked(message) => Some(format!("panicked: {message}")),
+            Status::Cancelled => Some("cancelled".to_owned()),
+        }
+    }
 }
 
 /// The one report of a finished job: the job itself, handed back, and how

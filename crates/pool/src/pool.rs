@@ -1,6 +1,5 @@
 //! The [`Pool`] handle, its [`Builder`] and the [`Outcomes`] receiver.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::pin::pin;
@@ -19,6 +18,7 @@ use crate::queue::{Queue, TryPushError};
 use crate::rate::{Limiter, Rate};
 use crate::retry::RetryPolicy;
 use crate::stats::{Snapshot, Stats};
+use crate::shared::{Config, JournalHook, Shared};
 use crate::worker;
 
 /// The default number of workers: the number of CPUs.
@@ -26,71 +26,8 @@ fn default_workers() -> usize {
     std::thread::available_parallelism().map_or(4, |n| n.get())
 }
 
-#[derive(Debug, Clone)]
-pub(crate) struct Config {
-    pub(crate) workers: usize,
-    pub(crate) max_batch: usize,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Option<Duration>,
-}
-
-/// Records a finished job's key in the journal.
-pub(crate) struct JournalHook<J> {
-    pub(crate) journal: Arc<Journal>,
-    pub(crate) key: for<'a> fn(&'a J) -> Cow<'a, str>,
-}
-
-type OutcomeOf<J, H> = Outcome<J, <H as Handler<J>>::Output, <H as Handler<J>>::Error>;
-
 /// The [`Outcomes`] of a pool running handler `H` on jobs `J`.
 pub type OutcomesOf<J, H> = Outcomes<J, <H as Handler<J>>::Output, <H as Handler<J>>::Error>;
-
-/// What the pool's handles and workers share.
-pub(crate) struct Shared<J, H: Handler<J>> {
-    pub(crate) handler: H,
-    pub(crate) config: Config,
-    pub(crate) jobs: Queue<J>,
-    pub(crate) outcomes: Arc<Queue<OutcomeOf<J, H>>>,
-    pub(crate) limiter: Option<Limiter>,
-    pub(crate) journal: Option<JournalHook<J>>,
-    pub(crate) cancel: CancellationToken,
-    /// Mirrors `cancel` for the workers' per-job check: a plain atomic load
-    /// (the token's own check takes a lock).
-    cancelled: AtomicBool,
-    pub(crate) stats: Stats,
-    /// Live `Pool` handles: the last one dropped closes intake.
-    handles: AtomicUsize,
-    live_workers: AtomicUsize,
-    drained: AtomicBool,
-    drained_notify: Notify,
-}
-
-impl<J, H: Handler<J>> Shared<J, H> {
-    #[inline]
-    pub(crate) fn is_cancelled(&self) -> bool {
-        self.cancelled.load(Ordering::Acquire)
-    }
-
-    fn cancel(&self) {
-        self.cancelled.store(true, Ordering::Release);
-        self.cancel.cancel();
-        self.jobs.close();
-    }
-
-    fn snapshot(&self) -> Snapshot {
-        let (waiting, pushed) = self.jobs.counts();
-        self.stats.snapshot(waiting, pushed)
-    }
-
-    /// Called by each worker as it exits; the last one ends the outcomes.
-    pub(crate) fn worker_exited(&self) {
-        if self.live_workers.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.outcomes.close();
-            self.drained.store(true, Ordering::Release);
-            self.drained_notify.notify_waiters();
-        }
-    }
-}
 
 /// Configures and starts a [`Pool`]; made by [`Pool::builder`].
 #[must_use = "a builder does nothing until `start` is called"]

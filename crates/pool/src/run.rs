@@ -2,152 +2,73 @@
 //!
 //! The apps read their input lazily (CSV rows, directory entries, groups of
 //! rows) through a [`JobSource`], and hand every outcome to an
-//! [`OutcomeSink`] (progress, failures file, summary). The two traits are the
-//! seams where a distributed engine plugs in later: a source that claims jobs
+//! [`OutcomeSink`] (progress, failures file, summary). The two traits are
+//! the seams where a distributed engine plugs in: a source that claims jobs
 //! from a database table, a sink that writes outcomes back to it, with the
 //! same pool and the same worker loop.
+//!
+//! # Example
+//!
+//! ```
+//! use std::convert::Infallible;
+//! use pool::{async_fn, IterSource, JobError, Outcome, OutcomeSink, Pool};
+//!
+//! struct Count(u64);
+//!
+//! impl OutcomeSink<u64, u64, String, Infallible> for Count {
+//!     type Error = Infallible;
+//!     async fn outcome(&mut self, _: Outcome<u64, u64, String>) -> Result<(), Infallible> {
+//!         self.0 += 1;
+//!         Ok(())
+//!     }
+//!     async fn invalid(&mut self, e: Infallible) -> Result<(), Infallible> {
+//!         match e {}
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! let handler = async_fn(|n: u64, _cx| async move { Ok::<_, JobError<String>>(n + 1) });
+//! let (pool, outcomes) = Pool::builder(handler).workers(4).queue(8).start();
+//! let source = IterSource((0..1000u64).map(Ok::<_, Infallible>));
+//! let mut sink = Count(0);
+//! let report = pool::run(pool, outcomes, source, &mut sink).await.expect("the sink cannot fail");
+//! assert_eq!((report.total, report.succeeded, sink.0), (1000, 1000, 1000));
+//! # }
+//! ```
 
 use std::fmt;
-use std::future::Future;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use serde::Serialize;
 use tokio::sync::mpsc;
 
 use crate::handler::Handler;
-use crate::journal::{Journal, Keyed};
-use crate::outcome::{Outcome, Status};
+use crate::journal::Keyed;
 use crate::pool::{Outcomes, Pool};
-
-/// Where jobs come from, one at a time, read lazily.
-///
-/// An item is `Err` when the input is bad for that item only (a malformed
-/// row, an unreadable file): it is reported to the sink as
-/// [`invalid`](OutcomeSink::invalid) and the run goes on. A source that can
-/// no longer read at all ends with `None` after reporting that as an item
-/// error.
-pub trait JobSource: Send + 'static {
-    /// The jobs it yields.
-    type Job: Send + 'static;
-    /// A per-item input error.
-    type Error: Send + 'static;
-
-    /// The next job, a per-item error, or `None` at the end.
-    fn next(&mut self) -> impl Future<Output = Option<Result<Self::Job, Self::Error>>> + Send;
-}
-
-/// A [`JobSource`] over an iterator (a CSV reader, a directory walk).
-///
-/// Reading happens on the runtime's thread; for files on a local disk each
-/// item is a short buffered read.
-#[derive(Debug)]
-pub struct IterSource<I>(pub I);
-
-impl<I, J, E> JobSource for IterSource<I>
-where
-    I: Iterator<Item = Result<J, E>> + Send + 'static,
-    J: Send + 'static,
-    E: Send + 'static,
-{
-    type Job = J;
-    type Error = E;
-
-    async fn next(&mut self) -> Option<Result<J, E>> {
-        self.0.next()
-    }
-}
-
-/// Where outcomes go: a failures file, a progress bar, a database table.
-pub trait OutcomeSink<J, O, E, I>: Send {
-    /// Why the sink could not record something; ends the run.
-    type Error: Send + 'static;
-
-    /// Records one job's outcome.
-    fn outcome(
-        &mut self,
-        outcome: Outcome<J, O, E>,
-    ) -> impl Future<Output = Result<(), Self::Error>> + Send;
-
-    /// Records an input item that could not become a job.
-    fn invalid(&mut self, error: I) -> impl Future<Output = Result<(), Self::Error>> + Send;
-
-    /// Records a job skipped because the journal says an earlier run did it.
-    fn skipped(&mut self, job: J) -> impl Future<Output = Result<(), Self::Error>> + Send {
-        let _ = job;
-        async { Ok(()) }
-    }
-}
-
-/// What a [`run`] did, counted as it went.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct RunReport {
-    /// Items read from the source: jobs and invalid items.
-    pub total: u64,
-    /// Jobs accepted by the pool.
-    pub accepted: u64,
-    /// Jobs that succeeded.
-    pub succeeded: u64,
-    /// Jobs that failed, plus invalid input items.
-    pub failed: u64,
-    /// Of `failed`: input items that could not become jobs.
-    pub invalid: u64,
-    /// Jobs whose last attempt timed out.
-    pub timed_out: u64,
-    /// Jobs whose handler panicked.
-    pub panicked: u64,
-    /// Jobs cancelled before they finished.
-    pub cancelled: u64,
-    /// Jobs skipped because the journal holds their key.
-    pub skipped: u64,
-    /// Retries over all jobs.
-    pub retried: u64,
-    /// Whether intake stopped before the source ended (Ctrl-C, or the
-    /// pool closed from outside): the rest of the input was not read.
-    pub interrupted: bool,
-    /// Wall time of the run.
-    #[serde(serialize_with = "secs")]
-    pub elapsed: Duration,
-}
-
-fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(d.as_secs_f64())
-}
-
-impl RunReport {
-    fn count<O, E>(&mut self, status: &Status<O, E>) {
-        match status {
-            Status::Succeeded(_) => self.succeeded += 1,
-            Status::Failed(_) => self.failed += 1,
-            Status::TimedOut => self.timed_out += 1,
-            Status::Panicked(_) => self.panicked += 1,
-            Status::Cancelled => self.cancelled += 1,
-        }
-    }
-
-    /// Whether every item read succeeded or was skipped, and the input was
-    /// read to its end.
-    pub fn all_succeeded(&self) -> bool {
-        !self.interrupted && self.succeeded + self.skipped == self.total
-    }
-
-    /// Jobs that ended badly: failed (including invalid items), timed out,
-    /// panicked or cancelled.
-    pub fn not_succeeded(&self) -> u64 {
-        self.failed + self.timed_out + self.panicked + self.cancelled
-    }
-}
+use crate::report::RunReport;
+use crate::sink::OutcomeSink;
+use crate::source::JobSource;
 
 /// [`run`] stopped because the sink could not record an outcome, or the
-/// journal could not record a key.
+/// journal could not record a key. The report counted until then comes
+/// back with the error.
 #[derive(Debug)]
 pub enum RunError<S> {
-    /// The sink failed; the pool was cancelled and drained, and what was
-    /// counted until then is in the report.
+    /// The sink failed; the pool was cancelled and drained, so every
+    /// accepted job still ended and is counted in the report.
     Sink(S, RunReport),
     /// The journal failed to record a key: a re-run may repeat the jobs
     /// after it.
     Journal(String, RunReport),
+}
+
+impl<S> RunError<S> {
+    /// The report counted until the error.
+    pub fn report(&self) -> &RunReport {
+        match self {
+            RunError::Sink(_, report) | RunError::Journal(_, report) => report,
+        }
+    }
 }
 
 impl<S: fmt::Display> fmt::Display for RunError<S> {
@@ -161,6 +82,7 @@ impl<S: fmt::Display> fmt::Display for RunError<S> {
 
 impl<S: fmt::Debug + fmt::Display> std::error::Error for RunError<S> {}
 
+/// What the feeder task tells the run loop, in input order.
 enum Event<J, I> {
     Invalid(I),
     Skipped(J),
@@ -168,14 +90,23 @@ enum Event<J, I> {
     Interrupted,
 }
 
-/// Feeds every job of `source` into `pool` (skipping keys `journal` holds)
-/// and every outcome into `sink`, until the source ends and the pool has
-/// drained, or the pool is closed from outside (then the rest of the input
-/// is left unread and the report says `interrupted`).
+/// Feeds every job of `source` into `pool` and every outcome into `sink`,
+/// until the source ends and the pool has drained, or the pool is closed or
+/// cancelled from outside (then the rest of the input is left unread and
+/// the report says `interrupted`).
+///
+/// Jobs whose key the pool's [journal](crate::Builder::journal) holds, and
+/// jobs the source says [are done](JobSource::is_done), are skipped:
+/// counted, handed to [`OutcomeSink::skipped`], never run.
 ///
 /// The source is read in a spawned task, so that a full queue never stops
 /// outcomes from being drained; memory stays bounded by the pool's
-/// capacities whatever the size of the input.
+/// capacities whatever the size of the input. The loop reads both the
+/// source's events and the pool's outcomes until both have ended, and the
+/// reading task checks before each item whether the pool is still open, so
+/// no order of close, cancel, sink error and end of input leaves `run`
+/// waiting: a close stops reading input within one item, even where every
+/// item is skipped and none reaches the pool.
 ///
 /// # Errors
 ///
@@ -185,12 +116,17 @@ enum Event<J, I> {
 ///
 /// # Panics
 ///
-/// Panics if called outside a tokio runtime.
+/// Panics if called outside a tokio runtime, and passes on a panic of the
+/// source (after the pool has drained).
+///
+/// # Cancel safety
+///
+/// Not cancel safe: dropping the future stops reading outcomes, and the
+/// jobs still queued run with nobody to hear their outcomes.
 pub async fn run<S, H, K>(
     pool: Pool<S::Job, H>,
     mut outcomes: Outcomes<S::Job, H::Output, H::Error>,
     mut source: S,
-    journal: Option<Arc<Journal>>,
     sink: &mut K,
 ) -> Result<RunReport, RunError<K::Error>>
 where
@@ -204,10 +140,21 @@ where
     let feeder_pool = pool.clone();
     let feeder = tokio::spawn(async move {
         let pool = feeder_pool;
-        while let Some(item) = source.next().await {
+        let journal = pool.journal().cloned();
+        loop {
+            if pool.is_closed() {
+                let _ = events_tx.send(Event::Interrupted).await;
+                break;
+            }
+            let Some(item) = source.next().await else {
+                break;
+            };
             let event = match item {
                 Err(e) => Event::Invalid(e),
-                Ok(job) if journal.as_ref().is_some_and(|j| j.contains(&job.key())) => {
+                Ok(job)
+                    if journal.as_ref().is_some_and(|j| j.contains(&job.key()))
+                        || source.is_done(&job) =>
+                {
                     Event::Skipped(job)
                 }
                 Ok(job) => match pool.submit(job).await {
@@ -220,29 +167,31 @@ where
                 break;
             }
         }
-        // Dropping the last handle closes intake: the workers drain.
+        // Dropping this handle leaves the run's own, which the loop closes
+        // once the events end.
     });
 
     let mut report = RunReport::default();
     let mut sink_error = None;
-    let mut events_open = true;
-    loop {
+    let (mut events_open, mut outcomes_open) = (true, true);
+    while events_open || outcomes_open {
         tokio::select! {
             event = events.recv(), if events_open => match event {
                 None => {
                     events_open = false;
-                    // The feeder is done: let intake close so the pool drains.
+                    // The feeder is done: close intake so the pool drains.
                     pool.close();
                 }
                 Some(event) => {
-                    if let Err(e) = record_event(&mut report, sink, event, sink_error.is_none()).await {
+                    let sink_ok = sink_error.is_none();
+                    if let Err(e) = record_event(&mut report, sink, event, sink_ok).await {
                         sink_error = Some(e);
                         pool.cancel();
                     }
                 }
             },
-            outcome = outcomes.recv() => match outcome {
-                None => break,
+            outcome = outcomes.recv(), if outcomes_open => match outcome {
+                None => outcomes_open = false,
                 Some(outcome) => {
                     report.count(&outcome.status);
                     if sink_error.is_none()
@@ -255,20 +204,19 @@ where
             },
         }
     }
-    // The outcomes ended, so the feeder is done; collect its last events.
-    let _ = feeder.await;
-    while let Some(event) = events.recv().await {
-        if let Err(e) = record_event(&mut report, sink, event, sink_error.is_none()).await {
-            sink_error = Some(e);
-        }
+    // The events ended, so the feeder has returned or panicked.
+    if let Err(e) = feeder.await
+        && e.is_panic()
+    {
+        std::panic::resume_unwind(e.into_panic());
     }
     report.retried = pool.snapshot().retried;
     report.elapsed = started.elapsed();
     if let Some(e) = sink_error {
         return Err(RunError::Sink(e, report));
     }
-    if let Some(hook) = &pool_journal_error(&pool) {
-        return Err(RunError::Journal(hook.clone(), report));
+    if let Some(e) = pool.journal().and_then(|j| j.take_error()) {
+        return Err(RunError::Journal(e, report));
     }
     Ok(report)
 }
@@ -291,9 +239,7 @@ where
         }
         Event::Interrupted => report.interrupted = true,
         Event::Invalid(e) => {
-            report.total += 1;
-            report.failed += 1;
-            report.invalid += 1;
+            report.count_invalid();
             if sink_ok {
                 return sink.invalid(e).await;
             }
@@ -307,8 +253,4 @@ where
         }
     }
     Ok(())
-}
-
-fn pool_journal_error<J: Send + 'static, H: Handler<J>>(pool: &Pool<J, H>) -> Option<String> {
-    pool.journal().and_then(|j| j.take_error())
 }

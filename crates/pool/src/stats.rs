@@ -46,7 +46,7 @@ pub(crate) struct WorkerStats {
     pub(crate) held: AtomicU64,
     pub(crate) in_flight: AtomicU64,
     succeeded: AtomicU64,
-    failed: AtomicU64,
+    errors: AtomicU64,
     timed_out: AtomicU64,
     panicked: AtomicU64,
     cancelled: AtomicU64,
@@ -60,7 +60,7 @@ impl WorkerStats {
             held: AtomicU64::new(0),
             in_flight: AtomicU64::new(0),
             succeeded: AtomicU64::new(0),
-            failed: AtomicU64::new(0),
+            errors: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
             panicked: AtomicU64::new(0),
             cancelled: AtomicU64::new(0),
@@ -74,7 +74,7 @@ impl WorkerStats {
         use crate::Status::*;
         bump(match status {
             Succeeded(_) => &self.succeeded,
-            Failed(_) => &self.failed,
+            Failed(_) => &self.errors,
             TimedOut => &self.timed_out,
             Panicked(_) => &self.panicked,
             Cancelled => &self.cancelled,
@@ -121,7 +121,7 @@ impl Stats {
             s.queued += w.held.load(Relaxed);
             s.in_flight += w.in_flight.load(Relaxed);
             s.succeeded += w.succeeded.load(Relaxed);
-            s.failed += w.failed.load(Relaxed);
+            s.errors += w.errors.load(Relaxed);
             s.timed_out += w.timed_out.load(Relaxed);
             s.panicked += w.panicked.load(Relaxed);
             s.cancelled += w.cancelled.load(Relaxed);
@@ -130,6 +130,7 @@ impl Stats {
                 *sum += b.load(Relaxed);
             }
         }
+        s.failed = s.errors + s.timed_out + s.panicked + s.cancelled;
         s.elapsed = self.started_at.elapsed();
         let done = s.finished();
         let secs = s.elapsed.as_secs_f64();
@@ -172,13 +173,17 @@ pub struct Snapshot {
     pub in_flight: u64,
     /// Jobs that succeeded.
     pub succeeded: u64,
-    /// Jobs that failed.
+    /// Jobs that did not succeed: the sum of the four counters below (the
+    /// same meaning as [`RunReport::failed`](crate::RunReport::failed),
+    /// which also counts invalid input items).
     pub failed: u64,
-    /// Jobs whose last attempt timed out.
+    /// Of `failed`: jobs whose handler returned an error.
+    pub errors: u64,
+    /// Of `failed`: jobs whose last attempt timed out.
     pub timed_out: u64,
-    /// Jobs whose handler panicked.
+    /// Of `failed`: jobs whose handler panicked.
     pub panicked: u64,
-    /// Jobs cancelled before they could finish.
+    /// Of `failed`: jobs cancelled before they could finish.
     pub cancelled: u64,
     /// Retries (attempts after the first), over all jobs.
     pub retried: u64,
@@ -196,10 +201,9 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Jobs with an outcome: succeeded + failed + timed out + panicked +
-    /// cancelled.
+    /// Jobs with an outcome: succeeded + failed.
     pub fn finished(&self) -> u64 {
-        self.succeeded + self.failed + self.timed_out + self.panicked + self.cancelled
+        self.succeeded + self.failed
     }
 }
 

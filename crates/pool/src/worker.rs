@@ -12,7 +12,7 @@ use futures_util::FutureExt;
 
 use crate::handler::{Handler, JobContext, JobError};
 use crate::outcome::{Outcome, Status};
-use crate::pool::Shared;
+use crate::shared::Shared;
 use crate::stats::WorkerStats;
 
 /// Runs worker `index` until the job queue is closed and empty.

@@ -152,7 +152,7 @@ fn check(jobs: Vec<Behaviour>, workers: usize, queue: usize, stop_at: usize, sto
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
 
     #[test]
     fn every_accepted_job_has_exactly_one_outcome(

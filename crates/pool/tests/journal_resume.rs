@@ -74,6 +74,7 @@ async fn a_killed_run_resumes_without_repeats_or_gaps() {
             .queue(16)
             .journal(Arc::clone(&journal))
             .start();
+        let watch = pool.clone();
         let feeder = tokio::spawn(async move {
             for row in rows(N) {
                 if pool.submit(row.unwrap()).await.is_err() {
@@ -86,10 +87,12 @@ async fn a_killed_run_resumes_without_repeats_or_gaps() {
         }
         feeder.abort();
         drop(outcomes);
+        // Wait for the workers that were mid-job to stop: after this,
+        // nothing of run 1 writes to the journal any more.
+        watch.close();
+        watch.drained().await;
     }
-    // Give workers that were mid-job a moment to stop, then simulate a
-    // crash that tore the journal's last line.
-    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    // Simulate a crash that tore the journal's last line.
     let ran1: Vec<String> = ran1.lock().clone();
     let text = std::fs::read_to_string(&path).unwrap();
     let recorded: Vec<&str> = text.lines().collect();
@@ -111,15 +114,9 @@ async fn a_killed_run_resumes_without_repeats_or_gaps() {
         .journal(Arc::clone(&journal))
         .start();
     let mut sink = CountingSink::default();
-    let report = pool::run(
-        pool,
-        outcomes,
-        IterSource(rows(N)),
-        Some(Arc::clone(&journal)),
-        &mut sink,
-    )
-    .await
-    .unwrap();
+    let report = pool::run(pool, outcomes, IterSource(rows(N)), &mut sink)
+        .await
+        .unwrap();
     let ran2: Vec<String> = ran2.lock().clone();
 
     let first: BTreeSet<_> = ran1.iter().cloned().collect();

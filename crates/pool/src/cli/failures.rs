@@ -13,7 +13,8 @@
 //!
 //! # fn main() -> std::io::Result<()> {
 //! let path = std::env::temp_dir().join(format!("failures-doc-{}.csv", std::process::id()));
-//! let mut failures = FailuresFile::new(&path, Format::Csv { header: &["file", "reason"] });
+//! let csv = || Format::Csv { header: vec!["file".into(), "reason".into()] };
+//! let mut failures = FailuresFile::new(&path, csv());
 //! failures.row(&["a.png", "cannot decode: bad header, says libpng"])?;
 //! failures.finish(true)?;
 //! assert_eq!(failures.count(), 1);
@@ -23,7 +24,7 @@
 //! );
 //!
 //! // The next run has no failure: the old file goes.
-//! let mut failures = FailuresFile::new(&path, Format::Csv { header: &["file", "reason"] });
+//! let mut failures = FailuresFile::new(&path, csv());
 //! failures.finish(true)?;
 //! assert!(!path.exists());
 //! # Ok(())
@@ -34,17 +35,18 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// How a [`FailuresFile`] lays out its rows: one line per row either way.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// How a [`FailuresFile`] lays out its rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Format {
-    /// Tab-separated, no header line. Tabs and line breaks in a field
-    /// become spaces.
+    /// Tab-separated, no header line, one line per row: a list to read
+    /// back. Tabs and line breaks in a field become spaces.
     Tsv,
-    /// Comma-separated with a header line. A field holding a comma or a
-    /// double quote is quoted (quotes doubled); line breaks become spaces.
+    /// Comma-separated with a header line (RFC 4180): a field holding a
+    /// comma, a double quote or a line break is quoted (quotes doubled), so
+    /// any CSV reader reads the row back as it was.
     Csv {
         /// The header line's column names.
-        header: &'static [&'static str],
+        header: Vec<String>,
     },
 }
 
@@ -88,9 +90,9 @@ impl FailuresFile {
     ///
     /// When the old file cannot be removed or the new one created or written
     /// to; the error names the path.
-    pub fn row(&mut self, fields: &[&str]) -> io::Result<()> {
+    pub fn row<S: AsRef<str>>(&mut self, fields: &[S]) -> io::Result<()> {
         self.line.clear();
-        push_line(&mut self.line, self.format, fields);
+        push_line(&mut self.line, &self.format, fields);
         let file = match &mut self.file {
             Some(file) => file,
             None => {
@@ -124,18 +126,18 @@ impl FailuresFile {
     fn create(&self) -> io::Result<BufWriter<File>> {
         remove_if_present(&self.path)?;
         let mut file = BufWriter::new(File::create_new(&self.path)?);
-        if let Format::Csv { header } = self.format {
+        if let Format::Csv { header } = &self.format {
             let mut line = String::new();
-            push_line(&mut line, self.format, header);
+            push_line(&mut line, &self.format, header);
             file.write_all(line.as_bytes())?;
         }
         Ok(file)
     }
 }
 
-/// Appends `fields` as one line of `format`, newline included.
-fn push_line(line: &mut String, format: Format, fields: &[&str]) {
-    for (i, field) in fields.iter().enumerate() {
+/// Appends `fields` as one row of `format`, newline included.
+fn push_line<S: AsRef<str>>(line: &mut String, format: &Format, fields: &[S]) {
+    for (i, field) in fields.iter().map(AsRef::as_ref).enumerate() {
         match format {
             Format::Tsv => {
                 if i > 0 {
@@ -154,15 +156,14 @@ fn push_line(line: &mut String, format: Format, fields: &[&str]) {
     line.push('\n');
 }
 
-/// Appends `field` as one CSV field on one line.
+/// Appends `field` as one CSV field, quoted when it must be.
 fn push_csv_field(line: &mut String, field: &str) {
-    let field = field.replace(['\r', '\n'], " ");
-    if field.contains([',', '"']) {
+    if field.contains([',', '"', '\r', '\n']) {
         line.push('"');
         line.push_str(&field.replace('"', "\"\""));
         line.push('"');
     } else {
-        line.push_str(&field);
+        line.push_str(field);
     }
 }
 
@@ -183,7 +184,11 @@ mod tests {
 
     use super::*;
 
-    const HEADER: &[&str] = &["group", "file", "reason"];
+    fn csv() -> Format {
+        Format::Csv {
+            header: ["group", "file", "reason"].map(String::from).to_vec(),
+        }
+    }
 
     fn dir() -> tempfile::TempDir {
         tempfile::tempdir().expect("temp dir")
@@ -215,10 +220,10 @@ mod tests {
         let path = dir.path().join("failures.csv");
         std::fs::write(&path, "group,file,reason\nold,old.pdf,old\n")?;
 
-        FailuresFile::new(&path, Format::Csv { header: HEADER }).finish(false)?;
+        FailuresFile::new(&path, csv()).finish(false)?;
         assert_eq!(read(&path), "group,file,reason\nold,old.pdf,old\n");
 
-        FailuresFile::new(&path, Format::Csv { header: HEADER }).finish(true)?;
+        FailuresFile::new(&path, csv()).finish(true)?;
         assert!(!path.exists(), "the stale failures file is still there");
         Ok(())
     }
@@ -256,10 +261,10 @@ mod tests {
     }
 
     #[test]
-    fn csv_fields_are_quoted_and_kept_on_one_line() -> io::Result<()> {
+    fn csv_fields_are_quoted_so_a_csv_reader_reads_them_back() -> io::Result<()> {
         let dir = dir();
         let path = dir.path().join("failures.csv");
-        let mut failures = FailuresFile::new(&path, Format::Csv { header: HEADER });
+        let mut failures = FailuresFile::new(&path, csv());
         failures.row(&["plain", "a,b.pdf", r#"say "no""#])?;
         failures.row(&["two\nlines", "cr\r\nlf", "both, \"and\"\nbreak"])?;
         failures.finish(true)?;
@@ -267,7 +272,7 @@ mod tests {
             read(&path),
             "group,file,reason\n\
              plain,\"a,b.pdf\",\"say \"\"no\"\"\"\n\
-             two lines,cr  lf,\"both, \"\"and\"\" break\"\n"
+             \"two\nlines\",\"cr\r\nlf\",\"both, \"\"and\"\"\nbreak\"\n"
         );
         assert_eq!(failures.count(), 2);
         Ok(())

@@ -1,5 +1,6 @@
 //! The end-of-run summary and the exit code.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -7,69 +8,41 @@ use serde::Serialize;
 
 use crate::RunReport;
 
-/// The summary printed at the end of every run; `--json` prints it as one
-/// object on stdout with these keys.
+/// The summary printed at the end of every run: the run's [`RunReport`]
+/// (the same counters, with the same meanings), the tool's name, the rate,
+/// the failures file and what the tool adds. `--json` prints it as one
+/// object on stdout: `tool`, every [`RunReport`] field (`elapsed_s` in
+/// seconds), `per_s`, `failures_file` and the tool's own counts.
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
     /// `mailer`, `resizer` or `reporter`.
     pub tool: String,
-    /// Items read: jobs and invalid input items.
-    pub total: u64,
-    /// Items done.
-    pub succeeded: u64,
-    /// Items that failed (invalid input included), timed out, panicked or
-    /// were cancelled.
-    pub failed: u64,
-    /// Of `failed`: invalid input items.
-    pub invalid: u64,
-    /// Of `failed`: timed out.
-    pub timed_out: u64,
-    /// Of `failed`: the handler panicked.
-    pub panicked: u64,
-    /// Of `failed`: cancelled.
-    pub cancelled: u64,
-    /// Items skipped: done by an earlier run (journal) or up to date.
-    pub skipped: u64,
-    /// Retries over all items.
-    pub retried: u64,
-    /// Whether the run stopped reading input early (Ctrl-C).
-    pub interrupted: bool,
-    /// Wall time in seconds.
-    pub elapsed_s: f64,
+    /// What the run counted.
+    #[serde(flatten)]
+    pub report: RunReport,
     /// Items finished (succeeded or failed) per second.
     pub per_s: f64,
     /// Where the failed items were written, if any failed.
     pub failures_file: Option<String>,
+    /// The tool's own counts (pages written, outputs up to date, ...).
+    #[serde(flatten)]
+    pub counts: BTreeMap<&'static str, u64>,
+    /// The tool's own lines for the text summary.
+    #[serde(skip)]
+    pub lines: Vec<String>,
 }
 
 impl Summary {
-    /// The summary of `report` for `tool`, with the failures file if one
-    /// was written.
-    pub fn new(tool: &str, report: &RunReport, failures_file: Option<&Path>) -> Summary {
-        let failed = report.not_succeeded();
-        let elapsed_s = report.elapsed.as_secs_f64();
-        let done = report.succeeded + failed;
+    /// The summary of `report` for `tool`, with the failures file if rows
+    /// were written to it.
+    pub fn new(tool: &str, report: RunReport, failures_file: Option<&Path>) -> Summary {
         Summary {
             tool: tool.to_owned(),
-            total: report.total,
-            succeeded: report.succeeded,
-            failed,
-            invalid: report.invalid,
-            timed_out: report.timed_out,
-            panicked: report.panicked,
-            cancelled: report.cancelled,
-            skipped: report.skipped,
-            retried: report.retried,
-            interrupted: report.interrupted,
-            elapsed_s: (elapsed_s * 1000.0).round() / 1000.0,
-            per_s: if elapsed_s > 0.0 {
-                ((done as f64 / elapsed_s) * 10.0).round() / 10.0
-            } else {
-                0.0
-            },
-            failures_file: failures_file
-                .filter(|_| failed > 0)
-                .map(|p| p.display().to_string()),
+            per_s: (report.per_s() * 10.0).round() / 10.0,
+            failures_file: failures_file.map(|p| p.display().to_string()),
+            report,
+            counts: BTreeMap::new(),
+            lines: Vec::new(),
         }
     }
 
@@ -86,40 +59,56 @@ impl Summary {
         if quiet {
             return;
         }
-        eprintln!(
+        eprintln!("{}", self.text());
+    }
+
+    /// The text summary, a few lines.
+    pub fn text(&self) -> String {
+        let r = &self.report;
+        let mut text = format!(
             "{}: {} items: {} succeeded, {} failed, {} skipped, {} retries in {:.2}s ({:.1}/s)",
             self.tool,
-            self.total,
-            self.succeeded,
-            self.failed,
-            self.skipped,
-            self.retried,
-            self.elapsed_s,
+            r.total,
+            r.succeeded,
+            r.failed,
+            r.skipped,
+            r.retried,
+            r.elapsed.as_secs_f64(),
             self.per_s
         );
-        if self.failed > 0 {
-            eprintln!(
-                "  failed: {} invalid input, {} timed out, {} panicked, {} cancelled, {} other errors",
-                self.invalid,
-                self.timed_out,
-                self.panicked,
-                self.cancelled,
-                self.failed - self.invalid - self.timed_out - self.panicked - self.cancelled
-            );
+        if r.failed > 0 {
+            let parts = [
+                (r.errors, "errors"),
+                (r.invalid, "invalid input"),
+                (r.timed_out, "timed out"),
+                (r.panicked, "panicked"),
+                (r.cancelled, "cancelled"),
+            ];
+            let parts: Vec<String> = parts
+                .iter()
+                .filter(|(n, _)| *n > 0)
+                .map(|(n, what)| format!("{n} {what}"))
+                .collect();
+            text.push_str(&format!("\n  failed: {}", parts.join(", ")));
         }
         if let Some(file) = &self.failures_file {
-            eprintln!("  failures written to {file}");
+            text.push_str(&format!("\n  failures written to {file}"));
         }
-        if self.interrupted {
-            eprintln!(
-                "  interrupted: the rest of the input was not read; run again with the same --journal to resume"
+        for line in &self.lines {
+            text.push_str(&format!("\n  {line}"));
+        }
+        if r.interrupted {
+            text.push_str(
+                "\n  interrupted: the rest of the input was not read; run again with the same --journal to resume",
             );
         }
+        text
     }
 }
 
 /// The exit status for a finished run: 0 when every item succeeded (or was
-/// skipped), 1 otherwise. (2, bad usage, is returned before any work.)
+/// skipped) and the input was read to its end, 1 otherwise. (2, bad usage,
+/// is returned before any work.)
 pub fn exit_code(report: &RunReport) -> ExitCode {
     if report.all_succeeded() {
         ExitCode::SUCCESS
@@ -134,13 +123,13 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn json_has_the_design_keys_and_counts_add_up() {
-        let report = RunReport {
+    fn report() -> RunReport {
+        RunReport {
             total: 1000,
             accepted: 995,
             succeeded: 990,
-            failed: 5,
+            failed: 10,
+            errors: 0,
             invalid: 5,
             timed_out: 2,
             panicked: 1,
@@ -149,8 +138,13 @@ mod tests {
             retried: 12,
             interrupted: false,
             elapsed: Duration::from_millis(500),
-        };
-        let summary = Summary::new("mailer", &report, Some(Path::new("failures.csv")));
+        }
+    }
+
+    #[test]
+    fn json_has_the_design_keys_and_the_tool_counts() {
+        let mut summary = Summary::new("mailer", report(), Some(Path::new("failures.csv")));
+        summary.counts.insert("pages", 7);
         let json: serde_json::Value =
             serde_json::from_str(&serde_json::to_string(&summary).expect("serialises"))
                 .expect("parses");
@@ -168,18 +162,29 @@ mod tests {
             assert!(json.get(key).is_some(), "missing key {key}");
         }
         assert_eq!(json["tool"], "mailer");
-        assert_eq!(
-            json["failed"], 10,
-            "failed counts every item that did not succeed"
-        );
+        assert_eq!(json["failed"], 10);
+        assert_eq!(json["elapsed_s"], 0.5);
         assert_eq!(json["failures_file"], "failures.csv");
         assert_eq!(json["per_s"], 2000.0);
-        assert_eq!(exit_code(&report), ExitCode::from(1));
+        assert_eq!(json["pages"], 7);
+        assert_eq!(exit_code(&summary.report), ExitCode::from(1));
     }
 
     #[test]
-    fn no_failures_file_when_nothing_failed_and_exit_zero() {
-        let report = RunReport {
+    fn the_text_breaks_failed_down_and_adds_the_tool_lines() {
+        let mut summary = Summary::new("reporter", report(), None);
+        summary.lines.push("3 reports written".to_owned());
+        let text = summary.text();
+        assert!(
+            text.contains("failed: 5 invalid input, 2 timed out, 1 panicked, 2 cancelled"),
+            "{text}"
+        );
+        assert!(text.ends_with("\n  3 reports written"), "{text}");
+    }
+
+    #[test]
+    fn exit_zero_only_for_a_complete_run_without_failures() {
+        let clean = RunReport {
             total: 3,
             accepted: 2,
             succeeded: 2,
@@ -187,12 +192,10 @@ mod tests {
             elapsed: Duration::from_secs(1),
             ..RunReport::default()
         };
-        let summary = Summary::new("resizer", &report, Some(Path::new("failures.csv")));
-        assert_eq!(summary.failures_file, None);
-        assert_eq!(exit_code(&report), ExitCode::SUCCESS);
+        assert_eq!(exit_code(&clean), ExitCode::SUCCESS);
         let interrupted = RunReport {
             interrupted: true,
-            ..report
+            ..clean
         };
         assert_eq!(
             exit_code(&interrupted),

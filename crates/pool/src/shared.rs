@@ -1,0 +1,82 @@
+//! What a pool's handles and workers share: the queues, the handler, the
+//! configuration and the counters.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::handler::Handler;
+use crate::journal::Journal;
+use crate::outcome::Outcome;
+use crate::queue::Queue;
+use crate::rate::Limiter;
+use crate::retry::RetryPolicy;
+use crate::stats::{Snapshot, Stats};
+
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) workers: usize,
+    pub(crate) max_batch: usize,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// Records a finished job's key in the journal.
+pub(crate) struct JournalHook<J> {
+    pub(crate) journal: Arc<Journal>,
+    pub(crate) key: for<'a> fn(&'a J) -> Cow<'a, str>,
+}
+
+type OutcomeOf<J, H> = Outcome<J, <H as Handler<J>>::Output, <H as Handler<J>>::Error>;
+
+/// What the pool's handles and workers share.
+pub(crate) struct Shared<J, H: Handler<J>> {
+    pub(crate) handler: H,
+    pub(crate) config: Config,
+    pub(crate) jobs: Queue<J>,
+    pub(crate) outcomes: Arc<Queue<OutcomeOf<J, H>>>,
+    pub(crate) limiter: Option<Limiter>,
+    pub(crate) journal: Option<JournalHook<J>>,
+    pub(crate) cancel: CancellationToken,
+    /// Mirrors `cancel` for the workers' per-job check: a plain atomic load
+    /// (the token's own check takes a lock).
+    pub(crate) cancelled: AtomicBool,
+    pub(crate) stats: Stats,
+    /// Live `Pool` handles: the last one dropped closes intake.
+    pub(crate) handles: AtomicUsize,
+    pub(crate) live_workers: AtomicUsize,
+    pub(crate) drained: AtomicBool,
+    pub(crate) drained_notify: Notify,
+}
+
+impl<J, H: Handler<J>> Shared<J, H> {
+    #[inline]
+    pub(crate) fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+        self.cancel.cancel();
+        self.jobs.close();
+    }
+
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        let (waiting, pushed) = self.jobs.counts();
+        self.stats.snapshot(waiting, pushed)
+    }
+
+    /// Called by each worker as it exits; the last one ends the outcomes.
+    pub(crate) fn worker_exited(&self) {
+        if self.live_workers.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.outcomes.close();
+            self.drained.store(true, Ordering::Release);
+            self.drained_notify.notify_waiters();
+        }
+    }
+}
+
