@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use email_jobs::Options;
+use email_jobs::{Destination, Options, Settings};
 use pool::cli::PoolArgs;
 
 /// Bulk-send personalised emails from a CSV file and a template.
@@ -94,18 +94,36 @@ impl Cli {
         }
     }
 
-    /// The failures file, checked not to be the input.
-    pub fn failures_path(&self) -> anyhow::Result<PathBuf> {
-        let same = match (self.csv.canonicalize(), self.failures.canonicalize()) {
-            (Ok(a), Ok(b)) => a == b,
-            _ => false,
+    /// What the mailer needs, from the flags: bad usage is an error here,
+    /// before any file is opened.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let destination = if self.send {
+            let url = self.smtp.clone().context(
+                "--send needs an SMTP server: give --smtp smtp://host:port or set MAILER_SMTP_URL",
+            )?;
+            Destination::Smtp {
+                url,
+                insecure: self.insecure,
+                user: self.user.clone(),
+                password: self.password()?,
+            }
+        } else {
+            if self.smtp.is_some() && !self.pool.quiet && !self.check {
+                eprintln!(
+                    "mailer: dry run (no --send): writing to {}",
+                    self.outbox.display()
+                );
+            }
+            Destination::Outbox(self.outbox.clone())
         };
-        anyhow::ensure!(
-            !same,
-            "the failures file {} is the input: give another path with --failures",
-            self.failures.display()
-        );
-        Ok(self.failures.clone())
+        Ok(Settings {
+            csv: self.csv.clone(),
+            template: self.template.clone(),
+            options: self.options(),
+            destination,
+            connections: usize::from(self.connections),
+            failures: self.failures.clone(),
+        })
     }
 
     /// The SMTP password: from MAILER_SMTP_PASSWORD or --password-file.

@@ -3,18 +3,16 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use email_jobs::Campaign;
+use email_jobs::Mailer;
 use pool::RunReport;
-use pool::cli::{Summary, exit_code};
+use pool::cli::{PoolArgs, Summary, exit_code};
 
-use crate::args::Cli;
-
-/// Renders every row of `campaign`; prints each row error; returns 0 when
-/// every row renders, 1 otherwise.
-pub fn check(campaign: Campaign, cli: &Cli) -> ExitCode {
+/// Renders every row of the mailer's campaign; prints each row error;
+/// returns 0 when every row renders, 1 otherwise.
+pub fn check(mailer: Mailer, args: &PoolArgs) -> ExitCode {
     let started = Instant::now();
     let mut report = RunReport::default();
-    for item in campaign {
+    for item in mailer.into_campaign().into_iter().flatten() {
         report.total += 1;
         match item {
             Ok(_) => report.succeeded += 1,
@@ -27,6 +25,7 @@ pub fn check(campaign: Campaign, cli: &Cli) -> ExitCode {
     }
     report.accepted = report.succeeded;
     report.elapsed = started.elapsed();
-    Summary::new("mailer", &report, None).print(cli.pool.json, cli.pool.quiet);
-    exit_code(&report)
+    let code = exit_code(&report);
+    Summary::new("mailer", report, None).print(args.json, args.quiet);
+    code
 }

@@ -12,8 +12,10 @@
 //! - an [`Email`]'s key (the `--key-column` value, or a hash of the
 //!   recipient and the rendered message) is what the pool's journal
 //!   records once the server has replied 250;
-//! - [`FailureSink`] writes failed rows to a [`FailuresFile`] that can be
-//!   fed back as input.
+//! - [`Mailer`] is the whole tool as a [`pool::Tool`]: `pool::cli::run_tool`
+//!   runs it with the journal, progress, Ctrl-C and summary, and writes each
+//!   failed row (its columns plus `error`) to a failures file that can be fed
+//!   back as input.
 //!
 //! # Example
 //!
@@ -50,19 +52,19 @@
 mod csv_rows;
 mod deliver;
 mod error;
-mod failures;
 mod message;
 mod render;
 mod smtp;
 mod source;
 mod template;
+mod tool;
 
 pub use csv_rows::{CsvRows, Row, detect_delimiter};
 pub use deliver::Delivery;
 pub use error::{ConfigError, RowError, SendError};
-pub use failures::{FailureSink, FailuresFile, describe};
 pub use message::{Composer, Email, content_key, sanitize};
 pub use render::{AttachmentsDir, Rendered, Renderer, markdown_to_html};
 pub use smtp::{Security, SmtpConfig, SmtpSender};
 pub use source::{Campaign, Options};
 pub use template::{BodyFormat, HTML_SEPARATOR, HeaderKind, TemplateFile, TemplateHeader};
+pub use tool::{Destination, Mailer, Settings};

@@ -55,6 +55,14 @@ pub enum SettingsError {
     /// mix with inputs.
     #[error("output folder {0} is the input folder: choose another one")]
     SameFolder(PathBuf),
+    /// The list of files to do (`--only`) cannot be read.
+    #[error("cannot read the list {path}: {source}")]
+    List {
+        /// The list.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 /// Why one input file could not be turned into its outputs. Every variant
@@ -169,6 +177,24 @@ impl ImageError {
         ImageError::Io {
             path: path.to_owned(),
             source,
+        }
+    }
+
+    /// The file the error is about: the input (or listed path), or for an
+    /// encoding error the output.
+    pub fn path(&self) -> &std::path::Path {
+        match self {
+            ImageError::Io { path, .. }
+            | ImageError::NotInInput { path, .. }
+            | ImageError::Empty(path)
+            | ImageError::Unsupported { path, .. }
+            | ImageError::Decode { path, .. }
+            | ImageError::TooLarge { path, .. }
+            | ImageError::Resize { path, .. }
+            | ImageError::Encode { path, .. } => path,
+            ImageError::Collision { input, .. }
+            | ImageError::Escape { input, .. }
+            | ImageError::OverwritesInput { input, .. } => input,
         }
     }
 

@@ -24,8 +24,6 @@ use crate::walk::{Job, own_format};
 pub struct Done {
     /// Outputs written.
     pub written: usize,
-    /// True when every output was up to date and nothing was done.
-    pub up_to_date: bool,
     /// Things worth a warning (an unusable ICC profile).
     pub notes: Vec<String>,
 }
@@ -38,20 +36,15 @@ thread_local! {
     static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
 }
 
-/// Makes the outputs of `job`, unless they are all up to date (newer than
-/// the input and than the settings file) and `ctx.force` is off.
+/// Makes the outputs of `job`. (Skipping a job whose outputs are up to
+/// date is the source's business: [`Walker`](crate::Walker)'s
+/// [`is_done`](pool::JobSource::is_done).)
 ///
 /// # Errors
 ///
 /// An [`ImageError`] naming the file: unreadable, empty, corrupt, too
 /// large, unsupported, or an output that cannot or must not be written.
 pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
-    if !ctx.force && up_to_date(ctx, job) {
-        return Ok(Done {
-            up_to_date: true,
-            ..Done::default()
-        });
-    }
     let bytes = fs::read(&job.input).map_err(|e| ImageError::io(&job.input, e))?;
     let settings = &ctx.settings;
     let stored_plans = |w: u32, h: u32, orientation: u8| -> Vec<Plan> {
@@ -129,17 +122,6 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
         done.written += 1;
     }
     Ok(done)
-}
-
-fn up_to_date(ctx: &Context, job: &Job) -> bool {
-    let Ok(input) = fs::metadata(&job.input).and_then(|m| m.modified()) else {
-        return false;
-    };
-    job.outputs.iter().all(|out| {
-        fs::metadata(out)
-            .and_then(|m| m.modified())
-            .is_ok_and(|t| t >= input && t > ctx.settings_mtime)
-    })
 }
 
 /// Creates the folders from the output root down to `output`'s, refusing

@@ -61,6 +61,7 @@ mod png_stream;
 mod resize;
 mod settings;
 mod shrink;
+mod tool;
 mod walk;
 mod webp;
 
@@ -70,4 +71,5 @@ pub use geometry::{Plan, plan};
 pub use job::{Done, process};
 pub use orient::{exif_orientation, reset_orientation};
 pub use settings::{Background, Filter, Fit, Format, Settings, Size};
+pub use tool::{Resize, Resizer};
 pub use walk::{Job, Walker, own_format};

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use pool::Keyed;
+use pool::{JobSource, Keyed};
 use walkdir::WalkDir;
 
 use crate::context::Context;
@@ -67,6 +67,7 @@ pub struct Walker {
     dir: PathBuf,
     claimed: HashMap<PathBuf, PathBuf>,
     ignored: Arc<AtomicU64>,
+    up_to_date: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for Walker {
@@ -122,6 +123,7 @@ impl Walker {
             dir: PathBuf::new(),
             claimed: HashMap::new(),
             ignored: Arc::new(AtomicU64::new(0)),
+            up_to_date: Arc::new(AtomicU64::new(0)),
         }
     }
 
@@ -129,6 +131,13 @@ impl Walker {
     /// name; it keeps counting after the walker is moved away.
     pub fn ignored(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.ignored)
+    }
+
+    /// A counter of the jobs found up to date by
+    /// [`is_done`](JobSource::is_done); it keeps counting after the walker
+    /// is moved away.
+    pub fn up_to_date(&self) -> Arc<AtomicU64> {
+        Arc::clone(&self.up_to_date)
     }
 
     fn job(&mut self, path: PathBuf) -> Option<Result<Job, ImageError>> {
@@ -206,4 +215,36 @@ impl Iterator for Walker {
             }
         }
     }
+}
+
+/// The walk is the resizer's job source: read on the runtime's thread (a
+/// directory read or a list line per item), with the outputs that are all
+/// up to date skipped.
+impl JobSource for Walker {
+    type Job = Job;
+    type Error = ImageError;
+
+    async fn next(&mut self) -> Option<Result<Job, ImageError>> {
+        Iterator::next(self)
+    }
+
+    /// Whether every output of `job` is newer than its input and than the
+    /// settings file (unless `--force`): nothing to do.
+    fn is_done(&self, job: &Job) -> bool {
+        let done = !self.ctx.force && up_to_date(&self.ctx, job);
+        if done {
+            self.up_to_date.fetch_add(1, Ordering::Relaxed);
+        }
+        done
+    }
+}
+
+fn up_to_date(ctx: &Context, job: &Job) -> bool {
+    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified());
+    let Ok(input) = modified(&job.input) else {
+        return false;
+    };
+    job.outputs
+        .iter()
+        .all(|out| modified(out).is_ok_and(|t| t >= input && t > ctx.settings_mtime))
 }

@@ -63,6 +63,16 @@ pub fn run(
         .collect()
 }
 
+/// Whether a run over `input` into `output` would skip every image as up
+/// to date, as the walk tells the pool.
+pub fn all_up_to_date(input: &Path, output: &Path, settings: Settings, force: bool) -> bool {
+    use pool::JobSource as _;
+    let ctx: Arc<Context> = Context::prepare(input, output, settings, force).expect("prepare");
+    let mut walker = Walker::new(ctx);
+    let jobs: Vec<_> = walker.by_ref().map(|job| job.expect("a job")).collect();
+    !jobs.is_empty() && jobs.iter().all(|job| walker.is_done(job))
+}
+
 /// Settings for one box.
 pub fn settings(size: &str) -> Settings {
     Settings {

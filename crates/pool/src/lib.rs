@@ -105,5 +105,5 @@ pub use run::{RunError, run};
 pub use sink::OutcomeSink;
 pub use source::{IterSource, JobSource};
 pub use stats::Snapshot;
-pub use tool::{ErrorOf, Failure, InvalidOf, JobOf, OutputOf, Tool};
 pub use tokio_util::sync::CancellationToken;
+pub use tool::{ErrorOf, Failure, InvalidOf, JobOf, OutputOf, Tool};

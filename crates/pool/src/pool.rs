@@ -17,8 +17,8 @@ use crate::outcome::Outcome;
 use crate::queue::{Queue, TryPushError};
 use crate::rate::{Limiter, Rate};
 use crate::retry::RetryPolicy;
-use crate::stats::{Snapshot, Stats};
 use crate::shared::{Config, JournalHook, Shared};
+use crate::stats::{Snapshot, Stats};
 use crate::worker;
 
 /// The default number of workers: the number of CPUs.

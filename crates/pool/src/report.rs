@@ -117,7 +117,10 @@ mod tests {
             report.errors + report.invalid + report.timed_out + report.panicked + report.cancelled,
             report.failed
         );
-        assert_eq!(report.succeeded + report.failed + report.skipped, report.total);
+        assert_eq!(
+            report.succeeded + report.failed + report.skipped,
+            report.total
+        );
         assert!(!report.all_succeeded());
     }
 }

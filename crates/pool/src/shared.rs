@@ -79,4 +79,3 @@ impl<J, H: Handler<J>> Shared<J, H> {
         }
     }
 }
-

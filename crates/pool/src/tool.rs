@@ -40,7 +40,7 @@
 //!     fn failures_path(&self) -> PathBuf { PathBuf::from("squares-failures.tsv") }
 //!     fn failure_row(&self, failure: &Failure<'_, Self>) -> Vec<String> {
 //!         match failure {
-//!             Failure::Job { job, status } => vec![job.to_string(), status.reason().unwrap_or_default()],
+//!             Failure::Job { job, .. } => vec![job.to_string(), failure.reason()],
 //!             Failure::Invalid(never) => match **never {},
 //!         }
 //!     }
@@ -75,6 +75,8 @@ pub enum Failure<'a, T: Tool + ?Sized> {
         job: &'a JobOf<T>,
         /// How it ended; [`Status::reason`] says why in words.
         status: &'a Status<OutputOf<T>, ErrorOf<T>>,
+        /// How many attempts ran (0 when it was cancelled before the first).
+        attempts: u32,
     },
     /// An input item that could not become a job.
     Invalid(&'a InvalidOf<T>),
@@ -82,10 +84,20 @@ pub enum Failure<'a, T: Tool + ?Sized> {
 
 impl<T: Tool + ?Sized> Failure<'_, T> {
     /// Why the item did not succeed, in words: the error's text, `timed
-    /// out`, `panicked: ...` or `cancelled`.
+    /// out`, `panicked: ...` or `cancelled`, with the number of attempts
+    /// when there was more than one.
     pub fn reason(&self) -> String {
         match self {
-            Failure::Job { status, .. } => status.reason().unwrap_or_default(),
+            Failure::Job {
+                status, attempts, ..
+            } => {
+                let reason = status.reason().unwrap_or_default();
+                if *attempts > 1 {
+                    format!("{reason} (after {attempts} attempts)")
+                } else {
+                    reason
+                }
+            }
             Failure::Invalid(error) => error.to_string(),
         }
     }
@@ -100,10 +112,15 @@ where
 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Failure::Job { job, status } => f
+            Failure::Job {
+                job,
+                status,
+                attempts,
+            } => f
                 .debug_struct("Job")
                 .field("job", job)
                 .field("status", status)
+                .field("attempts", attempts)
                 .finish(),
             Failure::Invalid(e) => f.debug_tuple("Invalid").field(e).finish(),
         }

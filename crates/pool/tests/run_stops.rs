@@ -188,7 +188,11 @@ async fn run_with(
         Stop::SinkError => None,
     };
     let source = Source {
-        items: items.into_iter().enumerate().collect::<Vec<_>>().into_iter(),
+        items: items
+            .into_iter()
+            .enumerate()
+            .collect::<Vec<_>>()
+            .into_iter(),
         stop_at,
         stopper,
     };
@@ -308,7 +312,11 @@ async fn a_close_then_cancel_from_outside_during_skips_returns() {
         let mut items = vec![Item::Journaled; 10_000];
         items.extend(std::iter::repeat_n(Item::Run(false), 1_000));
         let source = Source {
-            items: items.into_iter().enumerate().collect::<Vec<_>>().into_iter(),
+            items: items
+                .into_iter()
+                .enumerate()
+                .collect::<Vec<_>>()
+                .into_iter(),
             stop_at: usize::MAX,
             stopper: None,
         };

@@ -1,7 +1,6 @@
 //! A batch: layout + fonts + grouped input -> one job per group, and the
 //! renderer a worker calls for each job.
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -53,13 +52,6 @@ pub struct ReportJob {
     pub group: Group,
     /// The file name inside the output folder (sanitised, unique).
     pub file_name: String,
-}
-
-impl ReportJob {
-    /// The job's key (the group key), for journals and failure lists.
-    pub fn key(&self) -> Cow<'_, str> {
-        Cow::Borrowed(&self.group.key)
-    }
 }
 
 /// A finished report.
@@ -292,7 +284,7 @@ impl Renderer {
 }
 
 fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let io = |e: std::io::Error| ReportError::Io(format!("{}: {e}", path.display()));
+    let io = |e: std::io::Error| ReportError::io(path, &e);
     // File names are unique within a run, so this part file is too; it is
     // created like any file (the umask applies) and renamed over the target.
     let name = path

@@ -118,11 +118,6 @@ impl<'f> Canvas<'f> {
         }
     }
 
-    /// The fonts.
-    pub fn fonts(&self) -> &'f FontSet {
-        self.fonts
-    }
-
     /// Starts a new page.
     pub fn new_page(&mut self) {
         self.pages.push(Vec::new());

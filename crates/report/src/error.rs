@@ -91,9 +91,44 @@ pub enum ReportError {
         message: String,
     },
     /// Reading the spilled rows back or writing the PDF failed.
-    #[error("{0}")]
-    Io(String),
+    #[error("{path}: {message}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The kind of I/O error: whether another attempt may succeed.
+        kind: std::io::ErrorKind,
+        /// What went wrong.
+        message: String,
+    },
     /// The PDF library reported an error.
     #[error("pdf: {0}")]
     Pdf(String),
+}
+
+impl ReportError {
+    /// An I/O error on `path`.
+    pub(crate) fn io(path: &std::path::Path, e: &std::io::Error) -> ReportError {
+        ReportError::Io {
+            path: path.to_owned(),
+            kind: e.kind(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Whether another attempt may succeed: an I/O error that can pass
+    /// (interrupted, busy, disk full, timed out). A bad row, a PDF error, a
+    /// missing or forbidden folder, a corrupt spill file never do.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ReportError::Io { kind, .. } if matches!(
+                kind,
+                std::io::ErrorKind::Interrupted
+                    | std::io::ErrorKind::WouldBlock
+                    | std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::StorageFull
+                    | std::io::ErrorKind::ResourceBusy
+            )
+        )
+    }
 }

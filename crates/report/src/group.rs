@@ -103,13 +103,15 @@ impl Group {
         match &self.data {
             GroupData::Memory(rows) => Ok(Arc::clone(rows)),
             GroupData::Spilled { path, .. } => {
-                let io = |e: std::io::Error| ReportError::Io(format!("{}: {e}", path.display()));
+                let io = |e: std::io::Error| ReportError::io(path, &e);
                 let file = File::open(path).map_err(io)?;
                 let mut rows = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
                 for line in BufReader::new(file).lines() {
                     let line = line.map_err(io)?;
-                    let rec: Record = serde_json::from_str(&line).map_err(|e| {
-                        ReportError::Io(format!("{}: corrupt spill file: {e}", path.display()))
+                    let rec: Record = serde_json::from_str(&line).map_err(|e| ReportError::Io {
+                        path: path.clone(),
+                        kind: std::io::ErrorKind::InvalidData,
+                        message: format!("corrupt spill file: {e}"),
                     })?;
                     rows.push(rec);
                 }

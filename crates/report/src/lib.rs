@@ -44,19 +44,20 @@
 //! ```
 #![deny(missing_docs)]
 
-pub mod batch;
-pub mod canvas;
-pub mod draw;
-pub mod error;
-pub mod fonts;
-pub mod format;
-pub mod group;
-pub mod input;
-pub mod layout;
-pub mod logo;
-pub mod names;
-pub mod prepare;
-pub mod template;
+mod batch;
+mod canvas;
+mod draw;
+mod error;
+mod fonts;
+mod format;
+mod group;
+mod input;
+mod layout;
+mod logo;
+mod names;
+mod prepare;
+mod template;
+mod tool;
 
 pub use batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
 pub use error::{InputError, LayoutError, ReportError};
@@ -65,3 +66,5 @@ pub use group::{Group, GroupOptions, Grouped, group_file};
 pub use input::{Columns, Format, Record};
 pub use layout::Layout;
 pub use logo::LogoImage;
+pub use prepare::{Prepared, Row, prepare};
+pub use tool::{Render, Reporter};

@@ -104,7 +104,7 @@ fn totals_are_exact_decimals() {
             c.intern("amount");
             c
         };
-        let p = report_jobs::prepare::prepare(layout, &columns, &rows).unwrap();
+        let p = report_jobs::prepare(layout, &columns, &rows).unwrap();
         let total = p.totals.iter().flatten().next().unwrap().to_string();
         match job.group.key.as_str() {
             "A" => assert_eq!(total, "0.3"),

@@ -151,6 +151,7 @@ impl<T: Tool> OutcomeSink<JobOf<T>, OutputOf<T>, ErrorOf<T>, InvalidOf<T>> for T
             status => self.fail(&Failure::Job {
                 job: &outcome.job,
                 status: &status,
+                attempts: outcome.attempts,
             }),
         }
     }

@@ -1,0 +1,315 @@
+//! [`Mailer`]: the mailer as a [`pool::Tool`]: the campaign's rows in, one
+//! delivery per row, failed rows written back with their columns and an
+//! `error` column, so that the failures file can be fed back as input.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use pool::{Failure, IterSource, Tool};
+
+use crate::deliver::Delivery;
+use crate::error::ConfigError;
+use crate::smtp::{SmtpConfig, SmtpSender};
+use crate::source::{Campaign, Options};
+
+/// Where a [`Mailer`] delivers.
+#[derive(Debug, Clone)]
+pub enum Destination {
+    /// Dry run: one `.eml` file per message in this folder.
+    Outbox(PathBuf),
+    /// Over SMTP.
+    Smtp {
+        /// `smtp://[user@]host[:port]` or `smtps://...`.
+        url: String,
+        /// Allow an unencrypted connection to a non-loopback host.
+        insecure: bool,
+        /// The user name, if not in the URL.
+        user: Option<String>,
+        /// The password (from the environment or a file, never the command
+        /// line).
+        password: Option<String>,
+    },
+}
+
+/// What a mailer run needs; [`Mailer::open`] checks it.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The CSV file: a header row, one row per message.
+    pub csv: PathBuf,
+    /// The template file.
+    pub template: PathBuf,
+    /// CSV and template options.
+    pub options: Options,
+    /// Where the messages go.
+    pub destination: Destination,
+    /// SMTP connections, i.e. messages in flight at once (the default
+    /// worker count).
+    pub connections: usize,
+    /// The failures file.
+    pub failures: PathBuf,
+}
+
+/// The mailer as a [`Tool`]: see the [module docs](self).
+///
+/// # Example
+///
+/// ```
+/// use email_jobs::{Destination, Mailer, Options, Settings};
+/// use pool::Tool as _;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// std::fs::write(dir.path().join("people.csv"), "email,name\nann@example.com,Ann\n")?;
+/// std::fs::write(dir.path().join("t.txt"), "From: shop@example.com\nSubject: Hi {{ name }}\n\nHello\n")?;
+/// let mailer = Mailer::open(Settings {
+///     csv: dir.path().join("people.csv"),
+///     template: dir.path().join("t.txt"),
+///     options: Options::default(),
+///     destination: Destination::Outbox(dir.path().join("outbox")),
+///     connections: 4,
+///     failures: dir.path().join("failures.csv"),
+/// })
+/// .await?;
+/// assert_eq!(mailer.failures_header(), Some(vec!["email".into(), "name".into(), "error".into()]));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Mailer {
+    campaign: Option<Campaign>,
+    columns: Arc<[String]>,
+    error_index: Option<usize>,
+    delivery: Delivery,
+    connections: usize,
+    failures: PathBuf,
+}
+
+impl Mailer {
+    /// Opens the CSV and the template and checks them against each other,
+    /// checks that the failures file is not the input, and readies the
+    /// destination: creates the outbox folder, or connects to the SMTP
+    /// server once (EHLO, STARTTLS, AUTH) so that a wrong host or password
+    /// fails here, before any row is read.
+    ///
+    /// # Errors
+    ///
+    /// A [`ConfigError`] naming the file, line, column or setting.
+    pub async fn open(settings: Settings) -> Result<Mailer, ConfigError> {
+        let campaign = Campaign::open(&settings.csv, &settings.template, &settings.options)?;
+        if same_file(&settings.csv, &settings.failures) {
+            return Err(ConfigError::Invalid(format!(
+                "the failures file {} is the input: give another path with --failures",
+                settings.failures.display()
+            )));
+        }
+        let delivery = match settings.destination {
+            Destination::Outbox(dir) => Delivery::outbox(&dir)?,
+            Destination::Smtp {
+                url,
+                insecure,
+                user,
+                password,
+            } => {
+                let mut config = SmtpConfig::parse(&url, insecure, password)?;
+                if let Some(user) = user {
+                    let password = config.credentials.take().map(|c| c.1).unwrap_or_default();
+                    config.credentials = Some((user, password));
+                }
+                let sender = Arc::new(SmtpSender::new(config));
+                sender.check().await?;
+                Delivery::Smtp(sender)
+            }
+        };
+        let columns = Arc::clone(campaign.columns());
+        Ok(Mailer {
+            error_index: columns.iter().position(|c| c == "error"),
+            columns,
+            campaign: Some(campaign),
+            delivery,
+            connections: settings.connections.max(1),
+            failures: settings.failures,
+        })
+    }
+
+    /// The campaign (the checked CSV and template), until the run takes it.
+    pub fn campaign(&self) -> Option<&Campaign> {
+        self.campaign.as_ref()
+    }
+
+    /// Takes the campaign, to render its rows without sending (`--check`).
+    pub fn into_campaign(self) -> Option<Campaign> {
+        self.campaign
+    }
+
+    /// A failures-file row: the row's fields (missing ones empty) with the
+    /// error in the `error` column (the input's own, or one added at the
+    /// end); extra fields of a malformed row are kept in the error text.
+    fn row(&self, fields: &[String], error: String) -> Vec<String> {
+        let width = self.columns.len();
+        let mut row: Vec<String> = (0..width)
+            .map(|i| fields.get(i).cloned().unwrap_or_default())
+            .collect();
+        let mut error = error;
+        if fields.len() > width {
+            error.push_str(&format!(" (extra fields: {})", fields[width..].join(" | ")));
+        }
+        match self.error_index {
+            Some(i) => row[i] = error,
+            None => row.push(error),
+        }
+        row
+    }
+}
+
+impl Tool for Mailer {
+    type Source = IterSource<Campaign>;
+    type Handler = Delivery;
+
+    fn name(&self) -> &'static str {
+        "mailer"
+    }
+
+    fn default_workers(&self) -> usize {
+        self.connections
+    }
+
+    fn handler(&self) -> Delivery {
+        self.delivery.clone()
+    }
+
+    /// # Panics
+    ///
+    /// When called a second time: the campaign's rows are read once.
+    fn source(&mut self) -> IterSource<Campaign> {
+        #[allow(clippy::expect_used)]
+        IterSource(self.campaign.take().expect("the campaign is read once"))
+    }
+
+    fn failures_path(&self) -> PathBuf {
+        self.failures.clone()
+    }
+
+    fn failures_header(&self) -> Option<Vec<String>> {
+        let mut header = self.columns.to_vec();
+        if self.error_index.is_none() {
+            header.push("error".to_owned());
+        }
+        Some(header)
+    }
+
+    fn failure_row(&self, failure: &Failure<'_, Self>) -> Vec<String> {
+        match failure {
+            Failure::Job { job, .. } => self.row(
+                &job.fields,
+                format!("line {}: {}", job.line, failure.reason()),
+            ),
+            Failure::Invalid(error) => self.row(
+                error.fields.as_deref().unwrap_or_default(),
+                error.to_string(),
+            ),
+        }
+    }
+
+    fn failure_line(&self, failure: &Failure<'_, Self>) -> String {
+        match failure {
+            Failure::Job { job, .. } => {
+                format!(
+                    "line {} ({}): {}",
+                    job.line,
+                    job.recipient,
+                    failure.reason()
+                )
+            }
+            Failure::Invalid(error) => error.to_string(),
+        }
+    }
+
+    async fn finish(&mut self) {
+        if let Delivery::Smtp(sender) = &self.delivery {
+            sender.close().await;
+        }
+    }
+}
+
+/// Whether `a` and `b` name the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn mailer(dir: &Path, header: &str) -> Result<Mailer, Box<dyn std::error::Error>> {
+        std::fs::write(dir.join("in.csv"), format!("{header}\n"))?;
+        std::fs::write(
+            dir.join("t.txt"),
+            "From: a@example.com\nSubject: x\n\nbody\n",
+        )?;
+        Mailer::open(Settings {
+            csv: dir.join("in.csv"),
+            template: dir.join("t.txt"),
+            options: Options::default(),
+            destination: Destination::Outbox(dir.join("outbox")),
+            connections: 1,
+            failures: dir.join("failures.csv"),
+        })
+        .await
+        .map_err(Into::into)
+    }
+
+    #[tokio::test]
+    async fn rows_keep_the_columns_and_reuse_an_error_column()
+    -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let m = mailer(dir.path(), "email,name").await?;
+        assert_eq!(
+            m.failures_header(),
+            Some(vec!["email".into(), "name".into(), "error".into()])
+        );
+        assert_eq!(
+            m.row(&["b@example.com".into()], "line 3: short".into()),
+            ["b@example.com", "", "line 3: short"]
+        );
+        assert_eq!(
+            m.row(&["a".into(), "b".into(), "c".into()], "line 4: long".into()),
+            ["a", "b", "line 4: long (extra fields: c)"]
+        );
+        let again = mailer(dir.path(), "email,error").await?;
+        assert_eq!(
+            again.failures_header(),
+            Some(vec!["email".into(), "error".into()])
+        );
+        assert_eq!(
+            again.row(&["a@example.com".into(), "old".into()], "new".into()),
+            ["a@example.com", "new"]
+        );
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn the_failures_file_cannot_be_the_input() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        std::fs::write(dir.path().join("in.csv"), "email\n")?;
+        std::fs::write(
+            dir.path().join("t.txt"),
+            "From: a@example.com\nSubject: x\n\nbody\n",
+        )?;
+        let e = Mailer::open(Settings {
+            csv: dir.path().join("in.csv"),
+            template: dir.path().join("t.txt"),
+            options: Options::default(),
+            destination: Destination::Outbox(dir.path().join("outbox")),
+            connections: 1,
+            failures: dir.path().join("in.csv"),
+        })
+        .await
+        .expect_err("the input was accepted as the failures file");
+        assert!(e.to_string().contains("is the input"), "{e}");
+        Ok(())
+    }
+}

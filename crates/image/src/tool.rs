@@ -1,0 +1,197 @@
+//! [`Resizer`]: the resizer as a [`pool::Tool`]: the walk of the input
+//! folder (or an `--only` list) in, one [`process`] per image on the
+//! blocking threads, failed images listed in a TSV file that `--only` reads
+//! back.
+
+use std::fs::File;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use pool::{Blocking, BlockingHandler, Failure, JobContext, JobError, Status, Tool};
+
+use crate::context::Context;
+use crate::error::{ImageError, SettingsError};
+use crate::job::{Done, process};
+use crate::settings::Settings;
+use crate::walk::{Job, Walker};
+
+/// Runs [`process`] on the pool's blocking threads: I/O errors that may
+/// pass (interrupted, busy, disk full) are transient, everything else
+/// permanent.
+#[derive(Debug)]
+pub struct Resize {
+    ctx: Arc<Context>,
+}
+
+impl BlockingHandler<Job> for Resize {
+    type Output = Done;
+    type Error = ImageError;
+
+    fn call(&self, job: &Job, _cx: &JobContext) -> Result<Done, JobError<ImageError>> {
+        process(&self.ctx, job).map_err(|e| {
+            if e.is_transient() {
+                JobError::Transient(e)
+            } else {
+                JobError::Permanent(e)
+            }
+        })
+    }
+}
+
+/// The resizer as a [`Tool`]; see the [module docs](self).
+///
+/// # Example
+///
+/// ```
+/// use image_jobs::{Resizer, Settings};
+/// use pool::Tool as _;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (input, output) = (tempfile::tempdir()?, tempfile::tempdir()?);
+/// let settings = Settings { sizes: vec!["800x800".parse()?], ..Settings::default() };
+/// let resizer = Resizer::open(input.path(), output.path(), settings, false, None, "failures.tsv".into())?;
+/// assert_eq!(resizer.name(), "resizer");
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Resizer {
+    ctx: Arc<Context>,
+    list: Option<(PathBuf, File)>,
+    failures: PathBuf,
+    written: u64,
+    ignored: Arc<AtomicU64>,
+    up_to_date: Arc<AtomicU64>,
+}
+
+impl Resizer {
+    /// Checks the settings and folders ([`Context::prepare`]) and opens the
+    /// `only` list (the files to do, one per line: a failures file of an
+    /// earlier run) if there is one.
+    ///
+    /// # Errors
+    ///
+    /// A [`SettingsError`] naming the flag, folder or list.
+    pub fn open(
+        input: &Path,
+        output: &Path,
+        settings: Settings,
+        force: bool,
+        only: Option<&Path>,
+        failures: PathBuf,
+    ) -> Result<Resizer, SettingsError> {
+        let ctx = Context::prepare(input, output, settings, force)?;
+        let list = match only {
+            Some(path) => Some((
+                path.to_owned(),
+                File::open(path).map_err(|source| SettingsError::List {
+                    path: path.to_owned(),
+                    source,
+                })?,
+            )),
+            None => None,
+        };
+        Ok(Resizer {
+            ctx,
+            list,
+            failures,
+            written: 0,
+            ignored: Arc::default(),
+            up_to_date: Arc::default(),
+        })
+    }
+
+    /// The checked settings and folders.
+    pub fn context(&self) -> &Arc<Context> {
+        &self.ctx
+    }
+}
+
+/// `1 image`, `2 images`.
+fn plural(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+impl Tool for Resizer {
+    type Source = Walker;
+    type Handler = Blocking<Resize>;
+
+    fn name(&self) -> &'static str {
+        "resizer"
+    }
+
+    fn handler(&self) -> Blocking<Resize> {
+        Blocking::new(Resize {
+            ctx: Arc::clone(&self.ctx),
+        })
+    }
+
+    fn source(&mut self) -> Walker {
+        let walker = match self.list.take() {
+            Some((path, file)) => {
+                Walker::from_list(Arc::clone(&self.ctx), Box::new(BufReader::new(file)), &path)
+            }
+            None => Walker::new(Arc::clone(&self.ctx)),
+        };
+        self.ignored = walker.ignored();
+        self.up_to_date = walker.up_to_date();
+        walker
+    }
+
+    fn failures_path(&self) -> PathBuf {
+        self.failures.clone()
+    }
+
+    fn failure_row(&self, failure: &Failure<'_, Self>) -> Vec<String> {
+        let path = match failure {
+            Failure::Job { job, .. } => &job.input,
+            Failure::Invalid(error) => error.path(),
+        };
+        vec![path.display().to_string(), self.failure_line(failure)]
+    }
+
+    /// The error's own text names the file; the other endings get the
+    /// input's path in front.
+    fn failure_line(&self, failure: &Failure<'_, Self>) -> String {
+        match failure {
+            Failure::Job {
+                job,
+                status: Status::TimedOut | Status::Panicked(_) | Status::Cancelled,
+                ..
+            } => format!("{}: {}", job.input.display(), failure.reason()),
+            _ => failure.reason(),
+        }
+    }
+
+    fn succeeded(&mut self, _job: &Job, done: Done) -> Vec<String> {
+        self.written += done.written as u64;
+        done.notes
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} written to {}; {} up to date (--force redoes them)",
+            plural(self.written, "image"),
+            self.ctx.output_root.display(),
+            self.up_to_date.load(Ordering::Relaxed)
+        )];
+        let ignored = self.ignored.load(Ordering::Relaxed);
+        if ignored > 0 {
+            lines.push(format!(
+                "{} ignored: not images by their extension",
+                plural(ignored, "file")
+            ));
+        }
+        lines
+    }
+
+    fn summary_counts(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("written", self.written),
+            ("up_to_date", self.up_to_date.load(Ordering::Relaxed)),
+            ("ignored", self.ignored.load(Ordering::Relaxed)),
+        ]
+    }
+}

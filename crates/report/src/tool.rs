@@ -1,0 +1,204 @@
+//! [`Reporter`]: the reporter as a [`pool::Tool`]: the prepared batch's
+//! groups in, one PDF per group drawn on the blocking threads, failed
+//! groups listed in a CSV file (group, file, reason).
+
+use std::borrow::Cow;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use pool::{Blocking, BlockingHandler, Failure, IterSource, JobContext, JobError, Keyed, Tool};
+
+use crate::batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
+use crate::error::ReportError;
+
+impl Keyed for ReportJob {
+    fn key(&self) -> Cow<'_, str> {
+        Cow::Borrowed(&self.group.key)
+    }
+}
+
+/// Draws and writes one report on the pool's blocking threads: an I/O
+/// error that can pass is transient, a bad row or a PDF error permanent.
+#[derive(Debug)]
+pub struct Render {
+    renderer: Arc<Renderer>,
+}
+
+impl BlockingHandler<ReportJob> for Render {
+    type Output = Rendered;
+    type Error = ReportError;
+
+    fn call(&self, job: &ReportJob, _cx: &JobContext) -> Result<Rendered, JobError<ReportError>> {
+        self.renderer.render(job).map_err(|e| {
+            if e.is_transient() {
+                JobError::Transient(e)
+            } else {
+                JobError::Permanent(e)
+            }
+        })
+    }
+}
+
+type Jobs =
+    std::iter::Map<std::vec::IntoIter<ReportJob>, fn(ReportJob) -> Result<ReportJob, Infallible>>;
+
+/// The reporter as a [`Tool`]; see the [module docs](self).
+///
+/// # Example
+///
+/// ```
+/// use report_jobs::{Options, Reporter};
+/// use pool::Tool as _;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let dir = tempfile::tempdir()?;
+/// let csv = dir.path().join("items.csv");
+/// std::fs::write(&csv, "account,item,amount\nA,tea,0.10\nB,milk,2.00\n")?;
+/// let reporter = Reporter::prepare(&Options {
+///     input: csv,
+///     group_by: "account".into(),
+///     out_dir: dir.path().join("out"),
+///     layout: None,
+///     fonts: vec![],
+///     memory_limit: 1 << 20,
+/// }, None)?;
+/// assert_eq!(reporter.total(), Some(2));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Reporter {
+    renderer: Arc<Renderer>,
+    jobs: Vec<ReportJob>,
+    groups: u64,
+    rows: u64,
+    spilled: bool,
+    out_dir: PathBuf,
+    failures: PathBuf,
+    reports: u64,
+    pages: u64,
+    bytes: u64,
+    warnings: u64,
+}
+
+impl Reporter {
+    /// Prepares the batch ([`Batch::prepare`]: layout, fonts, input,
+    /// grouping, file names), everything that can fail the whole run,
+    /// before any report is drawn. The failures file is `failures`, or
+    /// `failures.csv` in the output folder.
+    ///
+    /// # Errors
+    ///
+    /// A [`SetupError`] naming the file (and line) at fault.
+    pub fn prepare(opts: &Options, failures: Option<PathBuf>) -> Result<Reporter, SetupError> {
+        let batch = Batch::prepare(opts)?;
+        Ok(Reporter {
+            renderer: batch.renderer,
+            groups: batch.jobs.len() as u64,
+            jobs: batch.jobs,
+            rows: batch.rows,
+            spilled: batch.spilled,
+            failures: failures.unwrap_or_else(|| opts.out_dir.join("failures.csv")),
+            out_dir: opts.out_dir.clone(),
+            reports: 0,
+            pages: 0,
+            bytes: 0,
+            warnings: 0,
+        })
+    }
+}
+
+impl Tool for Reporter {
+    type Source = IterSource<Jobs>;
+    type Handler = Blocking<Render>;
+
+    fn name(&self) -> &'static str {
+        "reporter"
+    }
+
+    fn total(&self) -> Option<u64> {
+        Some(self.groups)
+    }
+
+    fn handler(&self) -> Blocking<Render> {
+        Blocking::new(Render {
+            renderer: Arc::clone(&self.renderer),
+        })
+    }
+
+    fn source(&mut self) -> IterSource<Jobs> {
+        let ok: fn(ReportJob) -> Result<ReportJob, Infallible> = Ok;
+        IterSource(std::mem::take(&mut self.jobs).into_iter().map(ok))
+    }
+
+    fn failures_path(&self) -> PathBuf {
+        self.failures.clone()
+    }
+
+    fn failures_header(&self) -> Option<Vec<String>> {
+        Some(["group", "file", "reason"].map(String::from).to_vec())
+    }
+
+    fn failure_row(&self, failure: &Failure<'_, Self>) -> Vec<String> {
+        match failure {
+            Failure::Job { job, .. } => vec![
+                job.group.key.clone(),
+                job.file_name.clone(),
+                failure.reason(),
+            ],
+            Failure::Invalid(never) => match **never {},
+        }
+    }
+
+    fn failure_line(&self, failure: &Failure<'_, Self>) -> String {
+        match failure {
+            Failure::Job { job, .. } => format!("group {:?}: {}", job.group.key, failure.reason()),
+            Failure::Invalid(never) => match **never {},
+        }
+    }
+
+    fn succeeded(&mut self, job: &ReportJob, done: Rendered) -> Vec<String> {
+        self.reports += 1;
+        self.pages += done.pages as u64;
+        self.bytes += done.bytes;
+        self.warnings += done.warnings.len() as u64;
+        done.warnings
+            .into_iter()
+            .map(|w| format!("group {:?}: {w}", job.group.key))
+            .collect()
+    }
+
+    fn summary_lines(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "{} reports ({} pages, {} KB on average) written to {}; {} rows in {} groups{}",
+            self.reports,
+            self.pages,
+            self.bytes / self.reports.max(1) / 1024,
+            self.out_dir.display(),
+            self.rows,
+            self.groups,
+            if self.spilled {
+                " (grouped on disk)"
+            } else {
+                ""
+            }
+        )];
+        if self.warnings > 0 {
+            lines.push(format!(
+                "{} characters no font has (see the warnings above; add --font)",
+                self.warnings
+            ));
+        }
+        lines
+    }
+
+    fn summary_counts(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("pages", self.pages),
+            ("bytes", self.bytes),
+            ("rows", self.rows),
+            ("glyph_warnings", self.warnings),
+        ]
+    }
+}
