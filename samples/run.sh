@@ -7,8 +7,15 @@ cd "$(dirname "$0")/.."
 # libjpeg-turbo is compiled from source and needs cmake and nasm: installed
 # here when missing (Debian, as root), else the script says what to install.
 bash .ci/deps/build-tools.sh >/dev/null
-cargo build --workspace --bins --quiet
-bin=${CARGO_TARGET_DIR:-target}/debug
+# The reports hold Japanese text; DejaVu (bundled) has no CJK glyphs, so
+# Debian's IPA Gothic is the fallback font: installed here when missing.
+bash .ci/deps/cjk-font.sh
+target=${CARGO_TARGET_DIR:-target}
+if [ ! -x "$target/debug/reporter" ]; then
+    echo "== building the three tools (the first build takes several minutes; cargo shows its progress)"
+fi
+cargo build --workspace --bins
+bin=$target/debug
 out=${OUT:-out}
 mkdir -p "$out"
 
@@ -19,12 +26,10 @@ echo "== resizer (photos to 800x800 and 200x200 in $out/resized)"
 "$bin/resizer" samples/resizer "$out/resized" --size 800x800 --size 200x200
 
 echo "== reporter (one PDF statement per account in $out/reports)"
-# The samples hold some Japanese text: DejaVu has no CJK glyphs, so use
-# Debian's IPA Gothic as a fallback when it is installed (fonts-ipafont-gothic);
-# without it, those characters are drawn blank with a warning.
 cjk=/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf
+fallback=()
+[ -f "$cjk" ] && fallback=(--font "$cjk")
 "$bin/reporter" samples/reports/items.csv --group-by account \
-  --layout samples/reports/statement-logo.toml --out "$out/reports" \
-  ${cjk:+$( [ -f "$cjk" ] && echo --font "$cjk" )}
+  --layout samples/reports/statement-logo.toml --out "$out/reports" "${fallback[@]}"
 
 echo "== done: see $out/"

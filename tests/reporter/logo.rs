@@ -6,7 +6,7 @@ use std::process::Command;
 
 use workpool_tests::{samples_dir, temp_dir};
 
-use super::{have, pdfs, qpdf_check, reporter, stderr, tools};
+use super::{pdfs, qpdf_check, reporter, require_tools, stderr};
 
 /// Page 1 of `pdf` rendered at 72 dpi (1 pixel = 1 point): width, height
 /// and RGB bytes.
@@ -38,11 +38,9 @@ fn render_page_1(pdf: &Path, dir: &Path) -> (usize, usize, Vec<u8>) {
 }
 
 #[test]
+#[ignore = "needs pdftotext, pdfinfo, pdftoppm (poppler-utils) and qpdf"]
 fn the_logo_is_drawn_top_right_on_page_one_undistorted() {
-    let ok = Command::new("pdftoppm").arg("-v").output().is_ok();
-    if !tools() || !have("pdftoppm (poppler-utils)", ok) {
-        return;
-    }
+    require_tools();
     let dir = temp_dir();
     let out = dir.path().join("out");
     let layout = samples_dir().join("reports/statement-logo.toml");

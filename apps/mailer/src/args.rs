@@ -108,7 +108,7 @@ impl Cli {
                 password: self.password()?,
             }
         } else {
-            if self.smtp.is_some() && !self.pool.quiet && !self.check {
+            if self.smtp.is_some() && !self.pool.quiet {
                 eprintln!(
                     "mailer: dry run (no --send): writing to {}",
                     self.outbox.display()

@@ -3,16 +3,16 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use email_jobs::Mailer;
+use email_jobs::Campaign;
 use pool::RunReport;
 use pool::cli::{PoolArgs, Summary, exit_code};
 
-/// Renders every row of the mailer's campaign; prints each row error;
-/// returns 0 when every row renders, 1 otherwise.
-pub fn check(mailer: Mailer, args: &PoolArgs) -> ExitCode {
+/// Renders every row of `campaign`; prints each row error; returns 0 when
+/// every row renders, 1 otherwise.
+pub fn check(campaign: Campaign, args: &PoolArgs) -> ExitCode {
     let started = Instant::now();
     let mut report = RunReport::default();
-    for item in mailer.into_campaign().into_iter().flatten() {
+    for item in campaign {
         report.total += 1;
         match item {
             Ok(_) => report.succeeded += 1,

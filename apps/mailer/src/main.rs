@@ -16,7 +16,7 @@ mod check;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use email_jobs::Mailer;
+use email_jobs::{Campaign, Mailer};
 
 use crate::args::Cli;
 
@@ -24,11 +24,11 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     pool::cli::init_logging(cli.pool.quiet);
     pool::cli::run_main("mailer", None, async move {
-        let settings = cli.settings()?;
-        let mailer = Mailer::open(settings).await?;
         if cli.check {
-            return Ok(check::check(mailer, &cli.pool));
+            let campaign = Campaign::open(&cli.csv, &cli.template, &cli.options())?;
+            return Ok(check::check(campaign, &cli.pool));
         }
+        let mailer = Mailer::open(cli.settings()?).await?;
         anyhow::Ok(pool::cli::run_tool(mailer, &cli.pool).await?)
     })
 }

@@ -132,16 +132,6 @@ impl Mailer {
         })
     }
 
-    /// The campaign (the checked CSV and template), until the run takes it.
-    pub fn campaign(&self) -> Option<&Campaign> {
-        self.campaign.as_ref()
-    }
-
-    /// Takes the campaign, to render its rows without sending (`--check`).
-    pub fn into_campaign(self) -> Option<Campaign> {
-        self.campaign
-    }
-
     /// A failures-file row: the row's fields (missing ones empty) with the
     /// error in the `error` column (the input's own, or one added at the
     /// end); extra fields of a malformed row are kept in the error text.

@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use printpdf::{
-    Color, Line, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix, XObjectTransform,
+    Color, FontId, Line, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
+    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix, XObjectId,
+    XObjectTransform,
 };
 
 use crate::error::ReportError;
@@ -209,131 +210,13 @@ impl<'f> Canvas<'f> {
         let mut doc = PdfDocument::new(title);
         doc.metadata.info.producer = producer.to_owned();
         doc.metadata.info.creator = producer.to_owned();
-        let mut ids = BTreeMap::new();
-        for page in &self.pages {
-            for item in page {
-                if let Item::Text { face, .. } = item
-                    && !ids.contains_key(face)
-                {
-                    let id = doc.add_font(&self.fonts.faces()[*face].font);
-                    ids.insert(*face, id);
-                }
-            }
-        }
-        let logo_id = self.logo.map(|l| doc.add_xobject(&l.xobject));
-        let h = self.height;
-        let color = |c: Rgb| {
-            Color::Rgb(printpdf::Rgb {
-                r: c.0,
-                g: c.1,
-                b: c.2,
-                icc_profile: None,
-            })
-        };
-        let mut pages = Vec::with_capacity(self.pages.len());
-        for items in &self.pages {
-            let mut ops = Vec::with_capacity(items.len() * 3 + 8);
-            let mut fill: Option<Rgb> = None;
-            for item in items {
-                match *item {
-                    Item::Rect {
-                        x,
-                        y,
-                        w,
-                        h: rh,
-                        color: c,
-                    } => {
-                        if fill != Some(c) {
-                            ops.push(Op::SetFillColor { col: color(c) });
-                            fill = Some(c);
-                        }
-                        let mut r = Rect::from_xywh(Pt(x), Pt(h - y - rh), Pt(w), Pt(rh));
-                        r.mode = Some(PaintMode::Fill);
-                        ops.push(Op::DrawRectangle { rectangle: r });
-                    }
-                    Item::Line {
-                        x1,
-                        y1,
-                        x2,
-                        y2,
-                        width,
-                        color: c,
-                    } => {
-                        ops.push(Op::SetOutlineColor { col: color(c) });
-                        ops.push(Op::SetOutlineThickness { pt: Pt(width) });
-                        let p = |x: f32, y: f32| LinePoint {
-                            p: Point {
-                                x: Pt(x),
-                                y: Pt(h - y),
-                            },
-                            bezier: false,
-                        };
-                        ops.push(Op::DrawLine {
-                            line: Line {
-                                points: vec![p(x1, y1), p(x2, y2)],
-                                is_closed: false,
-                            },
-                        });
-                    }
-                    Item::Logo { x, y, w, h: lh } => {
-                        if let Some(id) = &logo_id {
-                            // The image is the unit square: scale it to the
-                            // box, then move it into place.
-                            ops.push(Op::UseXobject {
-                                id: id.clone(),
-                                transform: XObjectTransform {
-                                    translate_x: Some(Pt(x)),
-                                    translate_y: Some(Pt(h - y - lh)),
-                                    scale_x: Some(w),
-                                    scale_y: Some(lh),
-                                    ..XObjectTransform::default()
-                                },
-                            });
-                        }
-                    }
-                    Item::Text { .. } => {}
-                }
-            }
-            ops.push(Op::StartTextSection);
-            let mut font: Option<(FaceId, f32)> = None;
-            for item in items {
-                if let Item::Text {
-                    x,
-                    y,
-                    size,
-                    face,
-                    ref text,
-                    color: c,
-                } = *item
-                {
-                    if font != Some((face, size))
-                        && let Some(id) = ids.get(&face)
-                    {
-                        ops.push(Op::SetFont {
-                            font: PdfFontHandle::External(id.clone()),
-                            size: Pt(size),
-                        });
-                        font = Some((face, size));
-                    }
-                    if fill != Some(c) {
-                        ops.push(Op::SetFillColor { col: color(c) });
-                        fill = Some(c);
-                    }
-                    ops.push(Op::SetTextMatrix {
-                        matrix: TextMatrix::Translate(Pt(x), Pt(h - y)),
-                    });
-                    ops.push(Op::ShowText {
-                        items: vec![TextItem::Text(text.clone())],
-                    });
-                }
-            }
-            ops.push(Op::EndTextSection);
-            pages.push(PdfPage::new(
-                printpdf::Mm::from(Pt(self.width)),
-                printpdf::Mm::from(Pt(self.height)),
-                ops,
-            ));
-        }
+        let faces = self.add_faces(&mut doc);
+        let logo = self.logo.map(|l| doc.add_xobject(&l.xobject));
+        let pages = self
+            .pages
+            .iter()
+            .map(|items| self.page(items, &faces, logo.as_ref()))
+            .collect();
         // printpdf's `optimize` deflates every stream at the best (slowest)
         // level, most of the run time; level 6 is ~4x faster for a few %.
         let opts = PdfSaveOptions {
@@ -350,27 +233,195 @@ impl<'f> Canvas<'f> {
         {
             return Err(ReportError::Pdf(w.msg.clone()));
         }
-        for obj in lo.objects.values_mut() {
-            if let lopdf::Object::Stream(s) = obj
-                && s.dict.get(b"Filter").is_err()
-                && s.content.len() > 64
-            {
-                let mut z = flate2::write::ZlibEncoder::new(
-                    Vec::with_capacity(s.content.len() / 3),
-                    flate2::Compression::default(),
-                );
-                if z.write_all(&s.content).is_ok()
-                    && let Ok(packed) = z.finish()
-                {
-                    s.set_content(packed);
-                    s.dict
-                        .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
-                }
-            }
-        }
+        deflate_streams(&mut lo);
         let mut bytes = Vec::new();
         lo.save_to(&mut bytes)
             .map_err(|e| ReportError::Pdf(e.to_string()))?;
         Ok(bytes)
+    }
+
+    /// Adds every face some text uses to `doc` (printpdf subsets it when
+    /// saving); returns their ids.
+    fn add_faces(&self, doc: &mut PdfDocument) -> BTreeMap<FaceId, FontId> {
+        let mut ids = BTreeMap::new();
+        for item in self.pages.iter().flatten() {
+            if let Item::Text { face, .. } = item
+                && !ids.contains_key(face)
+            {
+                ids.insert(*face, doc.add_font(&self.fonts.faces()[*face].font));
+            }
+        }
+        ids
+    }
+
+    /// One page's operations: shapes and the logo first, then all the text
+    /// in one text section.
+    fn page(
+        &self,
+        items: &[Item],
+        faces: &BTreeMap<FaceId, FontId>,
+        logo: Option<&XObjectId>,
+    ) -> PdfPage {
+        let mut ops = Vec::with_capacity(items.len() * 3 + 8);
+        let mut fill = None;
+        for item in items {
+            self.shape_ops(item, logo, &mut fill, &mut ops);
+        }
+        ops.push(Op::StartTextSection);
+        let mut font = None;
+        for item in items {
+            self.text_ops(item, faces, &mut font, &mut fill, &mut ops);
+        }
+        ops.push(Op::EndTextSection);
+        PdfPage::new(
+            printpdf::Mm::from(Pt(self.width)),
+            printpdf::Mm::from(Pt(self.height)),
+            ops,
+        )
+    }
+
+    /// The operations of a rectangle, line or logo (nothing for text);
+    /// `fill` is the fill colour in force, set only when it changes.
+    fn shape_ops(
+        &self,
+        item: &Item,
+        logo: Option<&XObjectId>,
+        fill: &mut Option<Rgb>,
+        ops: &mut Vec<Op>,
+    ) {
+        let h = self.height;
+        match *item {
+            Item::Rect {
+                x,
+                y,
+                w,
+                h: rh,
+                color: c,
+            } => {
+                if *fill != Some(c) {
+                    ops.push(Op::SetFillColor { col: pdf_color(c) });
+                    *fill = Some(c);
+                }
+                let mut r = Rect::from_xywh(Pt(x), Pt(h - y - rh), Pt(w), Pt(rh));
+                r.mode = Some(PaintMode::Fill);
+                ops.push(Op::DrawRectangle { rectangle: r });
+            }
+            Item::Line {
+                x1,
+                y1,
+                x2,
+                y2,
+                width,
+                color: c,
+            } => {
+                ops.push(Op::SetOutlineColor { col: pdf_color(c) });
+                ops.push(Op::SetOutlineThickness { pt: Pt(width) });
+                let p = |x: f32, y: f32| LinePoint {
+                    p: Point {
+                        x: Pt(x),
+                        y: Pt(h - y),
+                    },
+                    bezier: false,
+                };
+                ops.push(Op::DrawLine {
+                    line: Line {
+                        points: vec![p(x1, y1), p(x2, y2)],
+                        is_closed: false,
+                    },
+                });
+            }
+            Item::Logo { x, y, w, h: lh } => {
+                if let Some(id) = logo {
+                    // The image is the unit square: scale it to the box,
+                    // then move it into place.
+                    ops.push(Op::UseXobject {
+                        id: id.clone(),
+                        transform: XObjectTransform {
+                            translate_x: Some(Pt(x)),
+                            translate_y: Some(Pt(h - y - lh)),
+                            scale_x: Some(w),
+                            scale_y: Some(lh),
+                            ..XObjectTransform::default()
+                        },
+                    });
+                }
+            }
+            Item::Text { .. } => {}
+        }
+    }
+
+    /// The operations of a text item (nothing for the others); `font` and
+    /// `fill` are the face, size and colour in force, set only when they
+    /// change.
+    fn text_ops(
+        &self,
+        item: &Item,
+        faces: &BTreeMap<FaceId, FontId>,
+        font: &mut Option<(FaceId, f32)>,
+        fill: &mut Option<Rgb>,
+        ops: &mut Vec<Op>,
+    ) {
+        let Item::Text {
+            x,
+            y,
+            size,
+            face,
+            ref text,
+            color: c,
+        } = *item
+        else {
+            return;
+        };
+        if *font != Some((face, size))
+            && let Some(id) = faces.get(&face)
+        {
+            ops.push(Op::SetFont {
+                font: PdfFontHandle::External(id.clone()),
+                size: Pt(size),
+            });
+            *font = Some((face, size));
+        }
+        if *fill != Some(c) {
+            ops.push(Op::SetFillColor { col: pdf_color(c) });
+            *fill = Some(c);
+        }
+        ops.push(Op::SetTextMatrix {
+            matrix: TextMatrix::Translate(Pt(x), Pt(self.height - y)),
+        });
+        ops.push(Op::ShowText {
+            items: vec![TextItem::Text(text.clone())],
+        });
+    }
+}
+
+/// A printpdf colour.
+fn pdf_color(c: Rgb) -> Color {
+    Color::Rgb(printpdf::Rgb {
+        r: c.0,
+        g: c.1,
+        b: c.2,
+        icc_profile: None,
+    })
+}
+
+/// Deflates (zlib, default level) every stream printpdf left uncompressed.
+fn deflate_streams(lo: &mut lopdf::Document) {
+    for obj in lo.objects.values_mut() {
+        if let lopdf::Object::Stream(s) = obj
+            && s.dict.get(b"Filter").is_err()
+            && s.content.len() > 64
+        {
+            let mut z = flate2::write::ZlibEncoder::new(
+                Vec::with_capacity(s.content.len() / 3),
+                flate2::Compression::default(),
+            );
+            if z.write_all(&s.content).is_ok()
+                && let Ok(packed) = z.finish()
+            {
+                s.set_content(packed);
+                s.dict
+                    .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
+            }
+        }
     }
 }

@@ -146,41 +146,118 @@ pub fn draw<'f>(
     data: &Prepared,
     warnings: &mut Vec<String>,
 ) -> Canvas<'f> {
-    let (w, h) = layout.page.dimensions().unwrap_or((595.28, 841.89));
-    let [mt, mr, mb, ml] = layout.page.margins();
-    let mut cv = Canvas::new(fonts, w, h);
-    let first = texts.first_line;
+    let mut d = Drawer::new(layout, fonts, texts, data, warnings);
+    let y = d.letterhead(logo);
+    let top = d.chart(y);
+    let table = d.table_geometry();
+    let y = d.rows(&table, top);
+    d.totals(&table, y);
+    d.footers();
+    d.cv
+}
 
-    // Logo at the top right; the title starts below it, so a long title
-    // never runs into it.
-    let mut t = mt;
-    if let (Some(img), Some(l)) = (logo, &layout.logo) {
-        let (lw, lh) = img.fit(l.width, Some(l.height.unwrap_or(h / 3.0)));
-        cv.logo(img, w - mr - lw, mt, lw, lh);
-        t += lh + 6.0;
+/// One report being drawn: the canvas and what every step reads.
+struct Drawer<'a, 'f> {
+    layout: &'a Layout,
+    fonts: &'f FontSet,
+    texts: &'a Texts,
+    data: &'a Prepared,
+    warnings: &'a mut Vec<String>,
+    cv: Canvas<'f>,
+    /// Page width and height.
+    w: f32,
+    h: f32,
+    /// Margins: top, right, bottom, left.
+    mt: f32,
+    mr: f32,
+    mb: f32,
+    ml: f32,
+}
+
+impl<'a, 'f> Drawer<'a, 'f> {
+    fn new(
+        layout: &'a Layout,
+        fonts: &'f FontSet,
+        texts: &'a Texts,
+        data: &'a Prepared,
+        warnings: &'a mut Vec<String>,
+    ) -> Self {
+        let (w, h) = layout.page.dimensions().unwrap_or((595.28, 841.89));
+        let [mt, mr, mb, ml] = layout.page.margins();
+        Drawer {
+            layout,
+            fonts,
+            texts,
+            data,
+            warnings,
+            cv: Canvas::new(fonts, w, h),
+            w,
+            h,
+            mt,
+            mr,
+            mb,
+            ml,
+        }
     }
 
-    // Title and header lines.
-    let m = cv.text(ml, t + 20.0, 18.0, true, Anchor::Left, &texts.title, BLACK);
-    warn(warnings, first, m);
-    let mut y = t + 20.0;
-    for (i, (label, value)) in texts.header.iter().enumerate() {
-        y += if i == 0 { 20.0 } else { 15.0 };
-        let s = format!("{label}: {value}");
-        let m = cv.text(ml, y, 10.0, false, Anchor::Left, &s, BLACK);
-        warn(warnings, first, m);
+    /// Notes the characters no font had, against input line `line`.
+    fn warn(&mut self, line: u64, missing: Vec<char>) {
+        warn(self.warnings, line, missing);
     }
 
-    // Chart.
-    let mut top = y + 16.0;
-    if let (Some(ch), Some(bars)) = (&layout.chart, &data.bars)
-        && !bars.is_empty()
-    {
+    /// Text drawn for the group as a whole (title, labels, footers): the
+    /// arguments of [`Canvas::text`].
+    #[allow(clippy::too_many_arguments)]
+    fn group_text(
+        &mut self,
+        x: f32,
+        y: f32,
+        size: f32,
+        bold: bool,
+        anchor: Anchor,
+        text: &str,
+        color: Rgb,
+    ) {
+        let m = self.cv.text(x, y, size, bold, anchor, text, color);
+        self.warn(self.texts.first_line, m);
+    }
+
+    /// The logo at the top right, then the title (below the logo, so a long
+    /// title never runs into it) and the header lines. Returns the baseline
+    /// of the last line.
+    fn letterhead(&mut self, logo: Option<&'f LogoImage>) -> f32 {
+        let mut t = self.mt;
+        if let (Some(img), Some(l)) = (logo, &self.layout.logo) {
+            let (lw, lh) = img.fit(l.width, Some(l.height.unwrap_or(self.h / 3.0)));
+            self.cv.logo(img, self.w - self.mr - lw, self.mt, lw, lh);
+            t += lh + 6.0;
+        }
+        let (texts, ml) = (self.texts, self.ml);
+        self.group_text(ml, t + 20.0, 18.0, true, Anchor::Left, &texts.title, BLACK);
+        let mut y = t + 20.0;
+        for (i, (label, value)) in texts.header.iter().enumerate() {
+            y += if i == 0 { 20.0 } else { 15.0 };
+            let line = format!("{label}: {value}");
+            self.group_text(ml, y, 10.0, false, Anchor::Left, &line, BLACK);
+        }
+        y
+    }
+
+    /// The bar chart below `y`, when the layout has one and there are bars.
+    /// Returns where the table starts.
+    fn chart(&mut self, y: f32) -> f32 {
+        let (Some(ch), Some(bars)) = (&self.layout.chart, &self.data.bars) else {
+            return y + 16.0;
+        };
+        if bars.is_empty() {
+            return y + 16.0;
+        }
+        let ml = self.ml;
         let ty = y + 17.0;
-        let m = cv.text(ml, ty, 11.0, true, Anchor::Left, &ch.title, BLACK);
-        warn(warnings, first, m);
-        let (cx, cy, cw, chh) = (ml + 30.0, ty + 3.0, w - ml - mr - 30.0, ch.height);
-        cv.line(cx, cy + chh + 5.0, cx + cw, cy + chh + 5.0, 0.5, GREY);
+        self.group_text(ml, ty, 11.0, true, Anchor::Left, &ch.title, BLACK);
+        let (cx, cy, cw, chh) = (ml + 30.0, ty + 3.0, self.w - ml - self.mr - 30.0, ch.height);
+        self.cv
+            .line(cx, cy + chh + 5.0, cx + cw, cy + chh + 5.0, 0.5, GREY);
         let max = bars
             .iter()
             .map(|b| b.1)
@@ -194,8 +271,8 @@ pub fn draw<'f>(
             let bh = frac * (chh - 15.0);
             let x = cx + i as f32 * bw + bw * 0.1;
             let mid = x + bw * 0.4;
-            cv.rect(x, cy + chh - bh, bw * 0.8, bh, BAR_FILL);
-            let m = cv.text(
+            self.cv.rect(x, cy + chh - bh, bw * 0.8, bh, BAR_FILL);
+            self.group_text(
                 mid,
                 cy + chh + 14.0,
                 7.0,
@@ -204,8 +281,7 @@ pub fn draw<'f>(
                 label,
                 BLACK,
             );
-            warn(warnings, first, m);
-            cv.text(
+            self.cv.text(
                 mid,
                 cy + chh - bh - 2.0,
                 6.0,
@@ -215,103 +291,148 @@ pub fn draw<'f>(
                 BLACK,
             );
         }
-        top = cy + chh + 33.0;
+        cy + chh + 33.0
     }
 
-    // Table geometry.
-    let avail = w - ml - mr;
-    let total_w: f32 = layout
-        .columns
-        .iter()
-        .map(|c| c.width)
-        .sum::<f32>()
-        .max(f32::EPSILON);
-    let mut x = ml;
-    let mut xs = Vec::new();
-    for c in &layout.columns {
-        let cw = c.width / total_w * avail;
-        xs.push((x, x + cw));
-        x += cw;
+    /// Column edges from the layout's relative widths, across the page
+    /// between the margins.
+    fn table_geometry(&self) -> Table<'a> {
+        let layout = self.layout;
+        let avail = self.w - self.ml - self.mr;
+        let total_w: f32 = layout
+            .columns
+            .iter()
+            .map(|c| c.width)
+            .sum::<f32>()
+            .max(f32::EPSILON);
+        let mut x = self.ml;
+        let mut xs = Vec::new();
+        for c in &layout.columns {
+            let cw = c.width / total_w * avail;
+            xs.push((x, x + cw));
+            x += cw;
+        }
+        let size = layout.font_size;
+        Table {
+            xs,
+            aligns: layout.columns.iter().map(|c| c.alignment()).collect(),
+            headings: layout.columns.iter().map(|c| c.heading()).collect(),
+            size,
+            row_h: size + 7.0,
+            line_h: size * 1.3,
+            left: self.ml,
+            right: self.w - self.mr,
+        }
     }
-    let size = layout.font_size;
-    let table = Table {
-        xs,
-        aligns: layout.columns.iter().map(|c| c.alignment()).collect(),
-        headings: layout.columns.iter().map(|c| c.heading()).collect(),
-        size,
-        row_h: size + 7.0,
-        line_h: size * 1.3,
-        left: ml,
-        right: w - mr,
-    };
-    let bottom = h - mb - 20.0;
-    let has_totals = data.totals.iter().any(Option::is_some);
-    let totals_h = if has_totals { table.row_h + 8.0 } else { 0.0 };
 
-    let continued = |cv: &mut Canvas<'f>, warnings: &mut Vec<String>| -> f32 {
-        cv.new_page();
-        let s = format!("{} (continued)", texts.title);
-        let m = cv.text(ml, mt, 8.0, false, Anchor::Left, &s, GREY);
-        warn(warnings, first, m);
-        table.header(cv, mt + 8.0, warnings, first)
-    };
+    /// The lowest a row may reach: above the footer.
+    fn bottom(&self) -> f32 {
+        self.h - self.mb - 20.0
+    }
 
-    // The header never sits alone at the bottom of a page.
-    let first_h = data.rows.first().map_or(table.row_h, |_| table.row_h);
-    y = if top + table.row_h + first_h > bottom {
-        continued(&mut cv, warnings)
-    } else {
-        table.header(&mut cv, top, warnings, first)
-    };
-    let mut on_page = 0usize;
-    let last = data.rows.len().saturating_sub(1);
-    for (i, row) in data.rows.iter().enumerate() {
-        let lines: Vec<Vec<String>> = row
-            .cells
+    /// The height the totals row needs, 0 without totals.
+    fn totals_height(&self, table: &Table<'_>) -> f32 {
+        if self.data.totals.iter().any(Option::is_some) {
+            table.row_h + 8.0
+        } else {
+            0.0
+        }
+    }
+
+    /// A new page: "(continued)" and the table header. Returns the top of
+    /// the first row.
+    fn continued(&mut self, table: &Table<'_>) -> f32 {
+        self.cv.new_page();
+        let line = format!("{} (continued)", self.texts.title);
+        let (ml, mt) = (self.ml, self.mt);
+        self.group_text(ml, mt, 8.0, false, Anchor::Left, &line, GREY);
+        table.header(&mut self.cv, mt + 8.0, self.warnings, self.texts.first_line)
+    }
+
+    /// Each row's cells cut into lines, and the row's height.
+    fn row_lines(&self, table: &Table<'_>, cells: &[String]) -> (Vec<Vec<String>>, f32) {
+        let lines: Vec<Vec<String>> = cells
             .iter()
             .enumerate()
-            .map(|(k, t)| table.cell_lines(fonts, k, t))
+            .map(|(k, t)| table.cell_lines(self.fonts, k, t))
             .collect();
         let n = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
-        let rh = table.row_h + (n - 1) as f32 * table.line_h;
-        // The last row carries the totals with it, so they are never alone.
-        let need = if i == last { rh + totals_h } else { rh };
-        if y + need > bottom && on_page > 0 {
-            y = continued(&mut cv, warnings);
-            on_page = 0;
-        }
-        if i % 2 == 1 {
-            cv.rect(table.left, y, table.right - table.left, rh, ZEBRA_FILL);
-        }
-        for (k, cell) in lines.iter().enumerate() {
-            for (j, l) in cell.iter().enumerate() {
-                let base = y + size + 3.0 + j as f32 * table.line_h;
-                let m = table.text_at(&mut cv, k, base, false, l);
-                warn(warnings, row.line, m);
-            }
-        }
-        y += rh;
-        on_page += 1;
+        (lines, table.row_h + (n - 1) as f32 * table.line_h)
     }
 
-    if has_totals {
-        if data.rows.is_empty() && y + totals_h > bottom {
-            y = continued(&mut cv, warnings);
+    /// The table header at `top` and every row below it, across pages.
+    /// The header never sits alone at the bottom of a page: when it and
+    /// the first row (with the totals, if that row is the last) do not
+    /// both fit, the table starts on the next page. Returns the bottom of
+    /// the last row.
+    fn rows(&mut self, table: &Table<'_>, top: f32) -> f32 {
+        let bottom = self.bottom();
+        let totals_h = self.totals_height(table);
+        let data = self.data;
+        let last = data.rows.len().saturating_sub(1);
+        let first_h = match data.rows.first() {
+            Some(row) => {
+                let (_, rh) = self.row_lines(table, &row.cells);
+                if last == 0 { rh + totals_h } else { rh }
+            }
+            None => totals_h,
+        };
+        let mut y = if top + table.row_h + first_h > bottom {
+            self.continued(table)
+        } else {
+            table.header(&mut self.cv, top, self.warnings, self.texts.first_line)
+        };
+        let mut on_page = 0usize;
+        for (i, row) in data.rows.iter().enumerate() {
+            let (lines, rh) = self.row_lines(table, &row.cells);
+            // The last row carries the totals with it, so they are never alone.
+            let need = if i == last { rh + totals_h } else { rh };
+            if y + need > bottom && on_page > 0 {
+                y = self.continued(table);
+                on_page = 0;
+            }
+            if i % 2 == 1 {
+                self.cv
+                    .rect(table.left, y, table.right - table.left, rh, ZEBRA_FILL);
+            }
+            for (k, cell) in lines.iter().enumerate() {
+                for (j, l) in cell.iter().enumerate() {
+                    let base = y + table.size + 3.0 + j as f32 * table.line_h;
+                    let m = table.text_at(&mut self.cv, k, base, false, l);
+                    self.warn(row.line, m);
+                }
+            }
+            y += rh;
+            on_page += 1;
         }
-        let first_total = data.totals.iter().position(Option::is_some).unwrap_or(0);
+        y
+    }
+
+    /// The totals row below `y`: a rule, the label just left of the first
+    /// total, each total right-aligned in its column.
+    fn totals(&mut self, table: &Table<'_>, y: f32) {
+        let (layout, data) = (self.layout, self.data);
+        let Some(first_total) = data.totals.iter().position(Option::is_some) else {
+            return;
+        };
+        let mut y = y;
+        if data.rows.is_empty() && y + self.totals_height(table) > self.bottom() {
+            y = self.continued(table);
+        }
+        let size = table.size;
         let label_col = first_total.saturating_sub(1);
         let lx = table.xs[label_col].0;
         y += 6.0;
-        cv.line(lx, y, table.right, y, 0.5, GREY);
+        self.cv.line(lx, y, table.right, y, 0.5, GREY);
         let base = y + size + 5.0;
         // The label ends just left of the first total, however wide it is.
         let first_text = data.totals[first_total]
             .map(|t| total_text(layout, first_total, t))
             .unwrap_or_default();
-        let fw = fonts.width(&first_text, true) * size;
+        let fw = self.fonts.width(&first_text, true) * size;
         let label_right =
             (table.xs[first_total].1 - PAD - fw - 10.0).min(table.xs[label_col].1 - PAD);
-        let m = cv.text(
+        self.group_text(
             label_right,
             base,
             size,
@@ -320,38 +441,116 @@ pub fn draw<'f>(
             &layout.totals.label,
             BLACK,
         );
-        warn(warnings, first, m);
         for (k, t) in data.totals.iter().enumerate() {
             if let Some(t) = t {
                 let s = total_text(layout, k, *t);
-                let saved = table.aligns[k];
-                let m = if saved == Align::Right {
-                    table.text_at(&mut cv, k, base, true, &s)
+                let m = if table.aligns[k] == Align::Right {
+                    table.text_at(&mut self.cv, k, base, true, &s)
                 } else {
                     let (_, r) = table.xs[k];
-                    cv.text(r - PAD, base, size, true, Anchor::Right, &s, BLACK)
+                    self.cv
+                        .text(r - PAD, base, size, true, Anchor::Right, &s, BLACK)
                 };
-                warn(warnings, first, m);
+                self.warn(self.texts.first_line, m);
             }
         }
     }
 
-    // Footers, now that the page count is known.
-    let n = cv.pages.len();
-    let fy = h - mb + 15.0;
-    for page in 0..n {
-        cv.goto(page);
-        cv.text(
-            w - mr,
-            fy,
-            8.0,
-            false,
-            Anchor::Right,
-            &format!("Page {} of {n}", page + 1),
-            BLACK,
-        );
-        let m = cv.text(ml, fy, 8.0, false, Anchor::Left, &texts.footer, BLACK);
-        warn(warnings, first, m);
+    /// "Page i of n" and the layout's footer on every page, now that the
+    /// page count is known.
+    fn footers(&mut self) {
+        let n = self.cv.pages.len();
+        let fy = self.h - self.mb + 15.0;
+        let (w, mr, ml, footer) = (self.w, self.mr, self.ml, self.texts.footer.as_str());
+        for page in 0..n {
+            self.cv.goto(page);
+            let number = format!("Page {} of {n}", page + 1);
+            self.cv
+                .text(w - mr, fy, 8.0, false, Anchor::Right, &number, BLACK);
+            self.group_text(ml, fy, 8.0, false, Anchor::Left, footer, BLACK);
+        }
     }
-    cv
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::prepare::Row;
+
+    /// The texts drawn on page `page`.
+    fn texts_on(cv: &Canvas<'_>, page: usize) -> Vec<String> {
+        cv.pages[page]
+            .iter()
+            .filter_map(|item| match item {
+                crate::canvas::Item::Text { text, .. } => Some(text.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Draws one row `cell` below `header_lines` header lines.
+    fn draw_with(header_lines: usize, cell: &str) -> (Canvas<'static>, f32, f32) {
+        static FONTS: std::sync::OnceLock<FontSet> = std::sync::OnceLock::new();
+        let fonts = FONTS.get_or_init(|| FontSet::bundled().expect("bundled fonts"));
+        let layout = Layout::from_toml("[[columns]]\nfield = \"description\"\n").expect("layout");
+        let texts = Texts {
+            title: "T".into(),
+            header: (0..header_lines)
+                .map(|i| (format!("L{i}"), "v".into()))
+                .collect(),
+            ..Texts::default()
+        };
+        let data = Prepared {
+            rows: vec![Row {
+                line: 2,
+                cells: vec![cell.to_owned()],
+            }],
+            totals: vec![None],
+            bars: None,
+        };
+        let mut warnings = Vec::new();
+        let (top, bottom) = {
+            let mut d = Drawer::new(&layout, fonts, &texts, &data, &mut warnings);
+            let y = d.letterhead(None);
+            (d.chart(y), d.bottom())
+        };
+        let cv = draw(&layout, fonts, None, &texts, &data, &mut warnings);
+        (cv, top, bottom)
+    }
+
+    #[test]
+    fn the_table_header_never_sits_alone_at_the_bottom_of_a_page() {
+        let size = Layout::from_toml("[[columns]]\nfield = \"description\"\n")
+            .expect("layout")
+            .font_size;
+        let (row_h, line_h) = (size + 7.0, size * 1.3);
+        let three_lines = row_h + 2.0 * line_h;
+        // Find a page whose table header and a one-line row fit, but not
+        // the header and a three-line row.
+        let n = (0..80)
+            .find(|&n| {
+                let (_, top, bottom) = draw_with(n, "x");
+                top + 2.0 * row_h <= bottom && top + row_h + three_lines > bottom
+            })
+            .expect("some number of header lines leaves that much room");
+
+        let (cv, _, _) = draw_with(n, "x");
+        assert_eq!(cv.pages.len(), 1, "a one-line row fits below the header");
+        assert!(texts_on(&cv, 0).iter().any(|t| t == "description"));
+
+        let (cv, _, _) = draw_with(n, "one\ntwo\nthree");
+        assert_eq!(cv.pages.len(), 2);
+        assert!(
+            !texts_on(&cv, 0).iter().any(|t| t == "description"),
+            "the header was left alone on page 1: {:?}",
+            texts_on(&cv, 0)
+        );
+        let page2 = texts_on(&cv, 1);
+        for want in ["T (continued)", "description", "one", "three"] {
+            assert!(
+                page2.iter().any(|t| t == want),
+                "{want} not on page 2: {page2:?}"
+            );
+        }
+    }
 }
