@@ -2,6 +2,8 @@
 //! SMTP server over TCP (tests/mailer/smtp_server.rs).
 #![allow(clippy::unwrap_used)]
 
+#[path = "mailer/interrupt.rs"]
+mod interrupt;
 #[path = "mailer/smtp_server.rs"]
 mod smtp_server;
 
