@@ -8,16 +8,16 @@ use std::path::{Component, Path, PathBuf};
 
 use fast_image_resize::Resizer;
 
+use crate::colour::metadata::Metadata;
 use crate::context::Context;
 use crate::decode::{self, Header};
 use crate::encode::{self, Encoding};
 use crate::error::ImageError;
-use crate::geometry::{self, Plan};
-use crate::metadata::Metadata;
-use crate::orient;
+use crate::input::{Job, own_format};
 use crate::resize;
+use crate::resize::geometry::{self, Plan};
+use crate::resize::orient;
 use crate::settings::Format;
-use crate::walk::{Job, own_format};
 
 /// What a finished job did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,7 +107,7 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
         let mut small = orient::apply(small, decoded.orientation);
         // Kept metadata keeps the profile, so the pixels stay in its space.
         if let Some(icc) = decoded.icc.as_ref().filter(|_| !settings.keep_metadata) {
-            let (converted, note) = crate::color::to_srgb(small, icc);
+            let (converted, note) = crate::colour::to_srgb(small, icc);
             small = converted;
             if let Some(note) = note {
                 done.notes.push(format!("{}: {note}", job.input.display()));

@@ -1,6 +1,8 @@
 //! image-jobs: resize a folder of images, correctly and fast.
 //!
-//! The pieces the `resizer` tool runs on the `pool`:
+//! [`Resizer`] is the whole `resizer` tool as a [`pool::Tool`]; these are
+//! its pieces, one folder per stage of the pipeline (input, decode, resize,
+//! colour, encode):
 //!
 //! - [`Context::prepare`] checks the settings and folders once;
 //! - [`Walker`] walks the input folder lazily, yielding one [`Job`] per
@@ -42,34 +44,27 @@
 //! ```
 #![deny(missing_docs)]
 
-mod chroma;
-mod color;
+// The pipeline's stages, one folder each, in the order a job runs them:
+// input (the walk) -> decode -> resize (geometry, shrink, orientation) ->
+// colour (ICC to sRGB, metadata) -> encode. The shared types (pixels,
+// settings, errors) sit below them all.
+mod colour;
 mod context;
 mod decode;
 mod encode;
 mod error;
-mod geometry;
+mod input;
 mod job;
-mod jpeg;
-mod jpeg_fallback;
-mod jpeg_markers;
-mod list;
-mod metadata;
-mod orient;
 mod pixels;
-mod png_stream;
 mod resize;
 mod settings;
-mod shrink;
 mod tool;
-mod walk;
-mod webp;
 
 pub use context::{Context, SETTINGS_FILE};
 pub use error::{ImageError, SettingsError};
-pub use geometry::{Plan, plan};
+pub use input::{Job, Walker, own_format};
 pub use job::{Done, process};
-pub use orient::{exif_orientation, reset_orientation};
+pub use resize::geometry::{Plan, plan};
+pub use resize::orient::{exif_orientation, reset_orientation};
 pub use settings::{Background, Filter, Fit, Format, Settings, Size};
 pub use tool::{Resize, Resizer};
-pub use walk::{Job, Walker, own_format};

@@ -13,9 +13,9 @@ use pool::{Blocking, BlockingHandler, Failure, JobContext, JobError, Status, Too
 
 use crate::context::Context;
 use crate::error::{ImageError, SettingsError};
+use crate::input::{Job, Walker};
 use crate::job::{Done, process};
 use crate::settings::Settings;
-use crate::walk::{Job, Walker};
 
 /// Runs [`process`] on the pool's blocking threads: I/O errors that may
 /// pass (interrupted, busy, disk full) are transient, everything else

@@ -1,6 +1,8 @@
 //! Colour: embedded ICC profiles converted to sRGB (moxcms, pure Rust),
 //! and CMYK to RGB.
 
+pub(crate) mod metadata;
+
 use moxcms::{ColorProfile, DataColorSpace, Layout, TransformOptions};
 
 use crate::pixels::{Channels, Pixels};

@@ -2,7 +2,7 @@
 //! (orientation reset, since the pixels were turned upright) and its ICC
 //! profile. By default outputs carry none.
 
-use crate::orient;
+use crate::resize::orient;
 
 /// The largest EXIF block a JPEG APP1 segment holds (65533 bytes of data,
 /// less the `Exif\0\0` prefix). Larger blocks are dropped with a note.

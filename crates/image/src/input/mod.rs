@@ -2,6 +2,8 @@
 //! [`Job`] per image file, in a stable order, with clashing outputs
 //! reported.
 
+mod list;
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -13,7 +15,7 @@ use walkdir::WalkDir;
 
 use crate::context::Context;
 use crate::error::ImageError;
-use crate::list::ListedPaths;
+use crate::input::list::ListedPaths;
 use crate::settings::Format;
 
 /// One input file and the outputs it makes.

@@ -2,13 +2,16 @@
 //! decoder's upsampling, SIMD DCT), PNG and lossless WebP
 //! with `image`, lossy WebP with libwebp; kept metadata written into each.
 
+mod chroma;
+mod webp;
+
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
 use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
-use crate::chroma::Ycbcr420;
-use crate::metadata::Metadata;
+use crate::colour::metadata::Metadata;
+use crate::encode::chroma::Ycbcr420;
 use crate::pixels::{Channels, Pixels};
 use crate::settings::Format;
 
@@ -79,7 +82,7 @@ pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, St
                 .write_image(&px.data, px.width, px.height, color_type(&px))
                 .map_err(|e| e.to_string())?;
         }
-        Format::WebP => return crate::webp::encode_lossy(px, how.quality, meta),
+        Format::WebP => return crate::encode::webp::encode_lossy(px, how.quality, meta),
     }
     Ok(out)
 }

@@ -6,12 +6,12 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use crate::decode::{Decoded, Header};
+use crate::decode::decoded::{Decoded, Header};
 use crate::error::ImageError;
-use crate::geometry::LoadShrink;
-use crate::orient;
 use crate::pixels::Channels;
-use crate::shrink::BoxShrink;
+use crate::resize::geometry::LoadShrink;
+use crate::resize::orient;
+use crate::resize::shrink::BoxShrink;
 
 /// Decodes the PNG `bytes` (of `path`) shrunk by the box factor that
 /// `shrink` allows for its header. Returns `Ok(None)` when streaming
@@ -89,8 +89,8 @@ pub fn decode(
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::geometry::{Plan, plan};
     use crate::pixels::Pixels;
+    use crate::resize::geometry::{Plan, plan};
     use crate::settings::{Filter, Fit, Size};
 
     fn png_bytes(image: &image::DynamicImage) -> Vec<u8> {
@@ -167,7 +167,7 @@ mod tests {
             height: 250,
         };
         let full_plan = plan(w, h, size, Fit::Contain, false);
-        let k = crate::geometry::box_factor(&[full_plan], 2.0);
+        let k = crate::resize::geometry::box_factor(&[full_plan], 2.0);
         assert_eq!(k, 3);
         let streamed = decode(Path::new("a.png"), &bytes, &ok, by(k))
             .unwrap()
@@ -177,7 +177,7 @@ mod tests {
         let sx = f64::from(px.width) / f64::from(w);
         let sy = f64::from(px.height) / f64::from(h);
         let ours = lanczos(px, &full_plan.scaled(sx, sy));
-        let full = crate::decode::from_dynamic(src);
+        let full = crate::decode::decoded::from_dynamic(src);
         let reference = lanczos(&full, &full_plan);
         // Colour under (near-)zero alpha is invisible: compare premultiplied.
         let db = psnr(&premultiplied(&ours), &premultiplied(&reference));
@@ -248,7 +248,7 @@ mod tests {
             // The top-left block's first channel is the plain (or
             // alpha-weighted) mean of its 16 pixels: compare with the
             // full decode at 8 bits.
-            let full = crate::decode::from_dynamic(img).into_8bit();
+            let full = crate::decode::decoded::from_dynamic(img).into_8bit();
             let got = px.into_8bit().data[0];
             let c = full.pixel_bytes();
             let (mut num, mut den) = (0u32, 0u32);

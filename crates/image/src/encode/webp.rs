@@ -3,7 +3,7 @@
 //! extended RIFF container (`VP8X`) that carries an ICC profile and EXIF
 //! next to the bitstream.
 
-use crate::metadata::Metadata;
+use crate::colour::metadata::Metadata;
 use crate::pixels::{Channels, Pixels};
 
 /// The largest width or height WebP can store.

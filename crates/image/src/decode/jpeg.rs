@@ -5,21 +5,21 @@
 //!
 //! What libjpeg-turbo refuses or only warns about (lossless JPEGs, odd
 //! subsampling, a truncated or damaged file) goes to jpeg-decoder (see
-//! [`jpeg_fallback`](crate::jpeg_fallback)), so a file that decoded before
+//! [`jpeg_fallback`](crate::decode::jpeg_fallback)), so a file that decoded before
 //! still decodes, and a damaged one fails with libjpeg-turbo's message.
 
 use std::path::Path;
 
 use turbojpeg::{Colorspace, DecompressHeader, Decompressor, Image, PixelFormat, ScalingFactor};
 
-use crate::color;
-use crate::decode::{Decoded, Header};
+use crate::colour;
+use crate::decode::decoded::whole_pixels;
+use crate::decode::decoded::{Decoded, Header};
+use crate::decode::jpeg_fallback;
+use crate::decode::jpeg_markers::{self, JpegMarkers};
 use crate::error::ImageError;
-use crate::geometry::jpeg_decoded_len;
-use crate::jpeg_fallback;
-use crate::jpeg_markers::{self, JpegMarkers};
-use crate::orient;
 use crate::pixels::{Channels, Pixels};
+use crate::resize::orient;
 
 /// Decodes the JPEG `bytes` (of `path`) at the eighths of its size that
 /// `eighths` picks from its header, after `check` has accepted its size.
@@ -95,20 +95,6 @@ fn over_scan_limit(error: &turbojpeg::Error) -> bool {
         .contains("Progressive JPEG image has more than")
 }
 
-/// The pixels of a JPEG decoded at `eighths`/8 of `width` x `height`
-/// without its last row and column when they stand for only part of a
-/// pixel ([`jpeg_decoded_len`]). libvips does the same, so the
-/// resampler's geometry matches vips's.
-pub fn whole_pixels(pixels: Pixels, width: u32, height: u32, eighths: u32) -> Pixels {
-    if eighths >= 8 {
-        return pixels;
-    }
-    pixels.crop_top_left(
-        jpeg_decoded_len(width, eighths),
-        jpeg_decoded_len(height, eighths),
-    )
-}
-
 /// Runs libjpeg-turbo at `eighths`/8 of the size. CMYK comes back
 /// converted to RGB.
 fn decompress(
@@ -146,7 +132,7 @@ fn decompress(
         if markers.adobe {
             cmyk.iter_mut().for_each(|v| *v = 255 - *v);
         }
-        return Ok(color::cmyk_to_rgb(
+        return Ok(colour::cmyk_to_rgb(
             &cmyk,
             width,
             height,

@@ -1,11 +1,15 @@
 //! Resampling with fast_image_resize (SIMD; alpha premultiplied while
 //! filtering).
 
+pub(crate) mod geometry;
+pub(crate) mod orient;
+pub(crate) mod shrink;
+
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
 
-use crate::geometry::Plan;
 use crate::pixels::{Channels, Pixels};
+use crate::resize::geometry::Plan;
 use crate::settings::Filter;
 
 fn pixel_type(channels: Channels, depth16: bool) -> PixelType {

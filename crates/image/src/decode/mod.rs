@@ -1,5 +1,5 @@
 //! Decoding: JPEG through libjpeg-turbo with reduced-size IDCT
-//! (shrink-on-load, see [`jpeg`](crate::jpeg)), non-interlaced PNG
+//! (shrink-on-load, see [`jpeg`](crate::decode::jpeg)), non-interlaced PNG
 //! box-shrunk as its rows stream in, the other formats through `image`.
 
 use std::io::Cursor;
@@ -7,35 +7,16 @@ use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
+mod decoded;
+mod jpeg;
+mod jpeg_fallback;
+mod jpeg_markers;
+mod png_stream;
+
 use crate::error::ImageError;
-use crate::geometry::LoadShrink;
-use crate::jpeg;
-use crate::pixels::{Channels, Pixels};
-use crate::png_stream;
+use crate::resize::geometry::LoadShrink;
 
-/// A decoded image with what is needed to show it right.
-#[derive(Debug)]
-pub struct Decoded {
-    /// The pixels, as stored (not yet turned upright), possibly shrunk.
-    pub pixels: Pixels,
-    /// The EXIF orientation, 1 to 8.
-    pub orientation: u8,
-    /// The embedded ICC profile, if any (already applied for CMYK).
-    pub icc: Option<Vec<u8>>,
-    /// The raw EXIF block, if any.
-    pub exif: Option<Vec<u8>>,
-}
-
-/// Size and orientation, read before the pixels are decoded.
-#[derive(Debug, Clone, Copy)]
-pub struct Header {
-    /// Stored width.
-    pub width: u32,
-    /// Stored height.
-    pub height: u32,
-    /// EXIF orientation, 1 to 8.
-    pub orientation: u8,
-}
+pub use decoded::{Decoded, Header, from_dynamic};
 
 /// Decodes `bytes` (the contents of `path`). `max_pixels` is checked on
 /// the header before any pixel is decoded. `shrink` is asked how far the
@@ -110,32 +91,4 @@ fn decode_other(
         icc,
         exif,
     })
-}
-
-fn words(v: &[u16]) -> Vec<u8> {
-    v.iter().flat_map(|s| s.to_ne_bytes()).collect()
-}
-
-/// Converts an `image` buffer to [`Pixels`], keeping gray, alpha and 16 bits.
-pub fn from_dynamic(image: DynamicImage) -> Pixels {
-    let (width, height) = (image.width(), image.height());
-    let (channels, depth16, data) = match image {
-        DynamicImage::ImageLuma8(b) => (Channels::L, false, b.into_raw()),
-        DynamicImage::ImageLumaA8(b) => (Channels::La, false, b.into_raw()),
-        DynamicImage::ImageRgb8(b) => (Channels::Rgb, false, b.into_raw()),
-        DynamicImage::ImageRgba8(b) => (Channels::Rgba, false, b.into_raw()),
-        DynamicImage::ImageLuma16(b) => (Channels::L, true, words(&b)),
-        DynamicImage::ImageLumaA16(b) => (Channels::La, true, words(&b)),
-        DynamicImage::ImageRgb16(b) => (Channels::Rgb, true, words(&b)),
-        DynamicImage::ImageRgba16(b) => (Channels::Rgba, true, words(&b)),
-        other @ DynamicImage::ImageRgb32F(_) => (Channels::Rgb, true, words(&other.to_rgb16())),
-        other => (Channels::Rgba, true, words(&other.to_rgba16())),
-    };
-    Pixels {
-        width,
-        height,
-        channels,
-        depth16,
-        data,
-    }
 }

@@ -6,12 +6,12 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use crate::color;
-use crate::decode::{Decoded, Header};
+use crate::colour;
+use crate::decode::decoded::{Decoded, Header};
+use crate::decode::jpeg_markers::JpegMarkers;
 use crate::error::ImageError;
-use crate::jpeg_markers::JpegMarkers;
-use crate::orient;
 use crate::pixels::{Channels, Pixels};
+use crate::resize::orient;
 
 /// Decodes `bytes` (of `path`) with jpeg-decoder at the eighths of its size
 /// that `eighths` picks, after `check` has accepted its size. Metadata
@@ -67,8 +67,8 @@ pub fn decode(
                 cmyk.iter_mut().for_each(|v| *v = 255 - *v);
             }
             return Ok(Decoded {
-                pixels: crate::jpeg::whole_pixels(
-                    color::cmyk_to_rgb(&cmyk, w, h, markers.icc.as_deref()),
+                pixels: crate::decode::decoded::whole_pixels(
+                    colour::cmyk_to_rgb(&cmyk, w, h, markers.icc.as_deref()),
                     full_w,
                     full_h,
                     eighths,
@@ -84,7 +84,7 @@ pub fn decode(
         return Err(ImageError::decode(path, "decoder returned too few pixels"));
     }
     Ok(Decoded {
-        pixels: crate::jpeg::whole_pixels(
+        pixels: crate::decode::decoded::whole_pixels(
             Pixels {
                 width: w,
                 height: h,
