@@ -252,6 +252,40 @@ fn latin_greek_cyrillic_and_cjk_round_trip_with_a_fallback_font() {
     }
 }
 
+/// Without `--font`, the characters DejaVu lacks come from a font installed
+/// on the system (IPA Gothic here), and the summary says which; with
+/// `--no-system-fonts` they are drawn blank with a warning.
+#[test]
+#[ignore = "needs poppler-utils, qpdf and the IPA Gothic font (fonts-ipafont-gothic)"]
+fn cjk_comes_from_a_system_font_unless_turned_off() {
+    require_tools();
+    require(CJK_FONT, Path::new(CJK_FONT).is_file());
+    let dir = temp_dir();
+    std::fs::write(
+        dir.path().join("s.csv"),
+        "account,description,amount\nX,東京支店の請求書,1.00\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = reporter(&dir.path().join("s.csv"), &out, &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(!err.contains("no font has"), "{err}");
+    assert!(
+        err.contains("fallback fonts from the system:") && err.contains(".tt"),
+        "{err}"
+    );
+    let pdf = out.join("X.pdf");
+    qpdf_check(&pdf);
+    assert!(text(&pdf, None).contains("東京支店の請求書"));
+
+    let out = dir.path().join("plain");
+    let o = reporter(&dir.path().join("s.csv"), &out, &["--no-system-fonts"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no font has"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("fallback fonts from the system"));
+}
+
 #[test]
 #[ignore = "needs pdftotext, pdfinfo, pdftoppm (poppler-utils) and qpdf"]
 fn unsorted_input_json_and_bad_rows_fail_only_their_group() {

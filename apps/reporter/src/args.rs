@@ -29,6 +29,10 @@ pub struct Cli {
     /// font; repeat for a chain, tried in order per character
     #[arg(long = "font", value_name = "PATH")]
     pub fonts: Vec<PathBuf>,
+    /// Do not look for system fonts that have the characters DejaVu Sans
+    /// and --font lack (for output that does not depend on the machine)
+    #[arg(long, env = "REPORTER_NO_SYSTEM_FONTS")]
+    pub no_system_fonts: bool,
     /// Where failed groups are listed (CSV: group,file,reason)
     /// [default: OUT/failures.csv]
     #[arg(long, env = "REPORTER_FAILURES")]

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
             layout: cli.layout.clone(),
             fonts: cli.fonts.clone(),
             memory_limit: cli.memory_mb.saturating_mul(1 << 20),
+            system_fonts: !cli.no_system_fonts,
         };
         // Reading and grouping the input blocks; nothing else runs yet.
         let reporter = Reporter::prepare(&opts, cli.failures.clone())?;

@@ -3,7 +3,7 @@
 
 use std::cell::RefCell;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Component, Path, PathBuf};
 
 use fast_image_resize::Resizer;
@@ -186,17 +186,5 @@ fn write_output(ctx: &Context, job: &Job, output: &Path, data: &[u8]) -> Result<
             output: target,
         });
     }
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(data))
-        .and_then(|()| fs::rename(&tmp, &target));
-    if let Err(e) = result {
-        let _ = fs::remove_file(&tmp);
-        return Err(ImageError::io(&target, e));
-    }
-    Ok(())
+    pool::write_atomic(&target, data).map_err(|e| ImageError::io(&target, e))
 }

@@ -72,6 +72,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod atomic_write;
 mod blocking;
 #[cfg(feature = "cli")]
 pub mod cli;
@@ -92,6 +93,7 @@ mod stats;
 mod tool;
 mod worker;
 
+pub use atomic_write::write_atomic;
 pub use blocking::{Blocking, BlockingFn, BlockingHandler, FnHandler, blocking_fn};
 pub use error::{JournalError, SubmitError, TrySubmitError};
 pub use handler::{AsyncFn, Handler, JobContext, JobError, async_fn};

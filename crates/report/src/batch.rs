@@ -1,8 +1,7 @@
 //! A batch: layout + fonts + grouped input -> one job per group, and the
 //! renderer a worker calls for each job.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::canvas::Canvas;
@@ -15,6 +14,7 @@ use crate::layout::Layout;
 use crate::logo::LogoImage;
 use crate::names::UniqueNames;
 use crate::prepare::prepare;
+use crate::system_fonts;
 use crate::template::Template;
 
 /// What the `reporter` command line asks for.
@@ -32,6 +32,9 @@ pub struct Options {
     pub fonts: Vec<PathBuf>,
     /// Bytes of rows buffered before spilling to disk.
     pub memory_limit: usize,
+    /// Whether to look for system fonts that have the characters the
+    /// bundled faces and `fonts` lack (off for reproducible output).
+    pub system_fonts: bool,
 }
 
 /// A problem found before any report is drawn (the tool exits 2).
@@ -89,6 +92,9 @@ pub struct Batch {
     pub rows: u64,
     /// Whether grouping spilled rows to disk.
     pub spilled: bool,
+    /// The system fonts added as fallbacks, for characters the bundled
+    /// faces and `--font` lack.
+    pub system_fonts: Vec<String>,
 }
 
 impl Batch {
@@ -116,17 +122,28 @@ impl Batch {
         let grouped = group_file(&opts.input, format, &gopts)?;
         let layout = match layout {
             Some(l) => l,
-            None => Layout::default_for(&grouped.columns, &grouped.numeric, &opts.group_by),
+            None => Layout::default_for(&grouped.columns, &grouped.stats, &opts.group_by),
         };
         layout.check_columns(&grouped.columns)?;
-        if !opts.fonts.is_empty() {
-            let mut chars = grouped.chars.clone();
-            chars.extend(
-                layout_texts(&layout)
-                    .flat_map(str::chars)
-                    .filter(|c| !c.is_ascii()),
-            );
-            chars.insert('…');
+        let mut chars = grouped.chars.clone();
+        chars.extend(
+            layout_texts(&layout)
+                .flat_map(str::chars)
+                .filter(|c| !c.is_ascii()),
+        );
+        chars.insert('…');
+        let mut system_fonts = Vec::new();
+        if opts.system_fonts {
+            let missing = chars.iter().copied().filter(|&c| !fonts.has(c)).collect();
+            for face in system_fonts::cover(&missing, &system_fonts::font_dirs()) {
+                // A face that ttf-parser reads but printpdf does not is
+                // passed over: its characters stay missing, with a warning.
+                if fonts.add_fallback_face(&face.path, face.index).is_ok() {
+                    system_fonts.push(face.path.display().to_string());
+                }
+            }
+        }
+        if !opts.fonts.is_empty() || !system_fonts.is_empty() {
             fonts.restrict_fallbacks(&chars);
         }
         std::fs::create_dir_all(&opts.out_dir).map_err(|source| InputError::Io {
@@ -159,6 +176,7 @@ impl Batch {
             jobs,
             rows: grouped.rows,
             spilled: grouped.spilled,
+            system_fonts,
         })
     }
 }
@@ -273,7 +291,7 @@ impl Renderer {
     pub fn render(&self, job: &ReportJob) -> Result<Rendered, ReportError> {
         let (bytes, pages, warnings) = self.draw(&job.group)?;
         let path = self.out_dir.join(&job.file_name);
-        write_atomic(&self.out_dir, &path, &bytes)?;
+        pool::write_atomic(&path, &bytes).map_err(|e| ReportError::io(&path, &e))?;
         Ok(Rendered {
             path,
             pages,
@@ -281,22 +299,4 @@ impl Renderer {
             warnings,
         })
     }
-}
-
-fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), ReportError> {
-    let io = |e: std::io::Error| ReportError::io(path, &e);
-    // File names are unique within a run, so this part file is too; it is
-    // created like any file (the umask applies) and renamed over the target.
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let part = dir.join(format!(".{name}.part"));
-    let mut f = std::fs::File::create(&part).map_err(io)?;
-    f.write_all(bytes).map_err(io)?;
-    drop(f);
-    std::fs::rename(&part, path).map_err(|e| {
-        let _ = std::fs::remove_file(&part);
-        io(e)
-    })
 }

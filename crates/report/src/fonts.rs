@@ -25,8 +25,12 @@ pub struct Face {
 
 impl Face {
     fn parse(bytes: &[u8], name: &str) -> Option<Face> {
+        Face::parse_at(bytes, 0, name)
+    }
+
+    fn parse_at(bytes: &[u8], index: usize, name: &str) -> Option<Face> {
         let mut warnings = Vec::new();
-        let font = ParsedFont::from_bytes(bytes, 0, &mut warnings)?;
+        let font = ParsedFont::from_bytes(bytes, index, &mut warnings)?;
         let upem = f32::from(font.pdf_font_metrics.units_per_em.max(1));
         Some(Face {
             name: name.to_owned(),
@@ -100,6 +104,16 @@ impl FontSet {
     ///
     /// [`LayoutError::Font`] when the file cannot be read or parsed.
     pub fn add_fallback(&mut self, path: &Path) -> Result<(), LayoutError> {
+        self.add_fallback_face(path, 0)
+    }
+
+    /// Adds face `index` of a font file (a collection holds several) as a
+    /// fallback.
+    ///
+    /// # Errors
+    ///
+    /// [`LayoutError::Font`] when the file cannot be read or parsed.
+    pub fn add_fallback_face(&mut self, path: &Path, index: u32) -> Result<(), LayoutError> {
         let bytes = std::fs::read(path).map_err(|e| LayoutError::Font {
             path: path.to_path_buf(),
             message: e.to_string(),
@@ -108,12 +122,18 @@ impl FontSet {
             || path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
-        let face = Face::parse(&bytes, &name).ok_or_else(|| LayoutError::Font {
+        let index = usize::try_from(index).unwrap_or(usize::MAX);
+        let face = Face::parse_at(&bytes, index, &name).ok_or_else(|| LayoutError::Font {
             path: path.to_path_buf(),
             message: "not a TrueType/OpenType font this program can read".into(),
         })?;
         self.faces.push(face);
         Ok(())
+    }
+
+    /// Whether some face has `c`.
+    pub fn has(&self, c: char) -> bool {
+        self.faces.iter().any(|f| f.advance(c).is_some())
     }
 
     /// All faces, by [`FaceId`].

@@ -8,11 +8,10 @@ use std::collections::{BTreeSet, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::sync::Arc;
 
-use rust_decimal::Decimal;
 
+use crate::column_stats::ColumnStats;
 use crate::error::{InputError, ReportError};
 use crate::input::{Columns, Format, Record, read_records};
 
@@ -49,8 +48,8 @@ pub struct Grouped {
     pub columns: Arc<Columns>,
     /// The groups.
     pub groups: Vec<Group>,
-    /// Per column: every non-empty value is a decimal number (and there is one).
-    pub numeric: Vec<bool>,
+    /// Per column: what its values look like (for the default layout).
+    pub stats: Vec<ColumnStats>,
     /// Total rows read.
     pub rows: u64,
     /// Whether rows were spilled to disk.
@@ -148,7 +147,7 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
     let require = (format == Format::Csv).then_some(opts.group_by.as_str());
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut pending: Vec<Pending> = Vec::new();
-    let mut numeric: Vec<(bool, bool)> = Vec::new(); // (all numeric so far, seen one)
+    let mut stats: Vec<ColumnStats> = Vec::new();
     let mut buffered = 0usize;
     let mut spill: Option<Arc<tempfile::TempDir>> = None;
     let mut rows = 0u64;
@@ -156,19 +155,15 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
 
     read_records(path, format, &mut columns, require, |rec, cols| {
         rows += 1;
-        if numeric.len() < cols.len() {
-            numeric.resize(cols.len(), (true, false));
+        if stats.len() < cols.len() {
+            stats.resize(cols.len(), ColumnStats::default());
         }
         for v in rec.values.iter().flatten().filter(|v| !v.is_ascii()) {
             chars.extend(v.chars().filter(|c| !c.is_ascii()));
         }
         for (i, v) in rec.values.iter().enumerate() {
-            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-                let n = &mut numeric[i];
-                if n.0 {
-                    n.0 = Decimal::from_str(v).is_ok();
-                    n.1 = true;
-                }
+            if let Some(v) = v.as_deref() {
+                stats[i].add(v);
             }
         }
         let key = if rec.error.is_some() && rec.values.is_empty() {
@@ -231,9 +226,9 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
             },
         })
         .collect();
-    numeric.resize(columns.len(), (true, false));
+    stats.resize(columns.len(), ColumnStats::default());
     Ok(Grouped {
-        numeric: numeric.iter().map(|&(all, seen)| all && seen).collect(),
+        stats,
         columns: Arc::new(columns),
         groups,
         rows,

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::column_stats::ColumnStats;
 use crate::error::LayoutError;
 use crate::format::check_date_pattern;
 use crate::input::Columns;
@@ -374,9 +375,12 @@ impl Layout {
         Ok(layout)
     }
 
-    /// The default layout for an input: every column, numbers right-aligned
-    /// and totalled (the group column is left out: it is in the title).
-    pub fn default_for(columns: &Columns, numeric: &[bool], group_by: &str) -> Layout {
+    /// The default layout for an input: every column (but the group
+    /// column, which is in the title), as wide as its content; numbers
+    /// right-aligned with the column's decimals, and totalled where a total
+    /// means something (amounts and quantities, not ids, years or unit
+    /// prices); landscape when the columns need it.
+    pub fn default_for(columns: &Columns, stats: &[ColumnStats], group_by: &str) -> Layout {
         let mut layout = Layout {
             title: format!("{group_by}: {{group}}"),
             file_name: default_file_name(),
@@ -394,15 +398,19 @@ impl Layout {
                 continue;
             }
             let mut c = Column::new(name);
-            if numeric.get(i).copied().unwrap_or(false) {
+            let none = ColumnStats::default();
+            let st = stats.get(i).unwrap_or(&none);
+            if st.is_numeric() {
                 c.format = CellFormat::Number;
-                c.total = true;
+                c.decimals = Some(st.max_scale);
+                c.total = st.is_summable(name);
             }
+            c.width = st.width(name);
             layout.columns.push(c);
         }
-        if layout.columns.len() > 7 {
-            layout.page.landscape = true;
-        }
+        // About 100 characters of 9-point text fit across a portrait A4.
+        let chars: f32 = layout.columns.iter().map(|c| c.width).sum();
+        layout.page.landscape = chars > 100.0;
         layout
     }
 

@@ -34,6 +34,7 @@
 //!     layout: None,
 //!     fonts: vec![],
 //!     memory_limit: 1 << 20,
+//!     system_fonts: false,
 //! })?;
 //! assert_eq!(batch.jobs.len(), 2);
 //! let done = batch.renderer.render(&batch.jobs[0])?;
@@ -46,6 +47,7 @@
 
 mod batch;
 mod canvas;
+mod column_stats;
 mod draw;
 mod error;
 mod fonts;
@@ -56,10 +58,12 @@ mod layout;
 mod logo;
 mod names;
 mod prepare;
+mod system_fonts;
 mod template;
 mod tool;
 
 pub use batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
+pub use column_stats::ColumnStats;
 pub use error::{InputError, LayoutError, ReportError};
 pub use fonts::FontSet;
 pub use group::{Group, GroupOptions, Grouped, group_file};

@@ -154,8 +154,7 @@ pub fn prepare(
     }
     let bars = layout.chart.as_ref().map(|ch| match ch.by {
         ChartBy::Month => {
-            let mut m: Vec<_> = months.into_iter().collect();
-            m.sort_by_key(|(k, _)| *k);
+            let m = every_month(months);
             let one_year = m.first().map(|f| f.0.0) == m.last().map(|l| l.0.0);
             m.into_iter()
                 .map(|((y, mo), v)| {
@@ -189,4 +188,59 @@ pub fn prepare(
         totals,
         bars,
     })
+}
+
+/// The most months a chart shows with the empty ones filled in: ten years.
+/// A longer span (a stray date in another century) shows the months that
+/// have data only, rather than thousands of empty bars.
+const MAX_CHART_MONTHS: i64 = 120;
+
+/// The months from the first to the last with data, in order, the months
+/// without data at zero: a period chart shows the whole period.
+fn every_month(months: HashMap<(i32, u32), Decimal>) -> Vec<((i32, u32), Decimal)> {
+    let mut present: Vec<_> = months.into_iter().collect();
+    present.sort_by_key(|(k, _)| *k);
+    let index = |(y, m): (i32, u32)| i64::from(y) * 12 + i64::from(m) - 1;
+    let (Some(first), Some(last)) = (present.first(), present.last()) else {
+        return present;
+    };
+    let (from, to) = (index(first.0), index(last.0));
+    if to - from >= MAX_CHART_MONTHS {
+        return present;
+    }
+    let mut sums = present.into_iter().peekable();
+    (from..=to)
+        .map(|i| {
+            let key = (i.div_euclid(12) as i32, i.rem_euclid(12) as u32 + 1);
+            match sums.next_if(|(k, _)| *k == key) {
+                Some((_, v)) => (key, v),
+                None => (key, Decimal::ZERO),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn months(pairs: &[((i32, u32), i64)]) -> HashMap<(i32, u32), Decimal> {
+        pairs.iter().map(|&(k, v)| (k, Decimal::from(v))).collect()
+    }
+
+    #[test]
+    fn a_period_chart_has_every_month_empty_ones_at_zero() {
+        let m = every_month(months(&[((2025, 11), 5), ((2026, 2), 7), ((2025, 12), 1)]));
+        let keys: Vec<_> = m.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, [(2025, 11), (2025, 12), (2026, 1), (2026, 2)]);
+        let values: Vec<_> = m.iter().map(|(_, v)| v.to_string()).collect();
+        assert_eq!(values, ["5", "1", "0", "7"]);
+    }
+
+    #[test]
+    fn a_stray_date_far_away_does_not_make_thousands_of_bars() {
+        let m = every_month(months(&[((1900, 1), 1), ((2025, 6), 2)]));
+        assert_eq!(m.len(), 2);
+        assert!(every_month(HashMap::new()).is_empty());
+    }
 }

@@ -62,6 +62,7 @@ type Jobs =
 ///     layout: None,
 ///     fonts: vec![],
 ///     memory_limit: 1 << 20,
+///     system_fonts: false,
 /// }, None)?;
 /// assert_eq!(reporter.total(), Some(2));
 /// # Ok(())
@@ -74,6 +75,7 @@ pub struct Reporter {
     groups: u64,
     rows: u64,
     spilled: bool,
+    system_fonts: Vec<String>,
     out_dir: PathBuf,
     failures: PathBuf,
     reports: u64,
@@ -99,6 +101,7 @@ impl Reporter {
             jobs: batch.jobs,
             rows: batch.rows,
             spilled: batch.spilled,
+            system_fonts: batch.system_fonts,
             failures: failures.unwrap_or_else(|| opts.out_dir.join("failures.csv")),
             out_dir: opts.out_dir.clone(),
             reports: 0,
@@ -184,6 +187,12 @@ impl Tool for Reporter {
                 ""
             }
         )];
+        if !self.system_fonts.is_empty() {
+            lines.push(format!(
+                "fallback fonts from the system: {} (--no-system-fonts leaves them out)",
+                self.system_fonts.join(", ")
+            ));
+        }
         if self.warnings > 0 {
             lines.push(format!(
                 "{} characters no font has (see the warnings above; add --font)",

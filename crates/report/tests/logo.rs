@@ -41,6 +41,7 @@ fn options(dir: &Path, rows: usize, layout: PathBuf) -> Options {
         layout: Some(layout),
         fonts: vec![],
         memory_limit: 1 << 20,
+        system_fonts: false,
     }
 }
 

@@ -42,6 +42,7 @@ fn prepare(dir: &std::path::Path, csv: &str, layout: Option<std::path::PathBuf>)
         layout,
         fonts: vec![],
         memory_limit: 1 << 20,
+        system_fonts: false,
     })
     .expect("batch prepares")
 }
@@ -217,4 +218,76 @@ fn json_array_and_ndjson_read_the_same_rows() {
     std::fs::write(&broken, "[{\"account\":\"A\"},\n{\"account\": }]").unwrap();
     let err = report_jobs::group_file(&broken, report_jobs::Format::Json, &opts).unwrap_err();
     assert!(err.to_string().contains("line 2"), "{err}");
+}
+
+/// The default layout, as a new user meets it on a typical export: one bad
+/// amount fails its own group (with its line), the amount column stays a
+/// number column with its totals, a period column is not totalled, the
+/// decimals are kept, and narrow values get narrow columns.
+#[test]
+fn the_default_layout_keeps_numbers_decimals_and_sensible_totals() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from(HEAD);
+    csv.push_str(&rows("A", 20));
+    csv.push_str("B,Zoë Ltd,Zürich,2025,2025-01-03,SKU-9,an item,1,0.10,12,50x\n");
+    csv.push_str(&rows("B", 5));
+    // Line 23 holds the bad amount ("12,50x" is read as two fields: a
+    // malformed row), so put a bad amount in a well-formed row too.
+    csv.push_str("C,Zoë Ltd,Zürich,2025,2025-01-04,SKU-8,an item,1,0.10,12.50x\n");
+    csv.push_str("C,Zoë Ltd,Zürich,2025,2025-01-05,SKU-7,an item,2,0.10,1.00\n");
+    let batch = prepare(dir.path(), &csv, None);
+    let layout = batch.renderer.layout();
+    let column = |name: &str| {
+        layout
+            .columns
+            .iter()
+            .find(|c| c.field == name)
+            .unwrap_or_else(|| panic!("no column {name}"))
+    };
+    let amount = column("amount");
+    assert!(amount.is_numeric() && amount.total, "{amount:?}");
+    assert_eq!(amount.decimals, Some(2));
+    assert!(column("qty").total);
+    assert!(!column("period").total, "a year is no amount");
+    assert!(
+        !column("unit_price").total,
+        "a total of unit prices means nothing"
+    );
+    assert!(
+        column("sku").width < column("description").width,
+        "a six-character SKU column is narrower than the description"
+    );
+
+    let mut failed = Vec::new();
+    for job in &batch.jobs {
+        match batch.renderer.render(job) {
+            Ok(_) => {}
+            Err(e) => failed.push((job.group.key.clone(), e.to_string())),
+        }
+    }
+    failed.sort();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(failed[0].0, "B");
+    assert!(failed[0].1.contains("line 22"), "{failed:?}");
+    assert_eq!(failed[1].0, "C");
+    assert!(
+        failed[1].1.contains("line 28") && failed[1].1.contains("12.50x"),
+        "{failed:?}"
+    );
+    // The good group A is drawn with its totals, 0.10 kept as 0.10.
+    let a = batch.jobs.iter().find(|j| j.group.key == "A").unwrap();
+    let rows = a.group.rows().unwrap();
+    let mut columns = report_jobs::Columns::default();
+    for name in HEAD.trim().split(',') {
+        columns.intern(name);
+    }
+    let p = report_jobs::prepare(layout, &columns, &rows).unwrap();
+    let k = layout
+        .columns
+        .iter()
+        .position(|c| c.field == "amount")
+        .unwrap();
+    assert_eq!(p.rows[0].cells[k], "0.10");
+    assert_eq!(p.rows[1].cells[k], "1.10");
+    assert!(p.totals[k].is_some());
 }

@@ -47,19 +47,37 @@ pub use runtime::run_main;
 pub use signal::on_ctrl_c;
 pub use summary::{Summary, exit_code};
 
-/// Starts logging to stderr with `tracing`: `RUST_LOG` tunes it (default
-/// `warn`, or `error` with `quiet`). Colour only when stderr is a terminal
-/// and `NO_COLOR` is unset or empty, so a log file gets plain text.
+/// Starts logging to stderr with `tracing`: `RUST_LOG` tunes it with levels
+/// and `target=level` pairs (`debug`, `warn,pool=trace`; default `warn`, or
+/// `error` with `quiet`; a value that does not parse is reported and the
+/// default used). Colour only when stderr is a terminal and `NO_COLOR` is
+/// unset or empty, so a log file gets plain text.
 pub fn init_logging(quiet: bool) {
     use std::io::IsTerminal as _;
-    use tracing_subscriber::EnvFilter;
-    let default = if quiet { "error" } else { "warn" };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let default = Targets::new().with_default(if quiet {
+        LevelFilter::ERROR
+    } else {
+        LevelFilter::WARN
+    });
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(spec) if !spec.trim().is_empty() => spec.parse::<Targets>().unwrap_or_else(|e| {
+            eprintln!(
+                "RUST_LOG={spec:?} is not levels and target=level pairs ({e}); using the default"
+            );
+            default
+        }),
+        _ => default,
+    };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(!no_color && std::io::stderr().is_terminal())
         .with_target(false)
-        .try_init();
+        .with_filter(filter);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
