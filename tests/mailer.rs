@@ -2,6 +2,8 @@
 //! SMTP server over TCP (tests/mailer/smtp_server.rs).
 #![allow(clippy::unwrap_used)]
 
+#[path = "mailer/headers.rs"]
+mod headers;
 #[path = "mailer/interrupt.rs"]
 mod interrupt;
 #[path = "mailer/smtp_server.rs"]
@@ -352,6 +354,164 @@ fn sigkill_mid_run_then_rerun_with_the_journal_delivers_every_row() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("\"skipped\":600"), "{}", stdout(&out));
     assert_eq!(server.count(), rows.len() + duplicates);
+}
+
+/// A relay that starts refusing everything (a block list): with
+/// `--max-failures` the run stops taking rows, finishes what is in flight
+/// and exits 1; once the relay accepts again, a re-run with the journal
+/// sends the rest: every row delivered, none twice.
+#[test]
+fn max_failures_stops_a_run_against_a_refusing_relay_and_a_rerun_resumes() {
+    let server = SmtpServer::start(Duration::ZERO);
+    server.refuse_after(Some(40));
+    let case = Case::new();
+    let rows = emails(400, "user");
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    let extra = [
+        "--journal",
+        "sent.journal",
+        "--max-failures",
+        "5",
+        "--connections",
+        "1",
+        "--retries",
+        "0",
+        "--queue",
+        "16",
+    ];
+    let out = case.send(&server, &extra);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(server.count(), 40);
+    assert_eq!(summary["succeeded"], 40, "{summary}");
+    // The fifth refusal stops the run; the one connection may have started
+    // the next message by then. What was queued is cancelled, untried.
+    let errors = summary["errors"].as_u64().unwrap();
+    assert!((5..=6).contains(&errors), "{summary}");
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    let total = summary["total"].as_u64().unwrap();
+    assert!(total < 100, "it kept reading rows: {summary}");
+    assert_eq!(
+        summary["cancelled"].as_u64().unwrap(),
+        total - 40 - errors,
+        "{summary}"
+    );
+    assert!(
+        stderr(&out).contains("5 failures: stopping (--max-failures)"),
+        "{}",
+        stderr(&out)
+    );
+
+    server.refuse_after(None);
+    let out = case.send(&server, &extra);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let counts = per_recipient(&server);
+    assert_eq!(counts.len(), rows.len(), "every row delivered");
+    assert!(counts.values().all(|&n| n == 1), "a row was sent twice");
+}
+
+/// A test send: the first rows only, every message to the tester's
+/// address in the envelope, the headers as the recipients would see them,
+/// the journal left alone.
+#[test]
+fn limit_and_test_to_try_a_campaign_on_oneself() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    case.csv(&emails(50, "user"));
+    case.write("template.txt", TEMPLATE);
+    let journal = case.write("sent.journal", "");
+    let out = case.send(
+        &server,
+        &[
+            "--limit",
+            "5",
+            "--test-to",
+            "me@example.org",
+            "--journal",
+            "sent.journal",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let messages = server.messages();
+    assert_eq!(messages.len(), 5);
+    for m in &messages {
+        assert_eq!(m.to, ["me@example.org"], "the envelope goes to the tester");
+    }
+    let mut to_headers: Vec<_> = messages
+        .iter()
+        .filter_map(|m| {
+            m.data
+                .lines()
+                .find(|l| l.starts_with("To: "))
+                .map(str::to_owned)
+        })
+        .collect();
+    to_headers.sort();
+    assert_eq!(to_headers.len(), 5);
+    assert!(
+        to_headers[0].contains("user0@example.com"),
+        "{to_headers:?}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(journal).unwrap(),
+        "",
+        "journal untouched"
+    );
+    assert!(stdout(&out).contains("\"total\":5,"), "{}", stdout(&out));
+}
+
+/// `--suppress`: rows whose recipients are on the list (or in a listed
+/// domain, whatever its case) never reach the server; they count as
+/// skipped and are listed in the JSON summary.
+#[test]
+fn suppressed_rows_never_reach_the_server() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let rows: Vec<String> = [
+        "ann@example.com",
+        "bob@example.com",
+        "cy@Blocked.example",
+        "dee@example.com",
+    ]
+    .map(String::from)
+    .to_vec();
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    case.write(
+        "suppress.txt",
+        "# unsubscribed
+bob@EXAMPLE.com
+@blocked.example
+",
+    );
+    let out = case.send(&server, &["--suppress", "suppress.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut got: Vec<String> = per_recipient(&server).into_keys().collect();
+    got.sort();
+    assert_eq!(got, ["ann@example.com", "dee@example.com"]);
+    let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(summary["skipped"], 2, "{summary}");
+    assert_eq!(summary["suppressed"], 2, "{summary}");
+    assert_eq!(
+        summary["suppressed_addresses"],
+        serde_json::json!(["bob@example.com", "cy@Blocked.example"]),
+        "{summary}"
+    );
+}
+
+/// `--per-connection N`: a new connection after every N messages.
+#[test]
+fn per_connection_reconnects_after_n_messages() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    case.csv(&emails(10, "user"));
+    case.write("template.txt", TEMPLATE);
+    let out = case.send(&server, &["--connections", "1", "--per-connection", "3"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.count(), 10);
+    // 10 messages, 3 per connection: 4 connections (the check's included).
+    assert_eq!(server.connections(), 4);
 }
 
 #[test]

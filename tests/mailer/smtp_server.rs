@@ -6,6 +6,10 @@
 //! - `drop...`: `421` to the first RCPT of that address, then it closes
 //!   the connection;
 //! - `reject...`: `550`, always.
+//!
+//! [`SmtpServer::refuse_after`] makes it refuse every message (`550` to
+//! MAIL FROM, as a relay that has put the sender on a block list) once it
+//! has accepted a number of them.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,6 +34,7 @@ struct State {
     messages: Vec<Received>,
     rcpt_attempts: HashMap<String, u32>,
     connections: u32,
+    refuse_after: Option<usize>,
 }
 
 /// A running server on 127.0.0.1; it lives until the test process ends.
@@ -97,6 +102,12 @@ impl SmtpServer {
             .unwrap_or(0)
     }
 
+    /// From now on, refuses every message once `count` are accepted
+    /// (`None`: accepts again).
+    pub fn refuse_after(&self, count: Option<usize>) {
+        self.state.lock().expect("state").refuse_after = count;
+    }
+
     /// How many connections were accepted.
     pub fn connections(&self) -> u32 {
         self.state.lock().expect("state").connections
@@ -144,9 +155,17 @@ async fn session(
                 return Ok(());
             }
             "MAIL" => {
-                from = Some(address(text));
-                to.clear();
-                "250 OK\r\n".into()
+                let refused = {
+                    let s = state.lock().expect("state");
+                    s.refuse_after.is_some_and(|k| s.messages.len() >= k)
+                };
+                if refused {
+                    "550 5.7.1 sender blocked: too much spam\r\n".into()
+                } else {
+                    from = Some(address(text));
+                    to.clear();
+                    "250 OK\r\n".into()
+                }
             }
             "RCPT" if from.is_none() => "503 MAIL first\r\n".into(),
             "RCPT" => {

@@ -48,6 +48,35 @@ pub struct Cli {
     #[arg(long, env = "MAILER_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub connections: u16,
 
+    /// One-click unsubscribe (RFC 8058, required by Gmail and Yahoo of bulk
+    /// senders): an https:// URL template rendered per row, e.g.
+    /// 'https://example.com/u?id={{ id }}'; give it once more with a
+    /// mailto: address for a mail-based fallback. Adds List-Unsubscribe and
+    /// List-Unsubscribe-Post
+    #[arg(long, value_name = "URL-TEMPLATE")]
+    pub unsubscribe: Vec<String>,
+
+    /// Suppression list: addresses (and @domain lines) never mailed, such as
+    /// past unsubscribes and bounces; their rows count as skipped and are
+    /// listed in --json
+    #[arg(long, env = "MAILER_SUPPRESS", value_name = "FILE")]
+    pub suppress: Option<PathBuf>,
+
+    /// Messages sent on one connection before it is closed and a new one
+    /// opened (some providers ask for 20 or fewer) [default: no limit]
+    #[arg(long, env = "MAILER_PER_CONNECTION", value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_connection: Option<u32>,
+
+    /// Only the first N rows: try a campaign on a few messages first
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+
+    /// Test send: every message goes to ADDR instead of its recipients
+    /// (headers unchanged: it arrives as they would see it); the journal is
+    /// left alone
+    #[arg(long, value_name = "ADDR", requires = "send")]
+    pub test_to: Option<String>,
+
     /// Dry run: the folder the .eml files are written to
     #[arg(long, env = "MAILER_OUTBOX", default_value = "outbox")]
     pub outbox: PathBuf,
@@ -91,6 +120,7 @@ impl Cli {
             key_column: self.key_column.clone(),
             attachments_dir: self.attachments_dir.clone(),
             delimiter: self.delimiter,
+            unsubscribe: self.unsubscribe.clone(),
         }
     }
 
@@ -106,6 +136,8 @@ impl Cli {
                 insecure: self.insecure,
                 user: self.user.clone(),
                 password: self.password()?,
+                per_connection: self.per_connection,
+                test_to: self.test_to.clone(),
             }
         } else {
             if self.smtp.is_some() && !self.pool.quiet {
@@ -123,6 +155,8 @@ impl Cli {
             destination,
             connections: usize::from(self.connections),
             failures: self.failures.clone(),
+            limit: self.limit,
+            suppress: self.suppress.clone(),
         })
     }
 

@@ -56,8 +56,10 @@ mod message;
 mod render;
 mod smtp;
 mod source;
+mod suppress;
 mod template;
 mod tool;
+mod unsubscribe;
 
 pub use csv_rows::{CsvRows, Row, detect_delimiter};
 pub use deliver::Delivery;
@@ -66,5 +68,6 @@ pub use message::{Composer, Email, content_key, sanitize};
 pub use render::{AttachmentsDir, Rendered, Renderer, markdown_to_html};
 pub use smtp::{Security, SmtpConfig, SmtpSender};
 pub use source::{Campaign, Options};
+pub use suppress::Suppression;
 pub use template::{BodyFormat, HTML_SEPARATOR, HeaderKind, TemplateFile, TemplateHeader};
-pub use tool::{Destination, Mailer, Settings};
+pub use tool::{Destination, Mailer, Rows, Settings};

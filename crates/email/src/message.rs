@@ -6,7 +6,7 @@ use std::str::FromStr;
 
 use lettre::Message;
 use lettre::address::Envelope;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
@@ -14,6 +14,7 @@ use crate::csv_rows::Row;
 use crate::error::RowError;
 use crate::render::{AttachmentsDir, Rendered};
 use crate::template::HeaderKind;
+use crate::unsubscribe;
 
 /// One message to deliver: the job the pool runs.
 #[derive(Debug, Clone)]
@@ -81,6 +82,8 @@ pub struct Composer {
     pub key_index: Option<usize>,
     /// Where attachments may be read from.
     pub attachments: Option<AttachmentsDir>,
+    /// How many URIs `List-Unsubscribe` holds when `--unsubscribe` made it.
+    pub unsubscribe_uris: Option<usize>,
 }
 
 impl Composer {
@@ -108,15 +111,21 @@ impl Composer {
                 ),
             ));
         }
-        for (kind, value) in &rendered.headers {
+        let names = rendered.headers.iter().map(|(k, v)| (k.name(), v));
+        let custom = rendered.custom.iter().map(|(n, v)| (n.as_str(), v));
+        for (name, value) in names.chain(custom) {
             if has_line_break(value) {
                 return Err(fail(
                     &row,
-                    format!(
-                        "the {} header contains a line break (header injection refused)",
-                        kind.name()
-                    ),
+                    format!("the {name} header contains a line break (header injection refused)"),
                 ));
+            }
+        }
+        for (name, value) in &rendered.custom {
+            if name.eq_ignore_ascii_case(unsubscribe::LIST_UNSUBSCRIBE)
+                && let Err(e) = unsubscribe::check_value(value, self.unsubscribe_uris)
+            {
+                return Err(fail(&row, format!("{e} (header injection refused)")));
             }
         }
         let key = match self.key_index {
@@ -175,7 +184,17 @@ impl Composer {
                     }
                     has_to |= *kind == HeaderKind::To;
                 }
+                // Custom headers are in `r.custom`.
+                HeaderKind::Custom => {}
             }
+        }
+        for (name, value) in &r.custom {
+            if value.is_empty() {
+                continue;
+            }
+            let header = HeaderName::new_from_ascii(name.clone())
+                .map_err(|e| format!("header {name:?}: {e}"))?;
+            builder = builder.raw_header(HeaderValue::new(header, value.clone()));
         }
         if !has_to {
             let to = Mailbox::from_str(recipient).map_err(|e| {
@@ -250,7 +269,9 @@ fn has_line_break(value: &str) -> bool {
 }
 
 /// The default row key: a hash of the recipient and the rendered message
-/// (headers and bodies), the same in every run for the same content.
+/// (the headers the mailer knows and the bodies), the same in every run for
+/// the same content. Pass-through headers are left out, so that adding one
+/// (a `List-Id`) between a stopped run and its resume sends nothing twice.
 pub fn content_key(recipient: &str, r: &Rendered) -> String {
     let mut h = Sha256::new();
     h.update(recipient.as_bytes());
@@ -312,6 +333,7 @@ mod tests {
     fn rendered(headers: &[(HeaderKind, &str)], text: &str) -> Rendered {
         Rendered {
             headers: headers.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
+            custom: Vec::new(),
             text: text.into(),
             html: None,
         }
@@ -323,6 +345,7 @@ mod tests {
             to_column: "email".into(),
             key_index: None,
             attachments: None,
+            unsubscribe_uris: None,
         }
     }
 

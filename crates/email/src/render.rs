@@ -14,8 +14,11 @@ use crate::template::{BodyFormat, HeaderKind, TemplateFile};
 /// A template part rendered for one row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
-    /// The rendered headers, in template order.
+    /// The rendered headers the mailer knows, in template order.
     pub headers: Vec<(HeaderKind, String)>,
+    /// The other headers (name, rendered value), in template order; passed
+    /// through as they are.
+    pub custom: Vec<(String, String)>,
     /// The plain-text body.
     pub text: String,
     /// The HTML body, if any.
@@ -27,6 +30,8 @@ pub struct Rendered {
 pub struct Renderer {
     env: Environment<'static>,
     headers: Vec<(HeaderKind, String)>,
+    /// Custom headers: (header name, template name).
+    custom: Vec<(String, String)>,
     format: BodyFormat,
     has_html: bool,
     columns: Arc<[String]>,
@@ -59,13 +64,17 @@ impl Renderer {
             message: e.detail().map_or_else(|| e.to_string(), str::to_owned),
         };
         let mut headers = Vec::new();
+        let mut custom = Vec::new();
         let mut parts: Vec<(String, String)> = Vec::new();
         for (i, header) in template.headers.iter().enumerate() {
-            let name = format!("{}#{i}.txt", header.kind.name());
+            let name = format!("{}#{i}.txt", header.name);
             env.add_template_owned(name.clone(), header.source.clone())
                 .map_err(|e| syntax(header.line, e))?;
-            parts.push((name.clone(), header.kind.name().to_owned()));
-            headers.push((header.kind, name));
+            parts.push((name.clone(), header.name.clone()));
+            match header.kind {
+                HeaderKind::Custom => custom.push((header.name.clone(), name)),
+                kind => headers.push((kind, name)),
+            }
         }
         env.add_template_owned(TEXT, template.text.clone())
             .map_err(|e| syntax(body_line, e))?;
@@ -94,6 +103,7 @@ impl Renderer {
         Ok(Renderer {
             env,
             headers,
+            custom,
             format: template.format,
             has_html: template.html.is_some(),
             columns,
@@ -154,6 +164,10 @@ impl Renderer {
         for (kind, name) in &self.headers {
             headers.push((*kind, render(name, kind.name())?.trim().to_owned()));
         }
+        let mut custom = Vec::with_capacity(self.custom.len());
+        for (header, name) in &self.custom {
+            custom.push((header.clone(), render(name, header)?.trim().to_owned()));
+        }
         let text = render(TEXT, "body")?;
         let html = match self.format {
             BodyFormat::Markdown => Some(markdown_to_html(&text)),
@@ -162,6 +176,7 @@ impl Renderer {
         };
         Ok(Rendered {
             headers,
+            custom,
             text,
             html,
         })

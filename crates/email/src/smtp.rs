@@ -27,6 +27,12 @@ pub struct SmtpConfig {
     pub credentials: Option<(String, String)>,
     /// Time limit for connecting and for each reply.
     pub timeout: Duration,
+    /// Messages sent on one connection before it is closed and a new one
+    /// opened (some providers ask for 20 or fewer); `None`: no limit.
+    pub per_connection: Option<u32>,
+    /// Test sends: every message goes to this address instead of its
+    /// recipients (the SMTP envelope only; the headers are unchanged).
+    pub redirect_to: Option<lettre::Address>,
 }
 
 impl std::fmt::Debug for SmtpConfig {
@@ -36,6 +42,8 @@ impl std::fmt::Debug for SmtpConfig {
             .field("port", &self.port)
             .field("security", &self.security)
             .field("user", &self.credentials.as_ref().map(|c| &c.0))
+            .field("per_connection", &self.per_connection)
+            .field("redirect_to", &self.redirect_to)
             .finish_non_exhaustive()
     }
 }
@@ -117,6 +125,8 @@ impl SmtpConfig {
             security,
             credentials,
             timeout: Duration::from_secs(60),
+            per_connection: None,
+            redirect_to: None,
         })
     }
 }
@@ -152,7 +162,8 @@ fn percent_decode(text: &str) -> String {
 pub struct SmtpSender {
     config: SmtpConfig,
     hello: ClientId,
-    idle: Mutex<Vec<AsyncSmtpConnection>>,
+    /// Connections waiting for a message, with the messages each has sent.
+    idle: Mutex<Vec<(AsyncSmtpConnection, u32)>>,
 }
 
 impl std::fmt::Debug for SmtpSender {
@@ -186,7 +197,7 @@ impl SmtpSender {
                 self.config.host, self.config.port
             ))
         })?;
-        self.idle.lock().push(conn);
+        self.idle.lock().push((conn, 0));
         Ok(())
     }
 
@@ -248,19 +259,33 @@ impl SmtpSender {
     /// errors and timeouts.
     pub async fn send(&self, email: &Email) -> Result<(), JobError<SendError>> {
         let idle = self.idle.lock().pop();
-        let mut conn = match idle {
-            Some(conn) => conn,
-            None => self.connect().await?,
+        let (mut conn, count) = match idle {
+            Some(idle) => idle,
+            None => (self.connect().await?, 0),
         };
-        let sent = tokio::time::timeout(
-            self.config.timeout,
-            conn.send(&email.envelope, &email.bytes),
-        )
-        .await
-        .map_err(|_| network("no reply from the server in time".into()));
+        let redirected;
+        let envelope = match &self.config.redirect_to {
+            Some(to) => {
+                redirected = lettre::address::Envelope::new(
+                    email.envelope.from().cloned(),
+                    vec![to.clone()],
+                )
+                .map_err(|e| JobError::Permanent(SendError::new(e.to_string())))?;
+                &redirected
+            }
+            None => &email.envelope,
+        };
+        let sent = tokio::time::timeout(self.config.timeout, conn.send(envelope, &email.bytes))
+            .await
+            .map_err(|_| network("no reply from the server in time".into()));
         match sent {
             Ok(Ok(_)) => {
-                self.idle.lock().push(conn);
+                let count = count + 1;
+                if self.config.per_connection.is_some_and(|max| count >= max) {
+                    let _ = conn.quit().await;
+                } else {
+                    self.idle.lock().push((conn, count));
+                }
                 Ok(())
             }
             Err(timeout) => {
@@ -280,7 +305,7 @@ impl SmtpSender {
     /// Closes the idle connections politely (QUIT).
     pub async fn close(&self) {
         let idle = std::mem::take(&mut *self.idle.lock());
-        for mut conn in idle {
+        for (mut conn, _) in idle {
             let _ = conn.quit().await;
         }
     }

@@ -12,6 +12,7 @@ use crate::error::{ConfigError, RowError};
 use crate::message::{Composer, Email};
 use crate::render::{AttachmentsDir, Renderer};
 use crate::template::{HeaderKind, TemplateFile};
+use crate::unsubscribe;
 
 /// How a [`Campaign`] reads its input.
 #[derive(Debug, Clone)]
@@ -26,6 +27,10 @@ pub struct Options {
     pub attachments_dir: Option<PathBuf>,
     /// The CSV delimiter; `None`: detected from the header line.
     pub delimiter: Option<u8>,
+    /// One-click unsubscribe URL templates (`--unsubscribe`): one
+    /// `https://` URL and optionally one `mailto:`, rendered per row into
+    /// the RFC 8058 headers.
+    pub unsubscribe: Vec<String>,
 }
 
 impl Default for Options {
@@ -35,6 +40,7 @@ impl Default for Options {
             key_column: None,
             attachments_dir: None,
             delimiter: None,
+            unsubscribe: Vec::new(),
         }
     }
 }
@@ -83,6 +89,9 @@ impl Campaign {
         options: &Options,
     ) -> Result<Campaign, ConfigError> {
         let columns = Arc::clone(rows.headers());
+        let mut template = template.clone();
+        let unsubscribe_uris = unsubscribe::add_headers(&mut template, &options.unsubscribe)?;
+        let template = &template;
         let renderer = Renderer::new(template, Arc::clone(&columns), rows.path())?;
         let column = |name: &str, flag: &str| {
             columns
@@ -126,6 +135,7 @@ impl Campaign {
                 to_column: options.to_column.clone(),
                 key_index,
                 attachments,
+                unsubscribe_uris: (unsubscribe_uris > 0).then_some(unsubscribe_uris),
             },
             seen: HashMap::new(),
         })

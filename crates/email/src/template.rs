@@ -16,6 +16,10 @@
 //! `Subject`, `Reply-To`, `Cc`, `Bcc`, `Attachment` (repeatable; a path
 //! inside the attachments folder; an empty value attaches nothing) and
 //! `Format: markdown` (the body is Markdown, sent as plain text and HTML).
+//! Any other header (`List-Id`, `X-PM-Message-Stream`, `Precedence`, ...)
+//! passes through, rendered like the others and left out when it renders
+//! empty, except the ones the mailer writes itself (`Message-ID`, `Date`,
+//! `MIME-Version`, `Content-*`, `DKIM-Signature`).
 //! A line `--- html ---` in the body starts an HTML alternative to the text
 //! before it. A header line starting with a space or tab continues the one
 //! before.
@@ -44,6 +48,9 @@ pub enum HeaderKind {
     Bcc,
     /// `Attachment`: a file to attach, relative to the attachments folder.
     Attachment,
+    /// Any other header, passed through as it is named in the template
+    /// ([`TemplateHeader::name`]).
+    Custom,
 }
 
 impl HeaderKind {
@@ -57,6 +64,7 @@ impl HeaderKind {
             HeaderKind::Cc => "Cc",
             HeaderKind::Bcc => "Bcc",
             HeaderKind::Attachment => "Attachment",
+            HeaderKind::Custom => "custom header",
         }
     }
 
@@ -85,11 +93,30 @@ pub enum BodyFormat {
     Markdown,
 }
 
+/// Headers the mailer writes itself; a template may not set them.
+const OWNED: &[&str] = &["Message-ID", "Date", "MIME-Version", "DKIM-Signature"];
+
+/// Why `name` cannot be a header the template passes through: not an
+/// RFC 5322 field name (printable ASCII but `:`), or one the mailer owns.
+fn custom_header_problem(name: &str) -> Option<String> {
+    if name.is_empty() || !name.bytes().all(|b| (33..=126).contains(&b) && b != b':') {
+        return Some(format!(
+            "{name:?} is not a header name (printable ASCII letters, digits and punctuation, no spaces)"
+        ));
+    }
+    let owned = OWNED.iter().any(|o| o.eq_ignore_ascii_case(name))
+        || name.to_ascii_lowercase().starts_with("content-");
+    owned.then(|| format!("{name} is written by the mailer itself; remove it from the template"))
+}
+
 /// One header line of the template (its value is template source).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateHeader {
     /// Which header.
     pub kind: HeaderKind,
+    /// The header's name: [`HeaderKind::name`], or as the template writes
+    /// it for a [`HeaderKind::Custom`] one.
+    pub name: String,
     /// The value, as minijinja source.
     pub source: String,
     /// The 1-based line of the template file.
@@ -194,19 +221,20 @@ impl TemplateFile {
                 continue;
             }
             last_was_format = false;
-            let Some(kind) = HeaderKind::parse(name) else {
-                return Err(error(
-                    number,
-                    format!(
-                        "unknown header {name:?}: use From, To, Subject, Reply-To, Cc, Bcc, Attachment or Format"
-                    ),
-                ));
-            };
-            if kind != HeaderKind::Attachment && headers.iter().any(|h| h.kind == kind) {
+            let kind = HeaderKind::parse(name).unwrap_or(HeaderKind::Custom);
+            if kind == HeaderKind::Custom {
+                if let Some(problem) = custom_header_problem(name) {
+                    return Err(error(number, problem));
+                }
+            } else if kind != HeaderKind::Attachment && headers.iter().any(|h| h.kind == kind) {
                 return Err(error(number, format!("{} appears twice", kind.name())));
             }
             headers.push(TemplateHeader {
                 kind,
+                name: match kind {
+                    HeaderKind::Custom => name.to_owned(),
+                    known => known.name().to_owned(),
+                },
                 source: value.to_owned(),
                 line: number,
             });
@@ -277,6 +305,25 @@ mod tests {
     }
 
     #[test]
+    fn other_headers_pass_through_with_their_names() {
+        let t = parse("From: a@example.com\nList-Id: News <news.example.com>\nX-PM-Message-Stream: {{ stream }}\n\nbody")
+            .expect("valid");
+        let custom: Vec<_> = t
+            .headers
+            .iter()
+            .filter(|h| h.kind == HeaderKind::Custom)
+            .map(|h| (h.name.as_str(), h.source.as_str(), h.line))
+            .collect();
+        assert_eq!(
+            custom,
+            [
+                ("List-Id", "News <news.example.com>", 2),
+                ("X-PM-Message-Stream", "{{ stream }}", 3)
+            ]
+        );
+    }
+
+    #[test]
     fn markdown_format() {
         let t = parse("From: a@example.com\nFormat: markdown\n\n# Hi\n").expect("valid");
         assert_eq!(t.format, BodyFormat::Markdown);
@@ -287,9 +334,19 @@ mod tests {
     fn malformed_templates_name_the_line() {
         let cases = [
             (
-                "From: a@example.com\nX-Other: 1\n\nbody",
+                "From: a@example.com\nMessage-Id: <x@y>\n\nbody",
                 2,
-                "unknown header",
+                "written by the mailer",
+            ),
+            (
+                "From: a@example.com\nContent-Type: text/html\n\nbody",
+                2,
+                "written by the mailer",
+            ),
+            (
+                "From: a@example.com\nX Other: 1\n\nbody",
+                2,
+                "not a header name",
             ),
             ("From: a@example.com\nSubject: a\n", 2, "no blank line"),
             ("Subject: a\n\nbody", 1, "no From"),

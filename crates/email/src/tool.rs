@@ -5,12 +5,15 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pool::{Failure, IterSource, Tool};
+use parking_lot::Mutex;
+use pool::{Failure, JobSource, Tool};
 
 use crate::deliver::Delivery;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, RowError};
+use crate::message::Email;
 use crate::smtp::{SmtpConfig, SmtpSender};
 use crate::source::{Campaign, Options};
+use crate::suppress::Suppression;
 
 /// Where a [`Mailer`] delivers.
 #[derive(Debug, Clone)]
@@ -28,6 +31,11 @@ pub enum Destination {
         /// The password (from the environment or a file, never the command
         /// line).
         password: Option<String>,
+        /// Messages per connection before a reconnect (`None`: no limit).
+        per_connection: Option<u32>,
+        /// Test sends: every message goes to this address instead (the
+        /// envelope only; headers unchanged); the journal is not used.
+        test_to: Option<String>,
     },
 }
 
@@ -47,6 +55,10 @@ pub struct Settings {
     pub connections: usize,
     /// The failures file.
     pub failures: PathBuf,
+    /// Only the first this many rows (a trial run).
+    pub limit: Option<u64>,
+    /// The suppression list (`--suppress`): recipients never mailed.
+    pub suppress: Option<PathBuf>,
 }
 
 /// The mailer as a [`Tool`]: see the [module docs](self).
@@ -69,6 +81,8 @@ pub struct Settings {
 ///     destination: Destination::Outbox(dir.path().join("outbox")),
 ///     connections: 4,
 ///     failures: dir.path().join("failures.csv"),
+///     limit: None,
+///     suppress: None,
 /// })
 /// .await?;
 /// assert_eq!(mailer.failures_header(), Some(vec!["email".into(), "name".into(), "error".into()]));
@@ -78,6 +92,10 @@ pub struct Settings {
 #[derive(Debug)]
 pub struct Mailer {
     campaign: Option<Campaign>,
+    limit: Option<u64>,
+    test_send: bool,
+    suppression: Arc<Suppression>,
+    suppressed: Arc<Mutex<Vec<String>>>,
     columns: Arc<[String]>,
     error_index: Option<usize>,
     delivery: Delivery,
@@ -97,12 +115,17 @@ impl Mailer {
     /// A [`ConfigError`] naming the file, line, column or setting.
     pub async fn open(settings: Settings) -> Result<Mailer, ConfigError> {
         let campaign = Campaign::open(&settings.csv, &settings.template, &settings.options)?;
+        let suppression = match &settings.suppress {
+            Some(path) => Suppression::read(path)?,
+            None => Suppression::default(),
+        };
         if same_file(&settings.csv, &settings.failures) {
             return Err(ConfigError::Invalid(format!(
                 "the failures file {} is the input: give another path with --failures",
                 settings.failures.display()
             )));
         }
+        let mut test_send = false;
         let delivery = match settings.destination {
             Destination::Outbox(dir) => Delivery::outbox(&dir)?,
             Destination::Smtp {
@@ -110,8 +133,18 @@ impl Mailer {
                 insecure,
                 user,
                 password,
+                per_connection,
+                test_to,
             } => {
                 let mut config = SmtpConfig::parse(&url, insecure, password)?;
+                config.per_connection = per_connection;
+                if let Some(to) = test_to {
+                    let address = to.parse::<lettre::Address>().map_err(|e| {
+                        ConfigError::Invalid(format!("--test-to {to:?} is not an address: {e}"))
+                    })?;
+                    config.redirect_to = Some(address);
+                    test_send = true;
+                }
                 if let Some(user) = user {
                     let password = config.credentials.take().map(|c| c.1).unwrap_or_default();
                     config.credentials = Some((user, password));
@@ -126,6 +159,10 @@ impl Mailer {
             error_index: columns.iter().position(|c| c == "error"),
             columns,
             campaign: Some(campaign),
+            limit: settings.limit,
+            test_send,
+            suppression: Arc::new(suppression),
+            suppressed: Arc::default(),
             delivery,
             connections: settings.connections.max(1),
             failures: settings.failures,
@@ -152,8 +189,43 @@ impl Mailer {
     }
 }
 
+/// The mailer's job source: the campaign's rows (the first `--limit` of
+/// them), with the rows whose recipients are suppressed skipped.
+#[derive(Debug)]
+pub struct Rows {
+    rows: std::iter::Take<Campaign>,
+    suppression: Arc<Suppression>,
+    suppressed: Arc<Mutex<Vec<String>>>,
+}
+
+impl JobSource for Rows {
+    type Job = Email;
+    type Error = RowError;
+
+    async fn next(&mut self) -> Option<Result<Email, RowError>> {
+        self.rows.next()
+    }
+
+    /// A row is skipped when any of its recipients (To, Cc, Bcc) is on the
+    /// suppression list; it is remembered for the summary.
+    fn should_skip(&self, email: &Email) -> bool {
+        let hit = email
+            .envelope
+            .to()
+            .iter()
+            .find(|address| self.suppression.contains(address.as_ref()));
+        match hit {
+            Some(address) => {
+                self.suppressed.lock().push(address.to_string());
+                true
+            }
+            None => false,
+        }
+    }
+}
+
 impl Tool for Mailer {
-    type Source = IterSource<Campaign>;
+    type Source = Rows;
     type Handler = Delivery;
 
     fn name(&self) -> &'static str {
@@ -171,9 +243,23 @@ impl Tool for Mailer {
     /// # Panics
     ///
     /// When called a second time: the campaign's rows are read once.
-    fn source(&mut self) -> IterSource<Campaign> {
+    fn source(&mut self) -> Rows {
         #[allow(clippy::expect_used)]
-        IterSource(self.campaign.take().expect("the campaign is read once"))
+        let campaign = self.campaign.take().expect("the campaign is read once");
+        let limit = self
+            .limit
+            .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
+        Rows {
+            rows: campaign.take(limit),
+            suppression: Arc::clone(&self.suppression),
+            suppressed: Arc::clone(&self.suppressed),
+        }
+    }
+
+    /// A test send (`--test-to`) leaves the journal alone: the rows it
+    /// sent to the tester are still to be sent to their recipients.
+    fn uses_journal(&self) -> bool {
+        !self.test_send
     }
 
     fn failures_path(&self) -> PathBuf {
@@ -215,6 +301,24 @@ impl Tool for Mailer {
         }
     }
 
+    fn summary_lines(&self) -> Vec<String> {
+        let suppressed = self.suppressed.lock().len();
+        if suppressed == 0 {
+            return Vec::new();
+        }
+        vec![format!(
+            "{suppressed} rows not sent: their recipients are on the suppression list (--suppress)"
+        )]
+    }
+
+    fn summary_counts(&self) -> Vec<(&'static str, u64)> {
+        vec![("suppressed", self.suppressed.lock().len() as u64)]
+    }
+
+    fn summary_lists(&self) -> Vec<(&'static str, Vec<String>)> {
+        vec![("suppressed_addresses", self.suppressed.lock().clone())]
+    }
+
     async fn finish(&mut self) {
         if let Delivery::Smtp(sender) = &self.delivery {
             sender.close().await;
@@ -247,6 +351,8 @@ mod tests {
             destination: Destination::Outbox(dir.join("outbox")),
             connections: 1,
             failures: dir.join("failures.csv"),
+            limit: None,
+            suppress: None,
         })
         .await
         .map_err(Into::into)
@@ -296,6 +402,8 @@ mod tests {
             destination: Destination::Outbox(dir.path().join("outbox")),
             connections: 1,
             failures: dir.path().join("in.csv"),
+            limit: None,
+            suppress: None,
         })
         .await
         .expect_err("the input was accepted as the failures file");

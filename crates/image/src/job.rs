@@ -38,7 +38,7 @@ thread_local! {
 
 /// Makes the outputs of `job`. (Skipping a job whose outputs are up to
 /// date is the source's business: [`Walker`](crate::Walker)'s
-/// [`is_done`](pool::JobSource::is_done).)
+/// [`skip`](pool::JobSource::skip).)
 ///
 /// # Errors
 ///

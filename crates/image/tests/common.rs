@@ -70,7 +70,7 @@ pub fn all_up_to_date(input: &Path, output: &Path, settings: Settings, force: bo
     let ctx: Arc<Context> = Context::prepare(input, output, settings, force).expect("prepare");
     let mut walker = Walker::new(ctx);
     let jobs: Vec<_> = walker.by_ref().map(|job| job.expect("a job")).collect();
-    !jobs.is_empty() && jobs.iter().all(|job| walker.is_done(job))
+    !jobs.is_empty() && jobs.iter().all(|job| walker.should_skip(job))
 }
 
 /// Settings for one box.

@@ -4,7 +4,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -107,6 +107,17 @@ where
         self
     }
 
+    /// Cancels the pool once `max` jobs have failed, timed out or panicked
+    /// (default: never): a relay that refuses everything, a full disk. The
+    /// job that reaches `max` cancels it as its outcome is recorded, so no
+    /// other job starts after it; jobs already running (at most one per
+    /// other worker) finish, and every job still queued ends
+    /// [`Cancelled`](crate::Status::Cancelled).
+    pub fn max_failures(mut self, max: Option<u64>) -> Self {
+        self.config.max_failures = max.map(|m| m.max(1));
+        self
+    }
+
     /// Limits attempts (first tries and retries) across all workers
     /// (default: no limit).
     pub fn rate(mut self, rate: Rate) -> Self {
@@ -158,6 +169,7 @@ where
             cancel: self.cancel.clone().unwrap_or_default(),
             cancelled: AtomicBool::new(false),
             stats: Stats::new(workers),
+            failures: AtomicU64::new(0),
             handles: AtomicUsize::new(1),
             live_workers: AtomicUsize::new(workers),
             drained: AtomicBool::new(false),
@@ -238,6 +250,7 @@ where
             config: Config {
                 workers: default_workers(),
                 max_batch: 16,
+                max_failures: None,
                 retry: RetryPolicy::none(),
                 timeout: None,
             },

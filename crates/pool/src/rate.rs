@@ -13,8 +13,9 @@ use governor::{Quota, RateLimiter};
 /// A rate: at most `count` job attempts per `per`, with bursts of up to
 /// `burst` at once.
 ///
-/// Parsed from the text users type: `10/s`, `600/min`, `5000/h`, `2.5/s`,
-/// optionally with a burst: `10/s,burst=20`. Without a burst, the burst is 1
+/// Parsed from the text users type: `10/s`, `600/min`, `5000/h`,
+/// `100000/day` (a provider's daily quota), `2.5/s`, optionally with a
+/// burst: `10/s,burst=20`. Without a burst, the burst is 1
 /// (attempts are evenly spaced).
 ///
 /// ```
@@ -25,6 +26,8 @@ use governor::{Quota, RateLimiter};
 /// assert_eq!(rate.interval(), Duration::from_millis(100));
 /// let rate: Rate = "10/s,burst=5".parse()?;
 /// assert_eq!(rate.burst(), 5);
+/// let rate: Rate = "86400/day".parse()?;
+/// assert_eq!(rate.interval(), Duration::from_secs(1));
 /// # Ok::<(), pool::RateParseError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +38,9 @@ pub struct Rate {
 
 /// The text is not a rate such as `10/s` or `600/min`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid rate {text:?}: {reason} (expected e.g. 10/s, 600/min, 5000/h, 10/s,burst=20)")]
+#[error(
+    "invalid rate {text:?}: {reason} (expected e.g. 10/s, 600/min, 5000/h, 100000/day, 10/s,burst=20)"
+)]
 pub struct RateParseError {
     text: String,
     reason: &'static str,
@@ -123,7 +128,8 @@ impl FromStr for Rate {
             "s" | "sec" | "second" => 1.0,
             "m" | "min" | "minute" => 60.0,
             "h" | "hour" => 3600.0,
-            _ => return Err(err("the unit must be s, min or h")),
+            "d" | "day" => 86_400.0,
+            _ => return Err(err("the unit must be s, min, h or day")),
         };
         let interval = Duration::try_from_secs_f64(unit_secs / count)
             .map_err(|_| err("the rate is out of range"))?;

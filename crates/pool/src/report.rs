@@ -33,8 +33,8 @@ pub struct RunReport {
     pub panicked: u64,
     /// Of `failed`: jobs cancelled before they finished.
     pub cancelled: u64,
-    /// Jobs skipped because they were done before (journal, or the
-    /// source's own check).
+    /// Jobs skipped: done before (in the journal, or outputs up to date)
+    /// or not to be done (a suppressed address).
     pub skipped: u64,
     /// Retries over all jobs.
     pub retried: u64,

@@ -96,7 +96,7 @@ enum Event<J, I> {
 /// the report says `interrupted`).
 ///
 /// Jobs whose key the pool's [journal](crate::Builder::journal) holds, and
-/// jobs the source says [are done](JobSource::is_done), are skipped:
+/// jobs the source [skips](JobSource::should_skip), are skipped:
 /// counted, handed to [`OutcomeSink::skipped`], never run.
 ///
 /// The source is read in a spawned task, so that a full queue never stops
@@ -153,7 +153,7 @@ where
                 Err(e) => Event::Invalid(e),
                 Ok(job)
                     if journal.as_ref().is_some_and(|j| j.contains(&job.key()))
-                        || source.is_done(&job) =>
+                        || source.should_skip(&job) =>
                 {
                     Event::Skipped(job)
                 }

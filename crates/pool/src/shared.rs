@@ -3,7 +3,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -23,6 +23,8 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     pub(crate) retry: RetryPolicy,
     pub(crate) timeout: Option<Duration>,
+    /// Cancel the pool once this many jobs have failed.
+    pub(crate) max_failures: Option<u64>,
 }
 
 /// Records a finished job's key in the journal.
@@ -46,6 +48,8 @@ pub(crate) struct Shared<J, H: Handler<J>> {
     /// (the token's own check takes a lock).
     pub(crate) cancelled: AtomicBool,
     pub(crate) stats: Stats,
+    /// Jobs that failed, timed out or panicked, for `max_failures`.
+    pub(crate) failures: AtomicU64,
     /// Live `Pool` handles: the last one dropped closes intake.
     pub(crate) handles: AtomicUsize,
     pub(crate) live_workers: AtomicUsize,
@@ -68,6 +72,15 @@ impl<J, H: Handler<J>> Shared<J, H> {
     pub(crate) fn snapshot(&self) -> Snapshot {
         let (waiting, pushed) = self.jobs.counts();
         self.stats.snapshot(waiting, pushed)
+    }
+
+    /// Counts a job that ended badly (failed, timed out, panicked); the
+    /// `max_failures`-th cancels the pool.
+    pub(crate) fn job_failed(&self) {
+        let failed = self.failures.fetch_add(1, Ordering::AcqRel) + 1;
+        if self.config.max_failures.is_some_and(|max| failed >= max) {
+            self.cancel();
+        }
     }
 
     /// Called by each worker as it exits; the last one ends the outcomes.

@@ -21,8 +21,8 @@ pub trait OutcomeSink<J, O, E, I>: Send {
     /// Records an input item that could not become a job.
     fn invalid(&mut self, error: I) -> impl Future<Output = Result<(), Self::Error>> + Send;
 
-    /// Records a job skipped because it was done before: the journal holds
-    /// its key, or the source says [it is done](crate::JobSource::is_done).
+    /// Records a job skipped: the journal holds its key, or the source
+    /// [skips it](crate::JobSource::should_skip).
     fn skipped(&mut self, job: J) -> impl Future<Output = Result<(), Self::Error>> + Send {
         let _ = job;
         async { Ok(()) }

@@ -27,7 +27,7 @@ use std::future::Future;
 ///         (self.next < self.n).then(|| { self.next += 1; Ok(self.next - 1) })
 ///     }
 ///
-///     fn is_done(&self, job: &u64) -> bool {
+///     fn should_skip(&self, job: &u64) -> bool {
 ///         job % 2 == 1
 ///     }
 /// }
@@ -46,10 +46,11 @@ pub trait JobSource: Send + 'static {
     /// future before it completes.
     fn next(&mut self) -> impl Future<Output = Option<Result<Self::Job, Self::Error>>> + Send;
 
-    /// Whether `job`'s effect is already there, so the run skips it
-    /// (counted as skipped, like a key the journal holds). The resizer's
-    /// outputs newer than their input are such jobs. Default: never.
-    fn is_done(&self, job: &Self::Job) -> bool {
+    /// Whether the run skips `job` (counted as skipped, like a key the
+    /// journal holds): its effect is already there (the resizer's outputs
+    /// newer than their input), or it must not happen (the mailer's
+    /// suppressed addresses). Default: never.
+    fn should_skip(&self, job: &Self::Job) -> bool {
         let _ = job;
         false
     }

@@ -166,6 +166,13 @@ pub trait Tool: Send + 'static {
     /// An implementation may panic when called a second time.
     fn source(&mut self) -> Self::Source;
 
+    /// Whether the run reads and writes the journal the user gave
+    /// (default: yes). A trial run that does not do the real work (a test
+    /// send to oneself) says no, so that the real run does everything.
+    fn uses_journal(&self) -> bool {
+        true
+    }
+
     /// Where the failures file goes.
     fn failures_path(&self) -> PathBuf;
 
@@ -203,6 +210,12 @@ pub trait Tool: Send + 'static {
 
     /// Counts the tool adds to the summary's JSON object (default: none).
     fn summary_counts(&self) -> Vec<(&'static str, u64)> {
+        Vec::new()
+    }
+
+    /// Lists the tool adds to the summary's JSON object (default: none):
+    /// the mailer's suppressed addresses.
+    fn summary_lists(&self) -> Vec<(&'static str, Vec<String>)> {
         Vec::new()
     }
 

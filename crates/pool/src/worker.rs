@@ -55,6 +55,12 @@ where
                 outcome
             };
             stats.record(&outcome.status, outcome.elapsed, outcome.attempts > 0);
+            if matches!(
+                outcome.status,
+                Status::Failed(_) | Status::TimedOut | Status::Panicked(_)
+            ) {
+                shared.job_failed();
+            }
             outcomes.push_back(outcome);
         }
         if shared.outcomes.push_all(&mut outcomes).await.is_err() {

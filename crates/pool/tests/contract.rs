@@ -387,3 +387,45 @@ async fn snapshot_counts_every_outcome() {
     assert_eq!((s.queued, s.in_flight), (0, 0));
     assert_eq!(s.finished(), 400);
 }
+
+#[tokio::test(start_paused = true)]
+async fn max_failures_cancels_the_pool_at_the_nth_failure() {
+    // Every third job fails; at the fourth failure the pool cancels.
+    let handler = async_fn(|job: u64, _cx| async move {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+        if job.is_multiple_of(3) {
+            Err(JobError::Permanent(format!("{job} refused")))
+        } else {
+            Ok(job)
+        }
+    });
+    let (pool, outcomes) = Pool::builder(handler)
+        .workers(1)
+        .queue(100)
+        .max_batch(1)
+        .max_failures(Some(4))
+        .start();
+    for job in 0..100 {
+        pool.submit(job).await.unwrap();
+    }
+    drop(pool);
+    let all = collect(outcomes).await;
+    assert_eq!(all.len(), 100, "every accepted job has its outcome");
+    let failed: Vec<u64> = all
+        .iter()
+        .filter(|o| matches!(o.status, Status::Failed(_)))
+        .map(|o| o.job)
+        .collect();
+    assert_eq!(
+        failed,
+        [0, 3, 6, 9],
+        "one worker: nothing ran after the 4th"
+    );
+    let ran_last = all.iter().filter(|o| o.attempts > 0).map(|o| o.job).max();
+    assert_eq!(ran_last, Some(9));
+    assert!(
+        all.iter()
+            .filter(|o| o.job > 9)
+            .all(|o| o.status == Status::Cancelled)
+    );
+}

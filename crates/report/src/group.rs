@@ -10,7 +10,6 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-
 use crate::column_stats::ColumnStats;
 use crate::error::{InputError, ReportError};
 use crate::input::{Columns, Format, Record, read_records};

@@ -136,7 +136,7 @@ impl Walker {
     }
 
     /// A counter of the jobs found up to date by
-    /// [`is_done`](JobSource::is_done); it keeps counting after the walker
+    /// [`skip`](JobSource::should_skip); it keeps counting after the walker
     /// is moved away.
     pub fn up_to_date(&self) -> Arc<AtomicU64> {
         Arc::clone(&self.up_to_date)
@@ -232,7 +232,7 @@ impl JobSource for Walker {
 
     /// Whether every output of `job` is newer than its input and than the
     /// settings file (unless `--force`): nothing to do.
-    fn is_done(&self, job: &Job) -> bool {
+    fn should_skip(&self, job: &Job) -> bool {
         let done = !self.ctx.force && up_to_date(&self.ctx, job);
         if done {
             self.up_to_date.fetch_add(1, Ordering::Relaxed);

@@ -30,6 +30,13 @@ pub struct PoolArgs {
     #[arg(long, env = "WORKPOOL_RATE")]
     pub rate: Option<Rate>,
 
+    /// Stop after this many items have failed (a relay that starts refusing
+    /// everything, a full disk): no new item is read, those in progress
+    /// finish, those queued are cancelled, the run exits 1, and a re-run
+    /// with the same --journal resumes [default: never stop]
+    #[arg(long, env = "WORKPOOL_MAX_FAILURES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_failures: Option<u64>,
+
     /// Journal file of finished items: a re-run with the same journal skips
     /// them (resume after Ctrl-C or a crash)
     #[arg(long, env = "WORKPOOL_JOURNAL")]
@@ -68,6 +75,7 @@ impl PoolArgs {
             .retry(self.retry_policy())
             .timeout_opt(self.timeout)
             .rate_opt(self.rate)
+            .max_failures(self.max_failures)
     }
 }
 

@@ -31,8 +31,12 @@ use crate::{Journal, JournalError, Outcome, OutcomeSink, Pool, RunError, Status}
 /// - at the end, syncs the journal and prints the summary (`--json`: one
 ///   JSON object on stdout).
 ///
-/// A failure to write the failures file or the journal stops the run
-/// (cancelling what is queued), is printed, and exits 1.
+/// With `--max-failures N`, the N-th job that fails stops the run: no new
+/// item is read, the items in progress finish, those queued end cancelled
+/// (they were never tried: a re-run with the same journal does them), and
+/// the summary says why the run stopped. A failure to write the failures
+/// file or the journal stops the run (cancelling what is queued), is
+/// printed, and exits 1.
 ///
 /// # Errors
 ///
@@ -42,12 +46,26 @@ use crate::{Journal, JournalError, Outcome, OutcomeSink, Pool, RunError, Status}
 ///
 /// Panics if called outside a tokio runtime.
 pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode, JournalError> {
+    let name = tool.name();
     let journal = match &args.journal {
-        Some(path) => Some(Arc::new(Journal::open(path)?)),
+        Some(path) if tool.uses_journal() => Some(Arc::new(Journal::open(path)?)),
+        Some(path) => {
+            if !args.quiet {
+                eprintln!(
+                    "{name}: a trial run: the journal {} is left alone",
+                    path.display()
+                );
+            }
+            None
+        }
         None => None,
     };
-    let name = tool.name();
-    let mut builder = args.configure(Pool::builder(tool.handler()), tool.default_workers());
+    // One job at a time in a worker's hands: the tools' jobs are long beside
+    // the pool's cost per job, and a stop (--max-failures, Ctrl-C twice)
+    // then cancels everything not yet started.
+    let mut builder = args
+        .configure(Pool::builder(tool.handler()), tool.default_workers())
+        .max_batch(1);
     if let Some(journal) = &journal {
         builder = builder.journal(Arc::clone(journal));
     }
@@ -71,6 +89,9 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
         tool,
         failures,
         progress,
+        max_failures: args.max_failures,
+        failed: 0,
+        stopped: false,
     };
     let result = crate::run(pool, outcomes, source, &mut sink).await;
     watching.cancel();
@@ -78,6 +99,8 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
         mut tool,
         mut failures,
         progress,
+        stopped,
+        ..
     } = sink;
     progress.finish();
     tool.finish().await;
@@ -106,7 +129,13 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
     let written = (failures.count() > 0).then(|| failures.path());
     let mut summary = Summary::new(name, report, written);
     summary.counts = tool.summary_counts().into_iter().collect();
+    summary.lists = tool.summary_lists().into_iter().collect();
     summary.lines = tool.summary_lines();
+    if stopped && let Some(max) = args.max_failures {
+        summary.lines.push(format!(
+            "stopped taking new items after {max} failures (--max-failures {max})"
+        ));
+    }
     summary.print(args.json, args.quiet);
     if !problems.is_empty() {
         for problem in problems {
@@ -123,6 +152,14 @@ struct ToolSink<T> {
     tool: T,
     failures: FailuresFile,
     progress: Progress,
+    /// `--max-failures`: failed jobs that stop intake.
+    max_failures: Option<u64>,
+    /// Jobs that failed so far (invalid input items are not counted: they
+    /// say nothing of the trouble downstream).
+    failed: u64,
+    /// Whether `--max-failures` stopped the run (the pool itself cancels;
+    /// the sink says so).
+    stopped: bool,
 }
 
 impl<T: Tool> ToolSink<T> {
@@ -131,6 +168,20 @@ impl<T: Tool> ToolSink<T> {
         self.progress
             .println(&format!("{}: {line}", self.tool.name()));
         self.failures.row(&self.tool.failure_row(failure))
+    }
+
+    /// Counts a failed job; at `--max-failures` (where the pool cancels
+    /// itself), says so.
+    fn count_failure(&mut self) {
+        self.failed += 1;
+        if !self.stopped && self.max_failures.is_some_and(|max| self.failed >= max) {
+            self.stopped = true;
+            self.progress.println(&format!(
+                "{}: {} failures: stopping (--max-failures): no new items; those in progress finish, those queued are cancelled",
+                self.tool.name(),
+                self.failed
+            ));
+        }
     }
 }
 
@@ -148,11 +199,19 @@ impl<T: Tool> OutcomeSink<JobOf<T>, OutputOf<T>, ErrorOf<T>, InvalidOf<T>> for T
                 }
                 Ok(())
             }
-            status => self.fail(&Failure::Job {
+            Status::Cancelled => self.fail(&Failure::Job {
                 job: &outcome.job,
-                status: &status,
+                status: &Status::Cancelled,
                 attempts: outcome.attempts,
             }),
+            status => {
+                self.count_failure();
+                self.fail(&Failure::Job {
+                    job: &outcome.job,
+                    status: &status,
+                    attempts: outcome.attempts,
+                })
+            }
         }
     }
 

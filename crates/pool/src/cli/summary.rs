@@ -27,6 +27,9 @@ pub struct Summary {
     /// The tool's own counts (pages written, outputs up to date, ...).
     #[serde(flatten)]
     pub counts: BTreeMap<&'static str, u64>,
+    /// The tool's own lists (the mailer's suppressed addresses).
+    #[serde(flatten)]
+    pub lists: BTreeMap<&'static str, Vec<String>>,
     /// The tool's own lines for the text summary.
     #[serde(skip)]
     pub lines: Vec<String>,
@@ -42,6 +45,7 @@ impl Summary {
             failures_file: failures_file.map(|p| p.display().to_string()),
             report,
             counts: BTreeMap::new(),
+            lists: BTreeMap::new(),
             lines: Vec::new(),
         }
     }
