@@ -2,12 +2,16 @@
 //! SMTP server over TCP (tests/mailer/smtp_server.rs).
 #![allow(clippy::unwrap_used)]
 
+#[path = "mailer/dkim.rs"]
+mod dkim;
 #[path = "mailer/headers.rs"]
 mod headers;
 #[path = "mailer/interrupt.rs"]
 mod interrupt;
 #[path = "mailer/smtp_server.rs"]
 mod smtp_server;
+#[path = "mailer/starttls.rs"]
+mod starttls;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -498,6 +502,31 @@ bob@EXAMPLE.com
         serde_json::json!(["bob@example.com", "cy@Blocked.example"]),
         "{summary}"
     );
+}
+
+/// `AUTH XOAUTH2` with an access token from a file: accepted with the
+/// right token; a wrong one is exit 2 before any row is read.
+#[test]
+fn oauth2_logs_in_with_a_token_and_a_wrong_token_stops_before_sending() {
+    let server = SmtpServer::start(Duration::ZERO);
+    server.accept_oauth2("news@example.com", "ya29.good-token");
+    let case = Case::new();
+    case.csv(&emails(3, "user"));
+    case.write("template.txt", TEMPLATE);
+    case.write("token", "ya29.good-token\n");
+    let login = ["--user", "news@example.com", "--oauth2-token-file", "token"];
+    let out = case.send(&server, &login);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(server.count(), 3);
+    assert!(server.logins().iter().all(|u| u == "news@example.com"));
+    assert!(!server.logins().is_empty());
+
+    case.write("token", "ya29.expired\n");
+    let before = server.count();
+    let out = case.send(&server, &login);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("535"), "{}", stderr(&out));
+    assert_eq!(server.count(), before, "nothing sent");
 }
 
 /// `--per-connection N`: a new connection after every N messages.

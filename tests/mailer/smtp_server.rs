@@ -35,6 +35,10 @@ struct State {
     rcpt_attempts: HashMap<String, u32>,
     connections: u32,
     refuse_after: Option<usize>,
+    /// The user and OAuth2 token `AUTH XOAUTH2` accepts.
+    oauth2: Option<(String, String)>,
+    /// Users who logged in.
+    logins: Vec<String>,
 }
 
 /// A running server on 127.0.0.1; it lives until the test process ends.
@@ -108,10 +112,46 @@ impl SmtpServer {
         self.state.lock().expect("state").refuse_after = count;
     }
 
+    /// Accepts `AUTH XOAUTH2` for `user` with access token `token` (and
+    /// refuses any other with 535).
+    pub fn accept_oauth2(&self, user: &str, token: &str) {
+        self.state.lock().expect("state").oauth2 = Some((user.to_owned(), token.to_owned()));
+    }
+
+    /// The users who logged in, one entry per login.
+    pub fn logins(&self) -> Vec<String> {
+        self.state.lock().expect("state").logins.clone()
+    }
+
     /// How many connections were accepted.
     pub fn connections(&self) -> u32 {
         self.state.lock().expect("state").connections
     }
+}
+
+/// Decodes standard base64 (padding optional); invalid input decodes to
+/// what it can.
+fn base64_decode(text: &str) -> Vec<u8> {
+    let value = |c: u8| match c {
+        b'A'..=b'Z' => Some(c - b'A'),
+        b'a'..=b'z' => Some(c - b'a' + 26),
+        b'0'..=b'9' => Some(c - b'0' + 52),
+        b'+' => Some(62),
+        b'/' => Some(63),
+        _ => None,
+    };
+    let sextets: Vec<u8> = text.bytes().filter_map(value).collect();
+    let mut out = Vec::new();
+    for chunk in sextets.chunks(4) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &v)| n | (u32::from(v) << (18 - 6 * i)));
+        for i in 0..chunk.len().saturating_sub(1) {
+            out.push((n >> (16 - 8 * i)) as u8);
+        }
+    }
+    out
 }
 
 fn address(arg: &str) -> String {
@@ -141,7 +181,33 @@ async fn session(
         let verb = text.split(' ').next().unwrap_or("").to_ascii_uppercase();
         let reply: String = match verb.as_str() {
             "EHLO" => {
-                "250-test.invalid\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250 SIZE 10000000\r\n".into()
+                "250-test.invalid\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-AUTH XOAUTH2\r\n250 SIZE 10000000\r\n".into()
+            }
+            "AUTH" => {
+                let mut words = text.split(' ').skip(1);
+                let mechanism = words.next().unwrap_or("").to_ascii_uppercase();
+                let initial = match words.next() {
+                    Some(response) => response.to_owned(),
+                    None => {
+                        write.write_all(b"334 \r\n").await?;
+                        line.clear();
+                        reader.read_until(b'\n', &mut line).await?;
+                        String::from_utf8_lossy(&line).trim().to_owned()
+                    }
+                };
+                let decoded = String::from_utf8(base64_decode(&initial)).unwrap_or_default();
+                let mut s = state.lock().expect("state");
+                let expected = s
+                    .oauth2
+                    .as_ref()
+                    .map(|(user, token)| format!("user={user}\x01auth=Bearer {token}\x01\x01"));
+                if mechanism == "XOAUTH2" && expected.as_deref() == Some(decoded.as_str()) {
+                    let user = s.oauth2.as_ref().map(|(u, _)| u.clone()).unwrap_or_default();
+                    s.logins.push(user);
+                    "235 2.7.0 accepted\r\n".into()
+                } else {
+                    "535 5.7.8 invalid credentials\r\n".into()
+                }
             }
             "HELO" => "250 test.invalid\r\n".into(),
             "NOOP" => "250 OK\r\n".into(),

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use email_jobs::{Destination, Options, Settings};
+use email_jobs::{Destination, DkimSettings, Options, Settings};
 use pool::cli::PoolArgs;
 
 /// Bulk-send personalised emails from a CSV file and a template.
@@ -27,7 +27,8 @@ pub struct Cli {
     pub send: bool,
 
     /// SMTP server, smtp://[user@]host[:port] (STARTTLS required unless the
-    /// host is loopback) or smtps://...
+    /// host is loopback; add ?tls=required to require it there too) or
+    /// smtps://...
     #[arg(long, env = "MAILER_SMTP_URL")]
     pub smtp: Option<String>,
 
@@ -36,9 +37,20 @@ pub struct Cli {
     #[arg(long, env = "MAILER_SMTP_USER")]
     pub user: Option<String>,
 
+    /// File holding an OAuth2 access token (first line) to log in with AUTH
+    /// XOAUTH2 instead of a password (Microsoft 365, Gmail); needs --user or
+    /// a user in the URL. MAILER_SMTP_OAUTH2_TOKEN may hold the token itself
+    #[arg(long, env = "MAILER_SMTP_OAUTH2_TOKEN_FILE", value_name = "FILE")]
+    pub oauth2_token_file: Option<PathBuf>,
+
     /// File holding the SMTP password (first line)
     #[arg(long, env = "MAILER_SMTP_PASSWORD_FILE")]
     pub password_file: Option<PathBuf>,
+
+    /// A private CA's certificate (PEM) to trust for the server's TLS
+    /// certificate, beside the web's root certificates
+    #[arg(long, env = "MAILER_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
 
     /// Allow an unencrypted connection to a non-loopback host
     #[arg(long)]
@@ -61,6 +73,22 @@ pub struct Cli {
     /// listed in --json
     #[arg(long, env = "MAILER_SUPPRESS", value_name = "FILE")]
     pub suppress: Option<PathBuf>,
+
+    /// DKIM: sign every message with this private key (PEM, as
+    /// `openssl genpkey -algorithm ed25519` or `openssl genrsa 2048` write
+    /// it; the algorithm follows from the key). Needs --dkim-selector and
+    /// --dkim-domain
+    #[arg(long, env = "MAILER_DKIM_KEY", value_name = "FILE", requires_all = ["dkim_selector", "dkim_domain"])]
+    pub dkim_key: Option<PathBuf>,
+
+    /// DKIM selector: the public key is published at
+    /// SELECTOR._domainkey.DOMAIN
+    #[arg(long, env = "MAILER_DKIM_SELECTOR", requires = "dkim_key")]
+    pub dkim_selector: Option<String>,
+
+    /// DKIM signing domain (d=); the From domain must be it or below it
+    #[arg(long, env = "MAILER_DKIM_DOMAIN", requires = "dkim_key")]
+    pub dkim_domain: Option<String>,
 
     /// Messages sent on one connection before it is closed and a new one
     /// opened (some providers ask for 20 or fewer) [default: no limit]
@@ -135,7 +163,12 @@ impl Cli {
                 url,
                 insecure: self.insecure,
                 user: self.user.clone(),
-                password: self.password()?,
+                oauth2: self.oauth2_token()?.is_some(),
+                ca_file: self.ca_file.clone(),
+                password: match self.oauth2_token()? {
+                    Some(token) => Some(token),
+                    None => self.password()?,
+                },
                 per_connection: self.per_connection,
                 test_to: self.test_to.clone(),
             }
@@ -157,7 +190,31 @@ impl Cli {
             failures: self.failures.clone(),
             limit: self.limit,
             suppress: self.suppress.clone(),
+            dkim: self.dkim_key.clone().map(|key| DkimSettings {
+                key,
+                selector: self.dkim_selector.clone().unwrap_or_default(),
+                domain: self.dkim_domain.clone().unwrap_or_default(),
+            }),
         })
+    }
+
+    /// The OAuth2 access token: from --oauth2-token-file or
+    /// MAILER_SMTP_OAUTH2_TOKEN.
+    pub fn oauth2_token(&self) -> anyhow::Result<Option<String>> {
+        if let Some(path) = &self.oauth2_token_file {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the token file {}", path.display()))?;
+            let token = text.lines().next().unwrap_or_default().trim().to_owned();
+            anyhow::ensure!(
+                !token.is_empty(),
+                "the token file {} is empty",
+                path.display()
+            );
+            return Ok(Some(token));
+        }
+        Ok(std::env::var("MAILER_SMTP_OAUTH2_TOKEN")
+            .ok()
+            .filter(|t| !t.is_empty()))
     }
 
     /// The SMTP password: from MAILER_SMTP_PASSWORD or --password-file.

@@ -6,17 +6,28 @@ use std::sync::Arc;
 
 use pool::{Handler, JobContext, JobError};
 
+use crate::dkim::Signer;
 use crate::error::{ConfigError, SendError};
 use crate::message::Email;
 use crate::smtp::SmtpSender;
 
 /// Where messages go.
 #[derive(Debug, Clone)]
-pub enum Delivery {
+pub enum Target {
     /// Dry run: one `.eml` file per message in this folder.
     Outbox(PathBuf),
     /// Sent over SMTP.
     Smtp(Arc<SmtpSender>),
+}
+
+/// The pool handler: formats each message on the worker (DKIM-signing it
+/// when a signer is set) and writes it to the outbox or sends it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    /// Where messages go.
+    pub target: Target,
+    /// Signs every message (the dry run's too, so they can be checked).
+    pub dkim: Option<Arc<Signer>>,
 }
 
 impl Delivery {
@@ -30,7 +41,24 @@ impl Delivery {
             path: dir.to_path_buf(),
             source,
         })?;
-        Ok(Delivery::Outbox(dir.to_path_buf()))
+        Ok(Delivery {
+            target: Target::Outbox(dir.to_path_buf()),
+            dkim: None,
+        })
+    }
+
+    /// Sending through `sender`.
+    pub fn smtp(sender: Arc<SmtpSender>) -> Delivery {
+        Delivery {
+            target: Target::Smtp(sender),
+            dkim: None,
+        }
+    }
+
+    /// The same delivery, every message signed by `signer`.
+    pub fn signed(mut self, signer: Option<Arc<Signer>>) -> Delivery {
+        self.dkim = signer;
+        self
     }
 }
 
@@ -39,18 +67,19 @@ impl Handler<Email> for Delivery {
     type Error = SendError;
 
     async fn call(&self, email: &Email, _cx: &JobContext) -> Result<(), JobError<SendError>> {
-        match self {
-            Delivery::Outbox(dir) => {
+        let bytes = email.formatted(self.dkim.as_deref());
+        match &self.target {
+            Target::Outbox(dir) => {
                 // The name comes from `Email::file_name`: sanitised, never a path.
                 let path = dir.join(email.file_name());
-                tokio::fs::write(&path, &email.bytes).await.map_err(|e| {
+                tokio::fs::write(&path, &bytes).await.map_err(|e| {
                     JobError::Permanent(SendError::new(format!(
                         "cannot write {}: {e}",
                         path.display()
                     )))
                 })
             }
-            Delivery::Smtp(sender) => sender.send(email).await,
+            Target::Smtp(sender) => sender.send(email, &bytes).await,
         }
     }
 }

@@ -51,6 +51,7 @@
 
 mod csv_rows;
 mod deliver;
+mod dkim;
 mod error;
 mod message;
 mod render;
@@ -62,7 +63,8 @@ mod tool;
 mod unsubscribe;
 
 pub use csv_rows::{CsvRows, Row, detect_delimiter};
-pub use deliver::Delivery;
+pub use deliver::{Delivery, Target};
+pub use dkim::{DkimSettings, Signer};
 pub use error::{ConfigError, RowError, SendError};
 pub use message::{Composer, Email, content_key, sanitize};
 pub use render::{AttachmentsDir, Rendered, Renderer, markdown_to_html};

@@ -29,8 +29,11 @@ pub struct Email {
     pub recipient: String,
     /// SMTP envelope: sender and every To, Cc and Bcc address.
     pub envelope: Envelope,
-    /// The formatted message (RFC 5322, CRLF line endings).
-    pub bytes: Vec<u8>,
+    /// The message, formatted (and DKIM-signed) by the worker that sends
+    /// it: [`Email::formatted`].
+    pub message: Message,
+    /// The domain of the From address (for DKIM alignment).
+    pub from_domain: String,
 }
 
 impl pool::Keyed for Email {
@@ -40,6 +43,15 @@ impl pool::Keyed for Email {
 }
 
 impl Email {
+    /// The message as sent: RFC 5322, CRLF line endings, signed by `dkim`
+    /// when given.
+    pub fn formatted(&self, dkim: Option<&crate::dkim::Signer>) -> Vec<u8> {
+        match dkim {
+            Some(signer) => signer.sign(&self.message),
+            None => self.message.formatted(),
+        }
+    }
+
     /// A file name for the message in an outbox: the line number and the
     /// recipient, with anything but letters, digits, `@ . _ + -` replaced;
     /// never a path.
@@ -145,14 +157,18 @@ impl Composer {
             .build(&recipient, &key, &rendered)
             .map_err(|e| fail(&row, e))?;
         let envelope = message.envelope().clone();
-        let bytes = message.formatted();
+        let from_domain = envelope
+            .from()
+            .map(|a| a.domain().to_ascii_lowercase())
+            .unwrap_or_default();
         Ok(Email {
             line: row.line,
             fields: row.fields,
             key,
             recipient,
             envelope,
-            bytes,
+            message,
+            from_domain,
         })
     }
 
@@ -372,7 +388,7 @@ mod tests {
             .compose(row("ann@example.com"), r)
             .expect("valid");
         assert_eq!(a.key, b.key);
-        let text = String::from_utf8_lossy(&a.bytes).into_owned();
+        let text = String::from_utf8_lossy(&a.formatted(None)).into_owned();
         assert!(text.contains("To: ann@example.com\r\n"), "{text}");
         assert!(text.contains("Subject: Hi\r\n"), "{text}");
         assert!(text.contains(".mailer@example.com>"), "{text}");

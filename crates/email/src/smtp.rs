@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
-use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
 use lettre::transport::smtp::extension::ClientId;
 use parking_lot::Mutex;
 use pool::JobError;
@@ -23,8 +23,16 @@ pub struct SmtpConfig {
     pub port: u16,
     /// Transport security.
     pub security: Security,
-    /// User name and password, when the server wants a login.
+    /// User name and password (or OAuth2 access token, with `oauth2`),
+    /// when the server wants a login.
     pub credentials: Option<(String, String)>,
+    /// Root certificates (PEM) to trust for TLS beside the web's: a
+    /// private CA's (`--ca-file`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// Log in with `AUTH XOAUTH2` (the credentials' secret is an OAuth2
+    /// access token), as Microsoft 365 and Gmail want, instead of PLAIN or
+    /// LOGIN with a password.
+    pub oauth2: bool,
     /// Time limit for connecting and for each reply.
     pub timeout: Duration,
     /// Messages sent on one connection before it is closed and a new one
@@ -42,6 +50,7 @@ impl std::fmt::Debug for SmtpConfig {
             .field("port", &self.port)
             .field("security", &self.security)
             .field("user", &self.credentials.as_ref().map(|c| &c.0))
+            .field("oauth2", &self.oauth2)
             .field("per_connection", &self.per_connection)
             .field("redirect_to", &self.redirect_to)
             .finish_non_exhaustive()
@@ -60,10 +69,11 @@ pub enum Security {
 }
 
 impl SmtpConfig {
-    /// Parses `smtp://[user[:password]@]host[:port]` or `smtps://...`.
-    /// `smtp://` requires STARTTLS unless the host is loopback or
-    /// `insecure` is set. A `password` given separately wins over one in
-    /// the URL.
+    /// Parses `smtp://[user[:password]@]host[:port][?tls=required]` or
+    /// `smtps://...`. `smtp://` requires STARTTLS unless the host is
+    /// loopback or `insecure` is set; `?tls=required` (lettre's URL
+    /// convention) requires it on loopback too. A `password` given
+    /// separately wins over one in the URL.
     ///
     /// # Errors
     ///
@@ -79,6 +89,19 @@ impl SmtpConfig {
             ))
         };
         let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
+        let (rest, query) = match rest.split_once('?') {
+            Some((rest, query)) => (rest, Some(query)),
+            None => (rest, None),
+        };
+        let tls_required = match query {
+            None => false,
+            Some("tls=required") => true,
+            Some(other) => {
+                return Err(bad(&format!(
+                    "unknown option {other:?} (only tls=required)"
+                )));
+            }
+        };
         let rest = rest.trim_end_matches('/');
         let (userinfo, hostport) = match rest.rsplit_once('@') {
             Some((u, h)) => (Some(u), h),
@@ -105,7 +128,7 @@ impl SmtpConfig {
             host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
         let (security, default_port) = match scheme.to_ascii_lowercase().as_str() {
             "smtps" => (Security::Tls, 465),
-            "smtp" if loopback || insecure => (Security::None, 587),
+            "smtp" if (loopback || insecure) && !tls_required => (Security::None, 587),
             "smtp" => (Security::StartTls, 587),
             other => return Err(bad(&format!("unknown scheme {other:?}"))),
         };
@@ -127,6 +150,8 @@ impl SmtpConfig {
             timeout: Duration::from_secs(60),
             per_connection: None,
             redirect_to: None,
+            oauth2: false,
+            ca_pem: None,
         })
     }
 }
@@ -201,13 +226,25 @@ impl SmtpSender {
         Ok(())
     }
 
+    /// The TLS settings: the web's root certificates, plus the private CA
+    /// of `--ca-file` when given.
+    fn tls_parameters(&self) -> Result<TlsParameters, JobError<SendError>> {
+        let c = &self.config;
+        let Some(pem) = &c.ca_pem else {
+            return TlsParameters::new(c.host.clone()).map_err(classify);
+        };
+        let ca = Certificate::from_pem(pem).map_err(classify)?;
+        TlsParameters::builder(c.host.clone())
+            .add_root_certificate(ca)
+            .build()
+            .map_err(classify)
+    }
+
     async fn connect(&self) -> Result<AsyncSmtpConnection, JobError<SendError>> {
         let c = &self.config;
         let tls = match c.security {
             Security::None => None,
-            Security::Tls | Security::StartTls => {
-                Some(TlsParameters::new(c.host.clone()).map_err(classify)?)
-            }
+            Security::Tls | Security::StartTls => Some(self.tls_parameters()?),
         };
         let mut conn = if c.security == Security::Tls {
             AsyncSmtpConnection::connect_tokio1(
@@ -242,22 +279,27 @@ impl SmtpSender {
         }
         if let Some((user, password)) = &c.credentials {
             let credentials = Credentials::new(user.clone(), password.clone());
-            conn.auth(&[Mechanism::Plain, Mechanism::Login], &credentials)
+            let mechanisms: &[Mechanism] = if c.oauth2 {
+                &[Mechanism::Xoauth2]
+            } else {
+                &[Mechanism::Plain, Mechanism::Login]
+            };
+            conn.auth(mechanisms, &credentials)
                 .await
                 .map_err(classify)?;
         }
         Ok(conn)
     }
 
-    /// Sends one message: on a reused connection when one is idle, else on
-    /// a new one.
+    /// Sends `email` (formatted as `bytes`): on a reused connection when
+    /// one is idle, else on a new one.
     ///
     /// # Errors
     ///
     /// [`JobError::Permanent`] for 5xx replies and client-side refusals;
     /// [`JobError::Transient`] for 4xx replies (421 included), network
     /// errors and timeouts.
-    pub async fn send(&self, email: &Email) -> Result<(), JobError<SendError>> {
+    pub async fn send(&self, email: &Email, bytes: &[u8]) -> Result<(), JobError<SendError>> {
         let idle = self.idle.lock().pop();
         let (mut conn, count) = match idle {
             Some(idle) => idle,
@@ -275,7 +317,7 @@ impl SmtpSender {
             }
             None => &email.envelope,
         };
-        let sent = tokio::time::timeout(self.config.timeout, conn.send(envelope, &email.bytes))
+        let sent = tokio::time::timeout(self.config.timeout, conn.send(envelope, bytes))
             .await
             .map_err(|_| network("no reply from the server in time".into()));
         match sent {

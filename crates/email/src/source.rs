@@ -146,6 +146,12 @@ impl Campaign {
         self.rows.headers()
     }
 
+    /// A header's value when it has no template variables (the same for
+    /// every row), such as a fixed From address.
+    pub fn constant_header(&self, kind: HeaderKind) -> Option<String> {
+        self.renderer.constant_header(kind)
+    }
+
     /// The CSV delimiter.
     pub fn delimiter(&self) -> u8 {
         self.rows.delimiter()

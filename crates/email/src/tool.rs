@@ -8,12 +8,14 @@ use std::sync::Arc;
 use parking_lot::Mutex;
 use pool::{Failure, JobSource, Tool};
 
-use crate::deliver::Delivery;
+use crate::deliver::{Delivery, Target};
+use crate::dkim::{self, DkimSettings, Signer};
 use crate::error::{ConfigError, RowError};
 use crate::message::Email;
 use crate::smtp::{SmtpConfig, SmtpSender};
 use crate::source::{Campaign, Options};
 use crate::suppress::Suppression;
+use crate::template::HeaderKind;
 
 /// Where a [`Mailer`] delivers.
 #[derive(Debug, Clone)]
@@ -31,6 +33,10 @@ pub enum Destination {
         /// The password (from the environment or a file, never the command
         /// line).
         password: Option<String>,
+        /// `password` is an OAuth2 access token: log in with `AUTH XOAUTH2`.
+        oauth2: bool,
+        /// A private CA's certificate (PEM file) to trust for TLS.
+        ca_file: Option<PathBuf>,
         /// Messages per connection before a reconnect (`None`: no limit).
         per_connection: Option<u32>,
         /// Test sends: every message goes to this address instead (the
@@ -59,6 +65,9 @@ pub struct Settings {
     pub limit: Option<u64>,
     /// The suppression list (`--suppress`): recipients never mailed.
     pub suppress: Option<PathBuf>,
+    /// DKIM signing, when set: every message (the dry run's too) is signed
+    /// by the worker that sends it.
+    pub dkim: Option<DkimSettings>,
 }
 
 /// The mailer as a [`Tool`]: see the [module docs](self).
@@ -83,6 +92,7 @@ pub struct Settings {
 ///     failures: dir.path().join("failures.csv"),
 ///     limit: None,
 ///     suppress: None,
+///     dkim: None,
 /// })
 /// .await?;
 /// assert_eq!(mailer.failures_header(), Some(vec!["email".into(), "name".into(), "error".into()]));
@@ -96,6 +106,7 @@ pub struct Mailer {
     test_send: bool,
     suppression: Arc<Suppression>,
     suppressed: Arc<Mutex<Vec<String>>>,
+    dkim: Option<Arc<Signer>>,
     columns: Arc<[String]>,
     error_index: Option<usize>,
     delivery: Delivery,
@@ -119,6 +130,18 @@ impl Mailer {
             Some(path) => Suppression::read(path)?,
             None => Suppression::default(),
         };
+        let dkim = match &settings.dkim {
+            Some(dkim) => {
+                let signer = Signer::open(dkim)?;
+                dkim::check_alignment(
+                    &signer,
+                    campaign.constant_header(HeaderKind::From).as_deref(),
+                    &settings.template,
+                )?;
+                Some(Arc::new(signer))
+            }
+            None => None,
+        };
         if same_file(&settings.csv, &settings.failures) {
             return Err(ConfigError::Invalid(format!(
                 "the failures file {} is the input: give another path with --failures",
@@ -133,11 +156,27 @@ impl Mailer {
                 insecure,
                 user,
                 password,
+                oauth2,
+                ca_file,
                 per_connection,
                 test_to,
             } => {
-                let mut config = SmtpConfig::parse(&url, insecure, password)?;
+                let mut config = SmtpConfig::parse(&url, insecure, password.clone())?;
                 config.per_connection = per_connection;
+                config.oauth2 = oauth2;
+                if let Some(path) = ca_file {
+                    let pem = std::fs::read(&path).map_err(|source| ConfigError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                    if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
+                        return Err(ConfigError::Invalid(format!(
+                            "--ca-file {}: no PEM certificate in it",
+                            path.display()
+                        )));
+                    }
+                    config.ca_pem = Some(pem);
+                }
                 if let Some(to) = test_to {
                     let address = to.parse::<lettre::Address>().map_err(|e| {
                         ConfigError::Invalid(format!("--test-to {to:?} is not an address: {e}"))
@@ -146,12 +185,20 @@ impl Mailer {
                     test_send = true;
                 }
                 if let Some(user) = user {
-                    let password = config.credentials.take().map(|c| c.1).unwrap_or_default();
-                    config.credentials = Some((user, password));
+                    // The secret: the one given apart (environment, file),
+                    // or the URL's.
+                    let secret = config.credentials.take().map(|c| c.1);
+                    let secret = password.or(secret).unwrap_or_default();
+                    config.credentials = Some((user, secret));
+                }
+                if oauth2 && config.credentials.is_none() {
+                    return Err(ConfigError::Invalid(
+                        "AUTH XOAUTH2 needs a user name: give --user or put it in the URL".into(),
+                    ));
                 }
                 let sender = Arc::new(SmtpSender::new(config));
                 sender.check().await?;
-                Delivery::Smtp(sender)
+                Delivery::smtp(sender)
             }
         };
         let columns = Arc::clone(campaign.columns());
@@ -163,7 +210,8 @@ impl Mailer {
             test_send,
             suppression: Arc::new(suppression),
             suppressed: Arc::default(),
-            delivery,
+            delivery: delivery.signed(dkim.clone()),
+            dkim,
             connections: settings.connections.max(1),
             failures: settings.failures,
         })
@@ -194,6 +242,7 @@ impl Mailer {
 #[derive(Debug)]
 pub struct Rows {
     rows: std::iter::Take<Campaign>,
+    dkim: Option<Arc<Signer>>,
     suppression: Arc<Suppression>,
     suppressed: Arc<Mutex<Vec<String>>>,
 }
@@ -202,8 +251,22 @@ impl JobSource for Rows {
     type Job = Email;
     type Error = RowError;
 
+    /// The next row; with DKIM, a row whose From domain does not align
+    /// with the signing domain is a row error (it would fail DMARC).
     async fn next(&mut self) -> Option<Result<Email, RowError>> {
-        self.rows.next()
+        let item = self.rows.next()?;
+        Some(item.and_then(|email| match &self.dkim {
+            Some(signer) if !signer.aligned(&email.from_domain) => Err(RowError::new(
+                email.line,
+                Some(email.fields),
+                format!(
+                    "the From domain {:?} does not align with --dkim-domain {:?}: not sent",
+                    email.from_domain,
+                    signer.domain()
+                ),
+            )),
+            _ => Ok(email),
+        }))
     }
 
     /// A row is skipped when any of its recipients (To, Cc, Bcc) is on the
@@ -251,6 +314,7 @@ impl Tool for Mailer {
             .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         Rows {
             rows: campaign.take(limit),
+            dkim: self.dkim.clone(),
             suppression: Arc::clone(&self.suppression),
             suppressed: Arc::clone(&self.suppressed),
         }
@@ -320,7 +384,7 @@ impl Tool for Mailer {
     }
 
     async fn finish(&mut self) {
-        if let Delivery::Smtp(sender) = &self.delivery {
+        if let Target::Smtp(sender) = &self.delivery.target {
             sender.close().await;
         }
     }
@@ -353,6 +417,7 @@ mod tests {
             failures: dir.join("failures.csv"),
             limit: None,
             suppress: None,
+            dkim: None,
         })
         .await
         .map_err(Into::into)
@@ -404,6 +469,7 @@ mod tests {
             failures: dir.path().join("in.csv"),
             limit: None,
             suppress: None,
+            dkim: None,
         })
         .await
         .expect_err("the input was accepted as the failures file");
