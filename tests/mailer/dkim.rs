@@ -2,8 +2,9 @@
 //! python3-dkim), with a DNS lookup that returns the test key's TXT record.
 //! Keys are made by openssl, as a user would make them.
 
-use std::path::Path;
 use std::process::Command;
+
+use workpool_tests::openssl;
 
 use super::{Case, stderr};
 
@@ -22,20 +23,6 @@ for path in sys.argv[2:]:
     tags = dict(t.strip().split(b'=', 1) for t in sig[0].split(b':', 1)[1].split(b';') if b'=' in t) if sig else {}
     print('ok' if ok else 'fail', tags.get(b'a', b'').decode(), tags.get(b'h', b'').decode().replace(' ', ''))
 "#;
-
-fn openssl(args: &[&str], dir: &Path) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
-}
 
 fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -54,3 +54,23 @@ pub fn temp_dir() -> tempfile::TempDir {
         .tempdir()
         .expect("a temporary directory can be created")
 }
+
+/// Runs `openssl ARGS` in `dir` (making keys and certificates as a user
+/// would) and returns its standard output.
+///
+/// # Panics
+///
+/// When openssl cannot run or fails, with its message.
+pub fn openssl(args: &[&str], dir: &Path) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}

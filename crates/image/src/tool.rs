@@ -30,13 +30,7 @@ impl BlockingHandler<Job> for Resize {
     type Error = ImageError;
 
     fn call(&self, job: &Job, _cx: &JobContext) -> Result<Done, JobError<ImageError>> {
-        process(&self.ctx, job).map_err(|e| {
-            if e.is_transient() {
-                JobError::Transient(e)
-            } else {
-                JobError::Permanent(e)
-            }
-        })
+        process(&self.ctx, job).map_err(|e| JobError::classify(e, ImageError::is_transient))
     }
 }
 

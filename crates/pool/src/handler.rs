@@ -21,6 +21,24 @@ pub enum JobError<E> {
 }
 
 impl<E> JobError<E> {
+    /// Classifies `error` by a predicate of the domain's error type:
+    /// transient when `is_transient` says so, permanent otherwise.
+    ///
+    /// ```
+    /// use pool::JobError;
+    ///
+    /// let e = std::io::Error::from(std::io::ErrorKind::Interrupted);
+    /// let e = JobError::classify(e, |e| e.kind() == std::io::ErrorKind::Interrupted);
+    /// assert!(e.is_transient());
+    /// ```
+    pub fn classify(error: E, is_transient: impl FnOnce(&E) -> bool) -> Self {
+        if is_transient(&error) {
+            JobError::Transient(error)
+        } else {
+            JobError::Permanent(error)
+        }
+    }
+
     /// The error, whatever its class.
     pub fn into_inner(self) -> E {
         match self {

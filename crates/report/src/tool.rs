@@ -30,13 +30,9 @@ impl BlockingHandler<ReportJob> for Render {
     type Error = ReportError;
 
     fn call(&self, job: &ReportJob, _cx: &JobContext) -> Result<Rendered, JobError<ReportError>> {
-        self.renderer.render(job).map_err(|e| {
-            if e.is_transient() {
-                JobError::Transient(e)
-            } else {
-                JobError::Permanent(e)
-            }
-        })
+        self.renderer
+            .render(job)
+            .map_err(|e| JobError::classify(e, ReportError::is_transient))
     }
 }
 
