@@ -159,13 +159,15 @@ impl Cli {
             let url = self.smtp.clone().context(
                 "--send needs an SMTP server: give --smtp smtp://host:port or set MAILER_SMTP_URL",
             )?;
+            // An OAuth2 token, when there is one, is the secret XOAUTH2 sends.
+            let token = self.oauth2_token()?;
             Destination::Smtp {
                 url,
                 insecure: self.insecure,
                 user: self.user.clone(),
-                oauth2: self.oauth2_token()?.is_some(),
+                oauth2: token.is_some(),
                 ca_file: self.ca_file.clone(),
-                password: match self.oauth2_token()? {
+                password: match token {
                     Some(token) => Some(token),
                     None => self.password()?,
                 },

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
 use lettre::Message;
+use lettre::message::Mailbox;
 use lettre::message::dkim::{
     DkimCanonicalization, DkimCanonicalizationType, DkimConfig, DkimSigningAlgorithm,
     DkimSigningKey, dkim_sign,
@@ -228,13 +229,12 @@ pub fn check_alignment(
     from: Option<&str>,
     template: &Path,
 ) -> Result<(), ConfigError> {
-    let Some(from) = from else {
+    // A From that does not parse was refused when the campaign opened;
+    // one with template variables is checked per row.
+    let Some(from) = from.and_then(|f| f.parse::<Mailbox>().ok()) else {
         return Ok(());
     };
-    let domain = from
-        .rsplit_once('@')
-        .map(|(_, d)| d.trim_end_matches('>').trim())
-        .unwrap_or_default();
+    let domain = from.email.domain();
     if signer.aligned(domain) {
         return Ok(());
     }

@@ -186,6 +186,9 @@ fn percent_decode(text: &str) -> String {
 /// opens a fresh one.
 pub struct SmtpSender {
     config: SmtpConfig,
+    /// The TLS settings, built once (the root store is not rebuilt for
+    /// every connection, which `--per-connection` makes frequent).
+    tls: Option<TlsParameters>,
     hello: ClientId,
     /// Connections waiting for a message, with the messages each has sent.
     idle: Mutex<Vec<(AsyncSmtpConnection, u32)>>,
@@ -201,12 +204,25 @@ impl std::fmt::Debug for SmtpSender {
 
 impl SmtpSender {
     /// A sender for `config`; connects lazily.
-    pub fn new(config: SmtpConfig) -> SmtpSender {
-        SmtpSender {
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::Invalid`] when the TLS settings cannot be made (a
+    /// `--ca-file` certificate that does not parse).
+    pub fn new(config: SmtpConfig) -> Result<SmtpSender, ConfigError> {
+        let tls = match config.security {
+            Security::None => None,
+            Security::Tls | Security::StartTls => Some(
+                tls_parameters(&config)
+                    .map_err(|e| ConfigError::Invalid(format!("TLS settings: {e}")))?,
+            ),
+        };
+        Ok(SmtpSender {
             config,
+            tls,
             hello: ClientId::Domain("localhost".into()),
             idle: Mutex::new(Vec::new()),
-        }
+        })
     }
 
     /// Opens one connection (and logs in) to check the settings before any
@@ -226,32 +242,14 @@ impl SmtpSender {
         Ok(())
     }
 
-    /// The TLS settings: the web's root certificates, plus the private CA
-    /// of `--ca-file` when given.
-    fn tls_parameters(&self) -> Result<TlsParameters, JobError<SendError>> {
-        let c = &self.config;
-        let Some(pem) = &c.ca_pem else {
-            return TlsParameters::new(c.host.clone()).map_err(classify);
-        };
-        let ca = Certificate::from_pem(pem).map_err(classify)?;
-        TlsParameters::builder(c.host.clone())
-            .add_root_certificate(ca)
-            .build()
-            .map_err(classify)
-    }
-
     async fn connect(&self) -> Result<AsyncSmtpConnection, JobError<SendError>> {
         let c = &self.config;
-        let tls = match c.security {
-            Security::None => None,
-            Security::Tls | Security::StartTls => Some(self.tls_parameters()?),
-        };
         let mut conn = if c.security == Security::Tls {
             AsyncSmtpConnection::connect_tokio1(
                 (c.host.as_str(), c.port),
                 Some(c.timeout),
                 &self.hello,
-                tls.clone(),
+                self.tls.clone(),
                 None,
             )
             .await
@@ -273,7 +271,7 @@ impl SmtpSender {
                 .map_err(classify)?
         };
         if c.security == Security::StartTls
-            && let Some(tls) = tls
+            && let Some(tls) = self.tls.clone()
         {
             conn.starttls(tls, &self.hello).await.map_err(classify)?;
         }
@@ -351,6 +349,17 @@ impl SmtpSender {
             let _ = conn.quit().await;
         }
     }
+}
+
+/// The TLS settings for `c`: the web's root certificates, plus the
+/// private CA of `--ca-file` when given.
+fn tls_parameters(c: &SmtpConfig) -> Result<TlsParameters, lettre::transport::smtp::Error> {
+    let Some(pem) = &c.ca_pem else {
+        return TlsParameters::new(c.host.clone());
+    };
+    TlsParameters::builder(c.host.clone())
+        .add_root_certificate(Certificate::from_pem(pem)?)
+        .build()
 }
 
 /// A network error or timeout: transient.

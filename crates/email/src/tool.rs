@@ -106,7 +106,6 @@ pub struct Mailer {
     test_send: bool,
     suppression: Arc<Suppression>,
     suppressed: Arc<Mutex<Vec<String>>>,
-    dkim: Option<Arc<Signer>>,
     columns: Arc<[String]>,
     error_index: Option<usize>,
     delivery: Delivery,
@@ -196,7 +195,7 @@ impl Mailer {
                         "AUTH XOAUTH2 needs a user name: give --user or put it in the URL".into(),
                     ));
                 }
-                let sender = Arc::new(SmtpSender::new(config));
+                let sender = Arc::new(SmtpSender::new(config)?);
                 sender.check().await?;
                 Delivery::smtp(sender)
             }
@@ -210,8 +209,7 @@ impl Mailer {
             test_send,
             suppression: Arc::new(suppression),
             suppressed: Arc::default(),
-            delivery: delivery.signed(dkim.clone()),
-            dkim,
+            delivery: delivery.signed(dkim),
             connections: settings.connections.max(1),
             failures: settings.failures,
         })
@@ -314,7 +312,7 @@ impl Tool for Mailer {
             .map_or(usize::MAX, |n| usize::try_from(n).unwrap_or(usize::MAX));
         Rows {
             rows: campaign.take(limit),
-            dkim: self.dkim.clone(),
+            dkim: self.delivery.dkim.clone(),
             suppression: Arc::clone(&self.suppression),
             suppressed: Arc::clone(&self.suppressed),
         }
