@@ -5,7 +5,11 @@
 //! (`cargo build --workspace --bins && cargo test --workspace`); [`bin`]
 //! finds them next to the test executable, in the same target profile.
 
+mod postgres;
+
 use std::path::{Path, PathBuf};
+
+pub use postgres::{Postgres, postgres_bin};
 use std::process::Command;
 
 /// The path of a workspace binary built in the same profile as this test.

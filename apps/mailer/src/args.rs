@@ -14,7 +14,7 @@ use pool::cli::PoolArgs;
 /// Format), a blank line, then the body (a line `--- html ---` starts an
 /// HTML alternative).
 #[derive(Debug, clap::Parser)]
-#[command(name = "mailer", version, about)]
+#[command(name = "mailer", version, about, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "mailer"))]
 pub struct Cli {
     /// The CSV file: a header row, then one row per message (delimiter , ; or tab)
     pub csv: PathBuf,
@@ -22,43 +22,9 @@ pub struct Cli {
     /// The template file: headers, a blank line, the body (minijinja, strict)
     pub template: PathBuf,
 
-    /// Send for real over --smtp (default: dry run into --outbox)
-    #[arg(long)]
-    pub send: bool,
-
-    /// SMTP server, smtp://[user@]host[:port] (STARTTLS required unless the
-    /// host is loopback; add ?tls=required to require it there too) or
-    /// smtps://...
-    #[arg(long, env = "MAILER_SMTP_URL")]
-    pub smtp: Option<String>,
-
-    /// SMTP user name (or put it in the URL); the password comes from
-    /// MAILER_SMTP_PASSWORD or --password-file
-    #[arg(long, env = "MAILER_SMTP_USER")]
-    pub user: Option<String>,
-
-    /// File holding an OAuth2 access token (first line) to log in with AUTH
-    /// XOAUTH2 instead of a password (Microsoft 365, Gmail); needs --user or
-    /// a user in the URL. MAILER_SMTP_OAUTH2_TOKEN may hold the token itself
-    #[arg(long, env = "MAILER_SMTP_OAUTH2_TOKEN_FILE", value_name = "FILE")]
-    pub oauth2_token_file: Option<PathBuf>,
-
-    /// File holding the SMTP password (first line)
-    #[arg(long, env = "MAILER_SMTP_PASSWORD_FILE")]
-    pub password_file: Option<PathBuf>,
-
-    /// A private CA's certificate (PEM) to trust for the server's TLS
-    /// certificate, beside the web's root certificates
-    #[arg(long, env = "MAILER_CA_FILE", value_name = "FILE")]
-    pub ca_file: Option<PathBuf>,
-
-    /// Allow an unencrypted connection to a non-loopback host
-    #[arg(long)]
-    pub insecure: bool,
-
-    /// Number of SMTP connections, i.e. messages in flight at once
-    #[arg(long, env = "MAILER_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
-    pub connections: u16,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub delivery: Delivery,
 
     /// One-click unsubscribe (RFC 8058, required by Gmail and Yahoo of bulk
     /// senders): an https:// URL template rendered per row, e.g.
@@ -74,40 +40,9 @@ pub struct Cli {
     #[arg(long, env = "MAILER_SUPPRESS", value_name = "FILE")]
     pub suppress: Option<PathBuf>,
 
-    /// DKIM: sign every message with this private key (PEM, as
-    /// `openssl genpkey -algorithm ed25519` or `openssl genrsa 2048` write
-    /// it; the algorithm follows from the key). Needs --dkim-selector and
-    /// --dkim-domain
-    #[arg(long, env = "MAILER_DKIM_KEY", value_name = "FILE", requires_all = ["dkim_selector", "dkim_domain"])]
-    pub dkim_key: Option<PathBuf>,
-
-    /// DKIM selector: the public key is published at
-    /// SELECTOR._domainkey.DOMAIN
-    #[arg(long, env = "MAILER_DKIM_SELECTOR", requires = "dkim_key")]
-    pub dkim_selector: Option<String>,
-
-    /// DKIM signing domain (d=); the From domain must be it or below it
-    #[arg(long, env = "MAILER_DKIM_DOMAIN", requires = "dkim_key")]
-    pub dkim_domain: Option<String>,
-
-    /// Messages sent on one connection before it is closed and a new one
-    /// opened (some providers ask for 20 or fewer) [default: no limit]
-    #[arg(long, env = "MAILER_PER_CONNECTION", value_parser = clap::value_parser!(u32).range(1..))]
-    pub per_connection: Option<u32>,
-
     /// Only the first N rows: try a campaign on a few messages first
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
-
-    /// Test send: every message goes to ADDR instead of its recipients
-    /// (headers unchanged: it arrives as they would see it); the journal is
-    /// left alone
-    #[arg(long, value_name = "ADDR", requires = "send")]
-    pub test_to: Option<String>,
-
-    /// Dry run: the folder the .eml files are written to
-    #[arg(long, env = "MAILER_OUTBOX", default_value = "outbox")]
-    pub outbox: PathBuf,
 
     /// Only check the template against the CSV and render every row; send nothing
     #[arg(long)]
@@ -155,7 +90,99 @@ impl Cli {
     /// What the mailer needs, from the flags: bad usage is an error here,
     /// before any file is opened.
     pub fn settings(&self) -> anyhow::Result<Settings> {
-        let destination = if self.send {
+        Ok(Settings {
+            csv: self.csv.clone(),
+            template: self.template.clone(),
+            options: self.options(),
+            destination: self.delivery.destination(self.pool.quiet)?,
+            connections: usize::from(self.delivery.connections),
+            failures: self.failures.clone(),
+            limit: self.limit,
+            suppress: self.suppress.clone(),
+            dkim: self.delivery.dkim(),
+        })
+    }
+}
+
+/// Where and how messages go: the flags a single-machine run and each
+/// worker of a distributed run (`mailer work`) take, since the server and
+/// its secrets are each machine's own.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Delivery {
+    /// Send for real over --smtp (default: dry run into --outbox)
+    #[arg(long)]
+    pub send: bool,
+
+    /// SMTP server, smtp://[user@]host[:port] (STARTTLS required unless the
+    /// host is loopback; add ?tls=required to require it there too) or
+    /// smtps://...
+    #[arg(long, env = "MAILER_SMTP_URL")]
+    pub smtp: Option<String>,
+
+    /// SMTP user name (or put it in the URL); the password comes from
+    /// MAILER_SMTP_PASSWORD or --password-file
+    #[arg(long, env = "MAILER_SMTP_USER")]
+    pub user: Option<String>,
+
+    /// File holding an OAuth2 access token (first line) to log in with AUTH
+    /// XOAUTH2 instead of a password (Microsoft 365, Gmail); needs --user or
+    /// a user in the URL. MAILER_SMTP_OAUTH2_TOKEN may hold the token itself
+    #[arg(long, env = "MAILER_SMTP_OAUTH2_TOKEN_FILE", value_name = "FILE")]
+    pub oauth2_token_file: Option<PathBuf>,
+
+    /// File holding the SMTP password (first line)
+    #[arg(long, env = "MAILER_SMTP_PASSWORD_FILE")]
+    pub password_file: Option<PathBuf>,
+
+    /// A private CA's certificate (PEM) to trust for the server's TLS
+    /// certificate, beside the web's root certificates
+    #[arg(long, env = "MAILER_CA_FILE", value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// Allow an unencrypted connection to a non-loopback host
+    #[arg(long)]
+    pub insecure: bool,
+
+    /// Number of SMTP connections, i.e. messages in flight at once
+    #[arg(long, env = "MAILER_CONNECTIONS", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub connections: u16,
+
+    /// DKIM: sign every message with this private key (PEM, as
+    /// `openssl genpkey -algorithm ed25519` or `openssl genrsa 2048` write
+    /// it; the algorithm follows from the key). Needs --dkim-selector and
+    /// --dkim-domain
+    #[arg(long, env = "MAILER_DKIM_KEY", value_name = "FILE", requires_all = ["dkim_selector", "dkim_domain"])]
+    pub dkim_key: Option<PathBuf>,
+
+    /// DKIM selector: the public key is published at
+    /// SELECTOR._domainkey.DOMAIN
+    #[arg(long, env = "MAILER_DKIM_SELECTOR", requires = "dkim_key")]
+    pub dkim_selector: Option<String>,
+
+    /// DKIM signing domain (d=); the From domain must be it or below it
+    #[arg(long, env = "MAILER_DKIM_DOMAIN", requires = "dkim_key")]
+    pub dkim_domain: Option<String>,
+
+    /// Messages sent on one connection before it is closed and a new one
+    /// opened (some providers ask for 20 or fewer) [default: no limit]
+    #[arg(long, env = "MAILER_PER_CONNECTION", value_parser = clap::value_parser!(u32).range(1..))]
+    pub per_connection: Option<u32>,
+
+    /// Test send: every message goes to ADDR instead of its recipients
+    /// (headers unchanged: it arrives as they would see it); the journal is
+    /// left alone
+    #[arg(long, value_name = "ADDR", requires = "send")]
+    pub test_to: Option<String>,
+
+    /// Dry run: the folder the .eml files are written to
+    #[arg(long, env = "MAILER_OUTBOX", default_value = "outbox")]
+    pub outbox: PathBuf,
+}
+
+impl Delivery {
+    /// The destination the flags ask for.
+    pub fn destination(&self, quiet: bool) -> anyhow::Result<Destination> {
+        Ok(if self.send {
             let url = self.smtp.clone().context(
                 "--send needs an SMTP server: give --smtp smtp://host:port or set MAILER_SMTP_URL",
             )?;
@@ -175,31 +202,24 @@ impl Cli {
                 test_to: self.test_to.clone(),
             }
         } else {
-            if self.smtp.is_some() && !self.pool.quiet {
+            if self.smtp.is_some() && !quiet {
                 eprintln!(
                     "mailer: dry run (no --send): writing to {}",
                     self.outbox.display()
                 );
             }
             Destination::Outbox(self.outbox.clone())
-        };
-        Ok(Settings {
-            csv: self.csv.clone(),
-            template: self.template.clone(),
-            options: self.options(),
-            destination,
-            connections: usize::from(self.connections),
-            failures: self.failures.clone(),
-            limit: self.limit,
-            suppress: self.suppress.clone(),
-            dkim: self.dkim_key.clone().map(|key| DkimSettings {
-                key,
-                selector: self.dkim_selector.clone().unwrap_or_default(),
-                domain: self.dkim_domain.clone().unwrap_or_default(),
-            }),
         })
     }
 
+    /// DKIM signing, when asked for.
+    pub fn dkim(&self) -> Option<DkimSettings> {
+        self.dkim_key.clone().map(|key| DkimSettings {
+            key,
+            selector: self.dkim_selector.clone().unwrap_or_default(),
+            domain: self.dkim_domain.clone().unwrap_or_default(),
+        })
+    }
     /// The OAuth2 access token: from --oauth2-token-file or
     /// MAILER_SMTP_OAUTH2_TOKEN.
     pub fn oauth2_token(&self) -> anyhow::Result<Option<String>> {

@@ -12,6 +12,7 @@
 
 mod args;
 mod check;
+mod verbs;
 
 use std::process::ExitCode;
 
@@ -21,7 +22,11 @@ use email_jobs::{Campaign, Mailer};
 use crate::args::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(verb) = pool_postgres::cli::Verb::of(&args) {
+        return verbs::main(verb, args);
+    }
+    let cli = Cli::parse_from(args);
     pool::cli::init_logging(cli.pool.quiet);
     pool::cli::run_main("mailer", None, async move {
         if cli.check {

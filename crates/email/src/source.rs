@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use lettre::message::Mailbox;
 
-use crate::csv_rows::CsvRows;
+use crate::csv_rows::{CsvRows, Row};
 use crate::error::{ConfigError, RowError};
 use crate::message::{Composer, Email};
 use crate::render::{AttachmentsDir, Renderer};
@@ -161,6 +161,18 @@ impl Campaign {
     pub fn csv_path(&self) -> &Path {
         self.rows.path()
     }
+
+    /// Renders one row into its message (without the check for repeated
+    /// keys, which is the reader's: see [`Iterator::next`]).
+    ///
+    /// # Errors
+    ///
+    /// A [`RowError`] naming the row's line.
+    pub fn email(&self, row: Row) -> Result<Email, RowError> {
+        self.renderer
+            .render(&row)
+            .and_then(|rendered| self.composer.compose(row, rendered))
+    }
 }
 
 impl Iterator for Campaign {
@@ -171,11 +183,7 @@ impl Iterator for Campaign {
             Ok(row) => row,
             Err(e) => return Some(Err(e)),
         };
-        let email = match self
-            .renderer
-            .render(&row)
-            .and_then(|rendered| self.composer.compose(row, rendered))
-        {
+        let email = match self.email(row) {
             Ok(email) => email,
             Err(e) => return Some(Err(e)),
         };

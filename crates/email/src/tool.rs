@@ -6,12 +6,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use pool::{Failure, JobSource, Tool};
+use pool::{Distributed, Failure, JobSource, Tool};
 
+use crate::csv_rows::Row;
 use crate::deliver::{Delivery, Target};
 use crate::dkim::{self, DkimSettings, Signer};
 use crate::error::{ConfigError, RowError};
 use crate::message::Email;
+use crate::plan::{MailPayload, MailPlan};
 use crate::smtp::{SmtpConfig, SmtpSender};
 use crate::source::{Campaign, Options};
 use crate::suppress::Suppression;
@@ -101,7 +103,10 @@ pub struct Settings {
 /// ```
 #[derive(Debug)]
 pub struct Mailer {
+    /// The campaign: its rows are the source (taken by
+    /// [`Tool::source`]); a worker renders payloads with it.
     campaign: Option<Campaign>,
+    plan: MailPlan,
     limit: Option<u64>,
     test_send: bool,
     suppression: Arc<Suppression>,
@@ -125,6 +130,40 @@ impl Mailer {
     /// A [`ConfigError`] naming the file, line, column or setting.
     pub async fn open(settings: Settings) -> Result<Mailer, ConfigError> {
         let campaign = Campaign::open(&settings.csv, &settings.template, &settings.options)?;
+        if same_file(&settings.csv, &settings.failures) {
+            return Err(ConfigError::Invalid(format!(
+                "the failures file {} is the input: give another path with --failures",
+                settings.failures.display()
+            )));
+        }
+        let plan = MailPlan::new(&campaign, &settings.template, &settings.options)?;
+        Mailer::build(campaign, plan, settings).await
+    }
+
+    /// A mailer for a worker of a distributed run: the campaign is the
+    /// run's `plan` (its rows come one by one as payloads); `settings`
+    /// give the destination, the connections and the DKIM key (its `csv`,
+    /// `template`, `options`, `limit` and `suppress` are not used).
+    ///
+    /// # Errors
+    ///
+    /// As [`Mailer::open`].
+    pub async fn from_plan(plan: MailPlan, settings: Settings) -> Result<Mailer, ConfigError> {
+        let campaign = plan.campaign()?;
+        let settings = Settings {
+            template: plan.template.clone(),
+            limit: None,
+            suppress: None,
+            ..settings
+        };
+        Mailer::build(campaign, plan, settings).await
+    }
+
+    async fn build(
+        campaign: Campaign,
+        plan: MailPlan,
+        settings: Settings,
+    ) -> Result<Mailer, ConfigError> {
         let suppression = match &settings.suppress {
             Some(path) => Suppression::read(path)?,
             None => Suppression::default(),
@@ -141,12 +180,6 @@ impl Mailer {
             }
             None => None,
         };
-        if same_file(&settings.csv, &settings.failures) {
-            return Err(ConfigError::Invalid(format!(
-                "the failures file {} is the input: give another path with --failures",
-                settings.failures.display()
-            )));
-        }
         let mut test_send = false;
         let delivery = match settings.destination {
             Destination::Outbox(dir) => Delivery::outbox(&dir)?,
@@ -205,6 +238,7 @@ impl Mailer {
             error_index: columns.iter().position(|c| c == "error"),
             columns,
             campaign: Some(campaign),
+            plan,
             limit: settings.limit,
             test_send,
             suppression: Arc::new(suppression),
@@ -385,6 +419,51 @@ impl Tool for Mailer {
         if let Target::Smtp(sender) = &self.delivery.target {
             sender.close().await;
         }
+    }
+}
+
+/// A mailer run across machines: the plan is the template and the CSV's
+/// columns; each job is a row's line and fields, rendered by the worker
+/// that claims it.
+impl Distributed for Mailer {
+    type Plan = MailPlan;
+    type Payload = MailPayload;
+
+    fn plan(&self) -> MailPlan {
+        self.plan.clone()
+    }
+
+    fn payload(&self, email: &Email) -> MailPayload {
+        MailPayload {
+            line: email.line,
+            fields: email.fields.clone(),
+        }
+    }
+
+    /// Renders the row; with DKIM, a From domain that does not align with
+    /// this worker's signing domain fails the row.
+    fn job(&self, payload: MailPayload) -> Result<Email, String> {
+        let campaign = self
+            .campaign
+            .as_ref()
+            .ok_or_else(|| "this mailer has given its campaign away".to_owned())?;
+        let email = campaign
+            .email(Row {
+                line: payload.line,
+                fields: payload.fields,
+            })
+            .map_err(|e| e.to_string())?;
+        if let Some(signer) = &self.delivery.dkim
+            && !signer.aligned(&email.from_domain)
+        {
+            return Err(format!(
+                "line {}: the From domain {:?} does not align with --dkim-domain {:?}: not sent",
+                email.line,
+                email.from_domain,
+                signer.domain()
+            ));
+        }
+        Ok(email)
     }
 }
 

@@ -76,6 +76,7 @@ mod atomic_write;
 mod blocking;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod distributed;
 mod error;
 mod handler;
 mod journal;
@@ -95,6 +96,7 @@ mod worker;
 
 pub use atomic_write::write_atomic;
 pub use blocking::{Blocking, BlockingFn, BlockingHandler, FnHandler, blocking_fn};
+pub use distributed::Distributed;
 pub use error::{JournalError, SubmitError, TrySubmitError};
 pub use handler::{AsyncFn, Handler, JobContext, JobError, async_fn};
 pub use journal::{Journal, Keyed};

@@ -1,0 +1,158 @@
+//! [`Completions`]: the worker's outcome sink: each outcome becomes a
+//! [`Completion`] recorded by a task of its own in batches (all that came
+//! in while the previous batch was written), and failures are printed as
+//! the single-machine command prints them.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use pool::cli::Progress;
+use pool::{
+    Distributed, ErrorOf, Failure, JobOf, Outcome, OutcomeSink, OutputOf, RetryPolicy, Status,
+};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_postgres::Client;
+
+use crate::claims::Unusable;
+use crate::complete::{self, Completion, Recorded};
+use crate::error::QueueError;
+use crate::leased::{Attempted, Leased};
+
+/// Completions written per statement at most.
+const MAX_BATCH: usize = 1000;
+
+/// What this worker's completions came to.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Tally {
+    /// Jobs this worker finished (accepted by the database).
+    pub done: u64,
+    /// Failed attempts sent back for a retry.
+    pub retried: u64,
+    /// Jobs that failed for good.
+    pub dead: u64,
+    /// Late completions the database refused (the lease had expired).
+    pub refused: u64,
+}
+
+/// Starts the task that records completions over `client`; returns its
+/// sender and handle (which ends when every sender is dropped, with the
+/// database's count of what it took).
+pub(crate) fn start_recorder(
+    client: Client,
+    run: i64,
+    worker: i64,
+) -> (
+    mpsc::Sender<Completion>,
+    JoinHandle<Result<Recorded, QueueError>>,
+) {
+    let (tx, mut rx) = mpsc::channel::<Completion>(4 * MAX_BATCH);
+    let handle = tokio::spawn(async move {
+        let mut total = Recorded::default();
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            let recorded = complete::record(&client, run, worker, &batch).await?;
+            if recorded.refused > 0 {
+                tracing::warn!(
+                    "{} late completions refused: their lease had expired and the jobs were taken back",
+                    recorded.refused
+                );
+            }
+            total.accepted += recorded.accepted;
+            total.refused += recorded.refused;
+            batch.clear();
+        }
+        Ok(total)
+    });
+    (tx, handle)
+}
+
+/// The sink of a `work` process.
+pub(crate) struct Completions<T> {
+    pub(crate) tool: Arc<Mutex<T>>,
+    pub(crate) recorder: mpsc::Sender<Completion>,
+    pub(crate) policy: RetryPolicy,
+    pub(crate) progress: Progress,
+    pub(crate) tally: Tally,
+}
+
+impl<T: Distributed> Completions<T> {
+    async fn send(&self, completion: Completion) -> Result<(), QueueError> {
+        self.recorder.send(completion).await.map_err(|_| {
+            QueueError::Usage("the completion recorder stopped (the database failed)".into())
+        })
+    }
+
+    fn print(&self, line: String) {
+        let name = self.tool.lock().name();
+        self.progress.println(&format!("{name}: {line}"));
+    }
+}
+
+impl<T: Distributed> OutcomeSink<Leased<JobOf<T>>, OutputOf<T>, Attempted<ErrorOf<T>>, Unusable>
+    for Completions<T>
+where
+    JobOf<T>: Sync,
+{
+    type Error = QueueError;
+
+    async fn outcome(
+        &mut self,
+        outcome: Outcome<Leased<JobOf<T>>, OutputOf<T>, Attempted<ErrorOf<T>>>,
+    ) -> Result<(), QueueError> {
+        let Leased { id, attempt, job } = outcome.job;
+        let attempts = u32::try_from(attempt).unwrap_or(1);
+        let (status, transient) = match outcome.status {
+            Status::Succeeded(output) => {
+                for warning in self.tool.lock().succeeded(&job, output) {
+                    tracing::warn!("{warning}");
+                }
+                self.tally.done += 1;
+                return self.send(Completion::Done { id, attempt }).await;
+            }
+            Status::Cancelled => return self.send(Completion::Release { id, attempt }).await,
+            Status::Failed(Attempted { error, transient }) => (Status::Failed(error), transient),
+            Status::TimedOut => (Status::TimedOut, true),
+            Status::Panicked(message) => (Status::Panicked(message), false),
+        };
+        let status: Status<OutputOf<T>, ErrorOf<T>> = status;
+        let error = status.reason().unwrap_or_default();
+        if transient && attempts < self.policy.max_attempts() {
+            let delay = self.policy.delay(attempts);
+            tracing::info!(
+                "{}: attempt {attempts} failed, retrying in {delay:?}: {error}",
+                pool::Keyed::key(&job)
+            );
+            self.tally.retried += 1;
+            return self
+                .send(Completion::Retry {
+                    id,
+                    attempt,
+                    delay,
+                    error,
+                })
+                .await;
+        }
+        let line = self.tool.lock().failure_line(&Failure::Job {
+            job: &job,
+            status: &status,
+            attempts,
+        });
+        drop(status);
+        drop(job);
+        self.print(line);
+        self.tally.dead += 1;
+        self.send(Completion::Dead { id, attempt, error }).await
+    }
+
+    async fn invalid(&mut self, unusable: Unusable) -> Result<(), QueueError> {
+        self.print(unusable.to_string());
+        self.tally.dead += 1;
+        self.send(Completion::Dead {
+            id: unusable.id,
+            attempt: unusable.attempt,
+            error: unusable.message,
+        })
+        .await
+    }
+}

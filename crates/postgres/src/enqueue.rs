@@ -1,0 +1,138 @@
+//! [`enqueue`]: a tool's inputs into the queue, one job per item, in one
+//! transaction, by binary `COPY`.
+
+use futures_util::pin_mut;
+use pool::{Distributed, Failure, JobSource, Keyed as _};
+use tokio_postgres::Client;
+use tokio_postgres::binary_copy::BinaryCopyInWriter;
+use tokio_postgres::types::Type;
+
+use crate::error::QueueError;
+use crate::run::{self, RunInfo, RunSettings};
+
+/// What an [`enqueue`] did.
+#[derive(Debug, Clone)]
+pub struct Enqueued {
+    /// The run (created, or found with the same plan).
+    pub run: RunInfo,
+    /// Whether this call created the run.
+    pub created: bool,
+    /// Items read from the input that became jobs to store.
+    pub read: u64,
+    /// Jobs added to the queue.
+    pub added: u64,
+    /// Items skipped by the tool's source (outputs up to date, suppressed
+    /// addresses).
+    pub skipped: u64,
+    /// Input items that could not become jobs (reported to `on_invalid`).
+    pub invalid: u64,
+}
+
+impl Enqueued {
+    /// Jobs read that the run already had (queued or done).
+    pub fn already(&self) -> u64 {
+        self.read - self.added
+    }
+}
+
+/// Reads `tool`'s source and stores one job per item in run `name` (by
+/// default named after the tool and a hash of its plan and settings), in
+/// one transaction: the run and its plan once, then every job's key and
+/// payload by binary `COPY`. Keys the run already has, queued or done, are
+/// not added again. Items the source cannot read are handed to
+/// `on_invalid` and stored nowhere; items it skips are counted.
+///
+/// Memory stays bounded: items stream from the source into the `COPY`.
+///
+/// # Errors
+///
+/// A database error (nothing is stored), or [`QueueError::Usage`] when the
+/// run exists with another plan or for another tool.
+pub async fn enqueue<T, F>(
+    client: &mut Client,
+    tool: &mut T,
+    name: Option<&str>,
+    settings: &RunSettings,
+    mut on_invalid: F,
+) -> Result<Enqueued, QueueError>
+where
+    T: Distributed,
+    F: FnMut(&T, &Failure<'_, T>),
+{
+    let plan = serde_json::to_string(&tool.plan()).map_err(|source| QueueError::Json {
+        what: "the run's plan cannot be written".into(),
+        source,
+    })?;
+    let default = run::default_name(tool.name(), &plan, settings);
+    let name = name.unwrap_or(&default);
+    let tx = client.transaction().await?;
+    let (run, created) = run::create(&tx, name, tool.name(), &plan, settings).await?;
+    // A new run takes the rows straight into the queue; a run that exists
+    // goes through a temporary table, so that keys it has are left out.
+    if !created {
+        tx.batch_execute(
+            "CREATE TEMP TABLE incoming (run bigint, key text, payload text) ON COMMIT DROP",
+        )
+        .await?;
+    }
+    let target = if created {
+        "COPY workpool.jobs (run, key, payload) FROM STDIN BINARY"
+    } else {
+        "COPY incoming (run, key, payload) FROM STDIN BINARY"
+    };
+    let sink = tx.copy_in(target).await?;
+    let writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::TEXT]);
+    pin_mut!(writer);
+    let mut source = tool.source();
+    let (mut read, mut skipped, mut invalid) = (0u64, 0u64, 0u64);
+    while let Some(item) = source.next().await {
+        match item {
+            Ok(job) if source.should_skip(&job) => skipped += 1,
+            Ok(job) => {
+                let payload =
+                    serde_json::to_string(&tool.payload(&job)).map_err(|e| QueueError::Json {
+                        what: format!("job {}: its payload cannot be written", job.key()),
+                        source: e,
+                    })?;
+                let key = job.key();
+                writer
+                    .as_mut()
+                    .write(&[&run.id, &key.as_ref(), &payload])
+                    .await?;
+                read += 1;
+            }
+            Err(error) => {
+                invalid += 1;
+                on_invalid(tool, &Failure::Invalid(&error));
+            }
+        }
+    }
+    let copied = writer.finish().await?;
+    let added = if created {
+        copied
+    } else {
+        tx.execute(
+            "INSERT INTO workpool.jobs (run, key, payload)
+             SELECT i.run, i.key, i.payload FROM incoming i
+              WHERE NOT EXISTS (SELECT 1 FROM workpool.done d WHERE d.run = i.run AND d.key = i.key)
+             ON CONFLICT (run, key) DO NOTHING",
+            &[],
+        )
+        .await?
+    };
+    let added_i = i64::try_from(added).unwrap_or(i64::MAX);
+    tx.execute(
+        "UPDATE workpool.runs SET enqueued = enqueued + $2 WHERE id = $1",
+        &[&run.id, &added_i],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Enqueued {
+        run,
+        created,
+        read,
+        added,
+        skipped,
+        invalid,
+    })
+}

@@ -1,0 +1,137 @@
+//! The `workpool` schema: created or migrated at start, under an advisory
+//! lock so that workers starting at once do not race.
+//!
+//! Tables:
+//! - `runs`: one row per run: its tool, its plan (what every job shares,
+//!   stored once), retry and rate settings, counters.
+//! - `jobs`: the queue: jobs ready, running (with a lease) or dead. A
+//!   finished job leaves it, so the queue stays as small as the work left.
+//! - `done`: one row per finished job (run, key): what makes enqueueing
+//!   the same inputs again add nothing, and proof that a job finished once.
+//! - `workers`: one row per `work` process: host, heartbeat, jobs in hand.
+
+use tokio_postgres::Client;
+
+use crate::error::QueueError;
+
+/// The advisory lock key under which the schema is created or migrated
+/// (`workpool` in ASCII).
+const LOCK: i64 = 0x776f_726b_706f_6f6c;
+
+/// The migrations, in order; version N is `MIGRATIONS[N - 1]`. Never edit
+/// one that has shipped: add the next.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE workpool.runs (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name         text NOT NULL UNIQUE,
+    tool         text NOT NULL,
+    plan         text NOT NULL,
+    max_attempts int NOT NULL,
+    timeout_ms   bigint,
+    rate_per_s   double precision,
+    burst        int NOT NULL DEFAULT 1,
+    tokens       double precision NOT NULL DEFAULT 0,
+    refilled     timestamptz NOT NULL DEFAULT now(),
+    enqueued     bigint NOT NULL DEFAULT 0,
+    done         bigint NOT NULL DEFAULT 0,
+    created      timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE workpool.jobs (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run         bigint NOT NULL REFERENCES workpool.runs ON DELETE CASCADE,
+    key         text NOT NULL,
+    payload     text NOT NULL,
+    state       smallint NOT NULL DEFAULT 0,
+    attempt     int NOT NULL DEFAULT 0,
+    run_at      timestamptz NOT NULL DEFAULT now(),
+    lease_until timestamptz,
+    worker      bigint,
+    last_error  text,
+    UNIQUE (run, key)
+);
+COMMENT ON COLUMN workpool.jobs.state IS '0 ready, 1 running (leased), 2 dead';
+CREATE INDEX jobs_ready ON workpool.jobs (run, id) WHERE state = 0;
+CREATE INDEX jobs_leased ON workpool.jobs (run, lease_until) WHERE state = 1;
+CREATE INDEX jobs_worker ON workpool.jobs (worker) WHERE state = 1;
+CREATE TABLE workpool.done (
+    run      bigint NOT NULL REFERENCES workpool.runs ON DELETE CASCADE,
+    key      text NOT NULL,
+    attempt  int NOT NULL,
+    worker   bigint NOT NULL,
+    finished timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (run, key)
+);
+CREATE INDEX done_finished ON workpool.done USING brin (finished);
+CREATE TABLE workpool.workers (
+    id        bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run       bigint NOT NULL REFERENCES workpool.runs ON DELETE CASCADE,
+    host      text NOT NULL,
+    pid       int NOT NULL,
+    started   timestamptz NOT NULL DEFAULT now(),
+    heartbeat timestamptz NOT NULL DEFAULT now(),
+    lease_ms  bigint NOT NULL,
+    in_flight int NOT NULL DEFAULT 0,
+    done      bigint NOT NULL DEFAULT 0,
+    stopped   timestamptz
+);
+"#];
+
+/// The schema version this program writes.
+pub const VERSION: i32 = MIGRATIONS.len() as i32;
+
+/// Creates the `workpool` schema, or brings it up to [`VERSION`], holding
+/// an advisory lock meanwhile (a second caller waits, then finds it done).
+///
+/// # Errors
+///
+/// A statement failed, or the database's schema is newer than this
+/// program ([`QueueError::SchemaTooNew`]).
+pub async fn migrate(client: &mut Client) -> Result<(), QueueError> {
+    client
+        .execute("SELECT pg_advisory_lock($1)", &[&LOCK])
+        .await?;
+    let result = migrate_locked(client).await;
+    let unlocked = client
+        .execute("SELECT pg_advisory_unlock($1)", &[&LOCK])
+        .await;
+    result?;
+    unlocked?;
+    Ok(())
+}
+
+async fn migrate_locked(client: &mut Client) -> Result<(), QueueError> {
+    client
+        .batch_execute(
+            "CREATE SCHEMA IF NOT EXISTS workpool;
+             CREATE TABLE IF NOT EXISTS workpool.schema_version (version int NOT NULL);",
+        )
+        .await?;
+    let row = client
+        .query_one(
+            "SELECT coalesce(max(version), 0) FROM workpool.schema_version",
+            &[],
+        )
+        .await?;
+    let found: i32 = row.get(0);
+    if found > VERSION {
+        return Err(QueueError::SchemaTooNew {
+            found,
+            known: VERSION,
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let version = index as i32 + 1;
+        let tx = client.transaction().await?;
+        tx.batch_execute(sql).await?;
+        tx.execute("DELETE FROM workpool.schema_version", &[])
+            .await?;
+        tx.execute(
+            "INSERT INTO workpool.schema_version (version) VALUES ($1)",
+            &[&version],
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!("workpool schema: version {version}");
+    }
+    Ok(())
+}

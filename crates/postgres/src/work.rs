@@ -1,0 +1,233 @@
+//! [`work`]: a worker process: claims jobs of one run, runs them with the
+//! tool's handler on a local pool, records each outcome in the queue.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use pool::cli::{Progress, Summary};
+use pool::{CancellationToken, Distributed, JobOf, Pool, RetryPolicy, RunError, RunReport};
+
+use crate::claims::Claims;
+use crate::completions::{self, Completions, Tally};
+use crate::connect::connect;
+use crate::error::QueueError;
+use crate::keeper;
+use crate::lease;
+use crate::leased::Fenced;
+use crate::run::RunInfo;
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkOptions {
+    /// Jobs run at once on this worker.
+    pub workers: usize,
+    /// Jobs claimed per round trip (at least `workers`).
+    pub batch: usize,
+    /// How long a claim holds a job without renewal.
+    pub lease: Duration,
+    /// Wait for new jobs when the run has none left, instead of ending.
+    pub follow: bool,
+    /// No progress bar, no summary text.
+    pub quiet: bool,
+}
+
+/// What a worker did, as it ends.
+#[derive(Debug)]
+pub struct Worked {
+    /// The local pool's report of the jobs this worker ran.
+    pub report: RunReport,
+    /// What the database recorded of them.
+    pub tally: Tally,
+    /// Whether the worker lost its lease and stopped.
+    pub lease_lost: bool,
+    /// A database error that stopped the worker.
+    pub error: Option<QueueError>,
+    /// The summary to print.
+    pub summary: Summary,
+}
+
+fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .ok()
+        .filter(|h| !h.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Runs `tool` as a worker of `run` on the database at `url` until the run
+/// has no jobs left (or, with `follow`, until stopped): claims jobs in
+/// batches with a lease, runs them on a local pool of `workers`, records
+/// outcomes in batches, renews the leases it holds every third of a lease.
+/// Ctrl-C stops claiming and finishes the jobs in progress; a second
+/// Ctrl-C cancels those not started. Jobs claimed and not run go back to
+/// the queue at once.
+///
+/// # Errors
+///
+/// The database cannot be reached at the start. Errors later end the run
+/// and are in [`Worked::error`].
+///
+/// # Panics
+///
+/// Panics if called outside a tokio runtime.
+pub async fn work<T>(
+    tool: T,
+    url: &str,
+    run: &RunInfo,
+    options: &WorkOptions,
+) -> Result<Worked, QueueError>
+where
+    T: Distributed,
+    JobOf<T>: Sync,
+{
+    let name = tool.name();
+    let claim_client = connect(url).await?;
+    let record_client = connect(url).await?;
+    let keeper_client = connect(url).await?;
+    let lease_ms = i64::try_from(options.lease.as_millis()).unwrap_or(i64::MAX);
+    let pid = i32::try_from(std::process::id()).unwrap_or(0);
+    let worker: i64 = claim_client
+        .query_one(
+            "INSERT INTO workpool.workers (run, host, pid, lease_ms) VALUES ($1, $2, $3, $4) RETURNING id",
+            &[&run.id, &host_name(), &pid, &lease_ms],
+        )
+        .await?
+        .get(0);
+
+    let workers = options.workers.max(1);
+    let batch = options.batch.max(workers);
+    let handler = Fenced(tool.handler());
+    let (pool, outcomes) = Pool::builder(handler)
+        .workers(workers)
+        .queue(batch)
+        .retry(RetryPolicy::none())
+        .timeout_opt(run.settings.timeout)
+        .start();
+    let stop = CancellationToken::new();
+    let done = CancellationToken::new();
+    let lost = Arc::new(AtomicBool::new(false));
+    let keeper = {
+        let (stop, pool) = (stop.clone(), pool.clone());
+        keeper::start(
+            keeper_client,
+            run.id,
+            worker,
+            options.lease,
+            done.clone(),
+            Arc::clone(&lost),
+            move || {
+                stop.cancel();
+                pool.cancel();
+            },
+        )
+    };
+    {
+        let (stop_1, stop_2, closer, canceller) =
+            (stop.clone(), stop.clone(), pool.clone(), pool.clone());
+        pool::cli::on_ctrl_c(
+            done.clone(),
+            move || {
+                stop_1.cancel();
+                closer.close();
+            },
+            move || {
+                stop_2.cancel();
+                canceller.cancel();
+            },
+        );
+    }
+    let progress = Progress::start(name, None, options.quiet, pool.snapshot_fn());
+    let tool = Arc::new(Mutex::new(tool));
+    let claim_error = Arc::new(Mutex::new(None));
+    let source = Claims {
+        tool: Arc::clone(&tool),
+        client: claim_client,
+        run: run.id,
+        rated: run.settings.rate.is_some(),
+        worker,
+        batch: i64::try_from(batch).unwrap_or(i64::MAX),
+        lease: options.lease,
+        follow: options.follow,
+        stop: stop.clone(),
+        buffer: VecDeque::new(),
+        error: Arc::clone(&claim_error),
+    };
+    let (recorder, recording) = completions::start_recorder(record_client, run.id, worker);
+    let mut sink = Completions {
+        tool: Arc::clone(&tool),
+        recorder,
+        policy: RetryPolicy::new(run.settings.max_attempts),
+        progress,
+        tally: Tally::default(),
+    };
+    let result = pool::run(pool, outcomes, source, &mut sink).await;
+    let Completions {
+        recorder,
+        progress,
+        mut tally,
+        ..
+    } = sink;
+    drop(recorder);
+    progress.finish();
+    let mut error = claim_error.lock().take();
+    let (report, sink_error) = match result {
+        Ok(report) => (report, None),
+        Err(RunError::Sink(e, report)) => (report, Some(e)),
+        Err(RunError::Journal(e, report)) => (report, Some(QueueError::Usage(e.to_string()))),
+    };
+    error = error.or(sink_error);
+    match recording.await {
+        Ok(Ok(recorded)) => tally.refused = recorded.refused,
+        Ok(Err(e)) => error = error.or(Some(e)),
+        Err(e) => error = error.or(Some(QueueError::Usage(format!("the recorder failed: {e}")))),
+    }
+    done.cancel();
+    let _ = keeper.await;
+    // The jobs still held (claimed, never started) go back at once, and the
+    // worker says it stopped.
+    if let Ok(client) = connect(url).await {
+        match lease::release(&client, worker).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!("gave back {n} jobs claimed and not started"),
+            Err(e) => tracing::warn!("giving back unstarted jobs: {e}"),
+        }
+        let _ = client
+            .execute(
+                "UPDATE workpool.workers SET stopped = now(), in_flight = 0 WHERE id = $1",
+                &[&worker],
+            )
+            .await;
+    }
+    let lease_lost = lost.load(Ordering::SeqCst);
+    let tool = Arc::try_unwrap(tool).ok().map(Mutex::into_inner);
+    let mut summary = Summary::new(name, report.clone(), None);
+    summary.counts.insert("done", tally.done);
+    summary.counts.insert("retry_later", tally.retried);
+    summary.counts.insert("dead", tally.dead);
+    summary.counts.insert("refused", tally.refused);
+    summary.lines.push(format!(
+        "worker {worker} of run {}: {} done, {} to retry later, {} dead, {} late completions refused",
+        run.name, tally.done, tally.retried, tally.dead, tally.refused
+    ));
+    if let Some(mut tool) = tool {
+        tool.finish().await;
+        summary.counts.extend(tool.summary_counts());
+        summary.lines.extend(tool.summary_lines());
+    }
+    if lease_lost {
+        summary
+            .lines
+            .push("stopped: the lease was lost (see above)".into());
+    }
+    Ok(Worked {
+        report,
+        tally,
+        lease_lost,
+        error,
+        summary,
+    })
+}
