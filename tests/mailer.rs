@@ -8,6 +8,8 @@ mod dkim;
 mod headers;
 #[path = "mailer/interrupt.rs"]
 mod interrupt;
+#[path = "mailer/scale.rs"]
+mod scale;
 #[path = "mailer/smtp_server.rs"]
 mod smtp_server;
 #[path = "mailer/starttls.rs"]

@@ -27,6 +27,8 @@ pub struct Received {
     pub to: Vec<String>,
     /// The message, dot-unstuffed, CRLF line endings.
     pub data: String,
+    /// When the final dot arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Debug, Default)]
@@ -260,6 +262,7 @@ async fn session(
                     from: from.take().unwrap_or_default(),
                     to: std::mem::take(&mut to),
                     data,
+                    at: std::time::Instant::now(),
                 });
                 if !delay.is_zero() {
                     tokio::time::sleep(delay).await;

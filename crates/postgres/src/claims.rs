@@ -44,7 +44,8 @@ pub struct Claims<T> {
     pub(crate) lease: Duration,
     pub(crate) follow: bool,
     pub(crate) stop: CancellationToken,
-    pub(crate) buffer: VecDeque<Claimed>,
+    /// Jobs claimed, with the instant each may start (rate-limited runs).
+    pub(crate) buffer: VecDeque<(Claimed, Option<tokio::time::Instant>)>,
     /// A database error that ended the claims.
     pub(crate) error: Arc<Mutex<Option<QueueError>>>,
 }
@@ -68,7 +69,16 @@ impl<T: Distributed> Claims<T> {
                 )
                 .await?
                 {
-                    Rated::Claimed(claimed) => claimed,
+                    Rated::Claimed(claimed) => {
+                        let now = tokio::time::Instant::now();
+                        if claimed.is_empty() {
+                            Vec::new()
+                        } else {
+                            self.buffer
+                                .extend(claimed.into_iter().map(|(c, wait)| (c, Some(now + wait))));
+                            return Ok(true);
+                        }
+                    }
                     Rated::Wait(wait) => {
                         self.pause(wait).await;
                         continue;
@@ -78,7 +88,7 @@ impl<T: Distributed> Claims<T> {
                 lease::claim(&self.client, self.run, self.worker, self.batch, self.lease).await?
             };
             if !claimed.is_empty() {
-                self.buffer.extend(claimed);
+                self.buffer.extend(claimed.into_iter().map(|c| (c, None)));
                 return Ok(true);
             }
             if !self.follow && !lease::pending(&self.client, self.run).await? {
@@ -115,7 +125,14 @@ impl<T: Distributed> JobSource for Claims<T> {
                 }
             }
         }
-        let claimed = self.buffer.pop_front()?;
+        let (claimed, start) = self.buffer.pop_front()?;
+        if let Some(start) = start {
+            // The run's rate: this job's slot.
+            tokio::select! {
+                () = tokio::time::sleep_until(start) => {}
+                () = self.stop.cancelled() => {}
+            }
+        }
         let payload = match serde_json::from_str::<T::Payload>(&claimed.payload) {
             Ok(payload) => payload,
             Err(e) => {

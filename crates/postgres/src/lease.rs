@@ -72,16 +72,25 @@ pub async fn claim(
 /// What a rate-limited claim got.
 #[derive(Debug)]
 pub enum Rated {
-    /// Jobs claimed (possibly none: nothing ready).
-    Claimed(Vec<Claimed>),
+    /// Jobs claimed (possibly none: nothing ready), each with how long
+    /// from now it may start.
+    Claimed(Vec<(Claimed, Duration)>),
     /// The run's rate allows no job now: try again after this long.
     Wait(Duration),
 }
 
-/// As [`claim`], for a run with a rate: takes tokens from the run's bucket
-/// (refilled at the run's rate up to its burst) in the same transaction,
-/// at most one job per whole token, so that all workers together start no
-/// more than the rate allows.
+/// How far ahead a rate-limited claim takes its slots: the jobs wait for
+/// their start on the worker, so that the time a claim takes does not
+/// slow the run's rate.
+const LOOKAHEAD: f64 = 0.1;
+
+/// As [`claim`], for a run with a rate. The run's row holds the next
+/// start slot (`tat`); in one transaction a claim reads it, takes the
+/// slots due within a short lookahead (one job per slot, slots one
+/// interval apart, at most `burst` banked from idle time), and moves it on
+/// by one interval per job claimed. Each job comes back with the time to
+/// its slot: every worker together starts no more than the rate allows,
+/// and a claim made a little late loses none of the run's rate.
 ///
 /// # Errors
 ///
@@ -96,24 +105,25 @@ pub async fn claim_rated(
     let tx = client.transaction().await?;
     let row = tx
         .query_one(
-            "UPDATE workpool.runs
-                SET tokens = least(burst::float8, tokens + rate_per_s * extract(epoch FROM clock_timestamp() - refilled)::float8),
-                    refilled = clock_timestamp()
-              WHERE id = $1
-             RETURNING tokens, rate_per_s",
+            "SELECT extract(epoch FROM clock_timestamp() - tat)::float8,
+                    coalesce(rate_per_s, 1e9), burst
+               FROM workpool.runs WHERE id = $1 FOR UPDATE",
             &[&run],
         )
         .await?;
-    let tokens: f64 = row.get(0);
-    let rate: Option<f64> = row.get(1);
-    let rate = rate.unwrap_or(f64::INFINITY).max(1e-9);
-    let allowed = (tokens.floor() as i64).min(limit);
-    if allowed < 1 {
+    let (since_tat, rate, burst): (f64, f64, i32) = (row.get(0), row.get(1), row.get(2));
+    let interval = 1.0 / rate.max(1e-9);
+    // The first free slot, relative to now (negative: in the past), no
+    // earlier than a burst's worth of slots back.
+    let first = (-since_tat).max(-f64::from(burst.max(1) - 1) * interval);
+    if first > LOOKAHEAD {
         tx.commit().await?;
         return Ok(Rated::Wait(Duration::from_secs_f64(
-            ((1.0 - tokens) / rate).clamp(0.001, 1.0),
+            (first - LOOKAHEAD).clamp(0.0005, 1.0),
         )));
     }
+    let due = ((LOOKAHEAD - first) / interval).floor() as i64 + 1;
+    let allowed = due.min(limit).max(1);
     let rows = tx
         .query(
             "WITH c AS MATERIALIZED (
@@ -128,20 +138,31 @@ pub async fn claim_rated(
             &[&run, &allowed, &worker, &secs(lease)],
         )
         .await?;
-    let taken = rows.len() as f64;
-    tx.execute(
-        "UPDATE workpool.runs SET tokens = tokens - $2 WHERE id = $1",
-        &[&run, &taken],
-    )
-    .await?;
+    if !rows.is_empty() {
+        // The next free slot: `first` and one interval per job on, as an
+        // offset from the old value (which is `since_tat` before now).
+        let advance = since_tat + first + rows.len() as f64 * interval;
+        tx.execute(
+            "UPDATE workpool.runs SET tat = tat + make_interval(secs => $2) WHERE id = $1",
+            &[&run, &advance],
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(Rated::Claimed(
         rows.iter()
-            .map(|row| Claimed {
-                id: row.get(0),
-                attempt: row.get(1),
-                key: row.get(2),
-                payload: row.get(3),
+            .enumerate()
+            .map(|(i, row)| {
+                let slot = first + i as f64 * interval;
+                (
+                    Claimed {
+                        id: row.get(0),
+                        attempt: row.get(1),
+                        key: row.get(2),
+                        payload: row.get(3),
+                    },
+                    Duration::from_secs_f64(slot.max(0.0)),
+                )
             })
             .collect(),
     ))

@@ -110,8 +110,8 @@ pub async fn create(
     let created = client
         .query_opt(
             &format!(
-                "INSERT INTO workpool.runs (name, tool, plan, max_attempts, timeout_ms, rate_per_s, burst, tokens)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7::int, $7::int::float8)
+                "INSERT INTO workpool.runs (name, tool, plan, max_attempts, timeout_ms, rate_per_s, burst)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (name) DO NOTHING RETURNING {COLUMNS}"
             ),
             &[&name, &tool, &plan, &attempts, &timeout, &rate, &burst],

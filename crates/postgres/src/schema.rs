@@ -30,8 +30,9 @@ CREATE TABLE workpool.runs (
     timeout_ms   bigint,
     rate_per_s   double precision,
     burst        int NOT NULL DEFAULT 1,
-    tokens       double precision NOT NULL DEFAULT 0,
-    refilled     timestamptz NOT NULL DEFAULT now(),
+    -- The rate limit's theoretical arrival time (GCRA): the next job may
+    -- start at tat - (burst - 1) / rate_per_s.
+    tat          timestamptz NOT NULL DEFAULT now(),
     enqueued     bigint NOT NULL DEFAULT 0,
     done         bigint NOT NULL DEFAULT 0,
     created      timestamptz NOT NULL DEFAULT now()
