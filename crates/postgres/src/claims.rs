@@ -1,14 +1,14 @@
 //! [`Claims`]: the worker's job source: jobs claimed from the queue in
 //! batches, turned back into the tool's jobs.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use pool::{CancellationToken, Distributed, JobOf, JobSource};
-use tokio_postgres::Client;
+use tokio::sync::mpsc;
 
+use crate::connect::Conn;
 use crate::error::QueueError;
 use crate::lease::{self, Claimed, Rated};
 use crate::leased::Leased;
@@ -32,69 +32,107 @@ impl std::fmt::Display for Unusable {
     }
 }
 
-/// The source a `work` process feeds its pool from.
+/// What the claimer hands the source: a claimed job, with the instant it
+/// may start (rate-limited runs).
+type Slot = (Claimed, Option<tokio::time::Instant>);
+
+/// The source a `work` process feeds its pool from: jobs a claimer task
+/// claims ahead (the next batch while this one runs), turned back into the
+/// tool's jobs.
 #[derive(Debug)]
 pub struct Claims<T> {
     pub(crate) tool: Arc<Mutex<T>>,
-    pub(crate) client: Client,
+    pub(crate) claimed: mpsc::Receiver<Slot>,
+    pub(crate) stop: CancellationToken,
+}
+
+/// How a claimer claims.
+#[derive(Debug)]
+pub(crate) struct Claimer {
+    pub(crate) conn: Conn,
     pub(crate) run: i64,
     pub(crate) rated: bool,
     pub(crate) worker: i64,
-    pub(crate) batch: i64,
+    pub(crate) batch: usize,
     pub(crate) lease: Duration,
     pub(crate) follow: bool,
     pub(crate) stop: CancellationToken,
-    /// Jobs claimed, with the instant each may start (rate-limited runs).
-    pub(crate) buffer: VecDeque<(Claimed, Option<tokio::time::Instant>)>,
     /// A database error that ended the claims.
     pub(crate) error: Arc<Mutex<Option<QueueError>>>,
 }
 
-/// How long an idle worker waits before looking for work again.
-const IDLE: Duration = Duration::from_millis(200);
+/// How long an idle worker waits before looking for work again (jobs
+/// running elsewhere, or waiting for a retry).
+const IDLE: Duration = Duration::from_millis(50);
 
-impl<T: Distributed> Claims<T> {
-    async fn fill(&mut self) -> Result<bool, QueueError> {
-        loop {
-            if self.stop.is_cancelled() {
-                return Ok(false);
+impl Claimer {
+    /// Starts claiming on a task of its own: a batch whenever there is room
+    /// for one in the channel (two batches deep), until the run has no jobs
+    /// left (without `follow`), the worker stops, or the database fails.
+    pub(crate) fn start<T>(self, tool: Arc<Mutex<T>>) -> Claims<T> {
+        let (tx, rx) = mpsc::channel(2 * self.batch.max(1));
+        let stop = self.stop.clone();
+        tokio::spawn(async move {
+            let error = Arc::clone(&self.error);
+            if let Err(e) = self.run(tx).await {
+                *error.lock() = Some(e);
             }
-            let claimed = if self.rated {
-                match lease::claim_rated(
-                    &mut self.client,
-                    self.run,
-                    self.worker,
-                    self.batch,
-                    self.lease,
-                )
-                .await?
+        });
+        Claims {
+            tool,
+            claimed: rx,
+            stop,
+        }
+    }
+
+    async fn run(mut self, tx: mpsc::Sender<Slot>) -> Result<(), QueueError> {
+        let limit = i64::try_from(self.batch).unwrap_or(i64::MAX);
+        loop {
+            let permits = tokio::select! {
+                permits = tx.reserve_many(self.batch) => match permits {
+                    Ok(permits) => permits,
+                    Err(_) => return Ok(()),
+                },
+                () = self.stop.cancelled() => return Ok(()),
+            };
+            if self.stop.is_cancelled() {
+                return Ok(());
+            }
+            let claimed: Vec<Slot> = if self.rated {
+                match lease::claim_rated(&mut self.conn, self.run, self.worker, limit, self.lease)
+                    .await?
                 {
                     Rated::Claimed(claimed) => {
                         let now = tokio::time::Instant::now();
-                        if claimed.is_empty() {
-                            Vec::new()
-                        } else {
-                            self.buffer
-                                .extend(claimed.into_iter().map(|(c, wait)| (c, Some(now + wait))));
-                            return Ok(true);
-                        }
+                        claimed
+                            .into_iter()
+                            .map(|(c, wait)| (c, Some(now + wait)))
+                            .collect()
                     }
                     Rated::Wait(wait) => {
+                        drop(permits);
                         self.pause(wait).await;
                         continue;
                     }
                 }
             } else {
-                lease::claim(&self.client, self.run, self.worker, self.batch, self.lease).await?
+                lease::claim(&mut self.conn, self.run, self.worker, limit, self.lease)
+                    .await?
+                    .into_iter()
+                    .map(|c| (c, None))
+                    .collect()
             };
-            if !claimed.is_empty() {
-                self.buffer.extend(claimed.into_iter().map(|c| (c, None)));
-                return Ok(true);
+            if claimed.is_empty() {
+                drop(permits);
+                if !self.follow && !lease::pending(&mut self.conn, self.run).await? {
+                    return Ok(());
+                }
+                self.pause(IDLE).await;
+                continue;
             }
-            if !self.follow && !lease::pending(&self.client, self.run).await? {
-                return Ok(false);
+            for (permit, slot) in permits.zip(claimed) {
+                permit.send(slot);
             }
-            self.pause(IDLE).await;
         }
     }
 
@@ -115,17 +153,10 @@ impl<T: Distributed> JobSource for Claims<T> {
     /// retry (or always, with `--follow`), and ends when the run has none
     /// left, the worker is told to stop, or the database fails.
     async fn next(&mut self) -> Option<Result<Leased<JobOf<T>>, Unusable>> {
-        if self.buffer.is_empty() {
-            match self.fill().await {
-                Ok(true) => {}
-                Ok(false) => return None,
-                Err(e) => {
-                    *self.error.lock() = Some(e);
-                    return None;
-                }
-            }
-        }
-        let (claimed, start) = self.buffer.pop_front()?;
+        let (claimed, start) = tokio::select! {
+            slot = self.claimed.recv() => slot?,
+            () = self.stop.cancelled() => return None,
+        };
         if let Some(start) = start {
             // The run's rate: this job's slot.
             tokio::select! {

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use tokio_postgres::Client;
+use crate::connect::Conn;
 
 use crate::error::QueueError;
 
@@ -60,15 +60,16 @@ pub struct Recorded {
     pub refused: u64,
 }
 
-/// Records `batch` for `worker` of `run`: one statement per kind present.
+/// Records `batch` for `worker`: one statement per kind present. The
+/// worker's own row counts its finished jobs (a run's count is the sum
+/// over its workers: no row that every worker would have to lock).
 ///
 /// # Errors
 ///
 /// A database error; nothing of the failed statement is recorded, and the
 /// leases of its jobs expire as if the worker had died.
 pub async fn record(
-    client: &Client,
-    run: i64,
+    conn: &mut Conn,
     worker: i64,
     batch: &[Completion],
 ) -> Result<Recorded, QueueError> {
@@ -106,7 +107,7 @@ pub async fn record(
     }
     let mut accepted = 0u64;
     if !done.0.is_empty() {
-        let row = client
+        let row = conn
             .query_one(
                 "WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(id, att)),
                       d AS (DELETE FROM workpool.jobs j USING f
@@ -115,16 +116,15 @@ pub async fn record(
                       i AS (INSERT INTO workpool.done (run, key, attempt, worker)
                             SELECT run, key, attempt, $3 FROM d RETURNING 1),
                       n AS (SELECT count(*) AS n FROM i),
-                      r AS (UPDATE workpool.runs SET done = done + (SELECT n FROM n) WHERE id = $4),
                       w AS (UPDATE workpool.workers SET done = done + (SELECT n FROM n) WHERE id = $3)
                  SELECT n FROM n",
-                &[&done.0, &done.1, &worker, &run],
+                &[&done.0, &done.1, &worker],
             )
             .await?;
         accepted += u64::try_from(row.get::<_, i64>(0)).unwrap_or(0);
     }
     if !retry.0.is_empty() {
-        accepted += client
+        accepted += conn
             .execute(
                 "UPDATE workpool.jobs j
                     SET state = 0, run_at = now() + make_interval(secs => f.delay),
@@ -136,7 +136,7 @@ pub async fn record(
             .await?;
     }
     if !dead.0.is_empty() {
-        accepted += client
+        accepted += conn
             .execute(
                 "UPDATE workpool.jobs j
                     SET state = 2, last_error = f.error, worker = NULL, lease_until = NULL
@@ -147,7 +147,7 @@ pub async fn record(
             .await?;
     }
     if !release.0.is_empty() {
-        accepted += client
+        accepted += conn
             .execute(
                 "UPDATE workpool.jobs j
                     SET state = 0, attempt = j.attempt - 1, run_at = now(), worker = NULL, lease_until = NULL

@@ -16,6 +16,7 @@ use tokio_postgres::Client;
 
 use crate::claims::Unusable;
 use crate::complete::{self, Completion, Recorded};
+use crate::connect::Conn;
 use crate::error::QueueError;
 use crate::leased::{Attempted, Leased};
 
@@ -40,18 +41,18 @@ pub struct Tally {
 /// database's count of what it took).
 pub(crate) fn start_recorder(
     client: Client,
-    run: i64,
     worker: i64,
 ) -> (
     mpsc::Sender<Completion>,
     JoinHandle<Result<Recorded, QueueError>>,
 ) {
     let (tx, mut rx) = mpsc::channel::<Completion>(4 * MAX_BATCH);
+    let mut conn = Conn::new(client);
     let handle = tokio::spawn(async move {
         let mut total = Recorded::default();
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            let recorded = complete::record(&client, run, worker, &batch).await?;
+            let recorded = complete::record(&mut conn, worker, &batch).await?;
             if recorded.refused > 0 {
                 tracing::warn!(
                     "{} late completions refused: their lease had expired and the jobs were taken back",

@@ -127,6 +127,12 @@ where
     )
     .await?;
     tx.commit().await?;
+    // The planner's statistics, so that the first claims use the queue's
+    // indexes (a big COPY into a fresh table leaves it guessing until
+    // autovacuum comes by).
+    if added > 0 {
+        client.batch_execute("ANALYZE workpool.jobs").await?;
+    }
     Ok(Enqueued {
         run,
         created,

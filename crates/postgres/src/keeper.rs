@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use tokio::time::{Instant, MissedTickBehavior};
 use tokio_postgres::Client;
 
+use crate::connect::Conn;
 use crate::lease;
 
 /// Starts the keeper on `client`; `lost` is set and `on_lost` called when
@@ -26,6 +27,7 @@ pub(crate) fn start(
     lost: Arc<AtomicBool>,
     on_lost: impl FnOnce() + Send + 'static,
 ) -> JoinHandle<()> {
+    let mut conn = Conn::new(client);
     tokio::spawn(async move {
         let mut on_lost = Some(on_lost);
         let mut tick = tokio::time::interval(lease_time / 3);
@@ -52,12 +54,12 @@ pub(crate) fn start(
                 }
                 return;
             }
-            match lease::renew(&client, worker, lease_time).await {
+            match lease::renew(&mut conn, run, worker, lease_time).await {
                 Ok(_) => renewed = std::time::Instant::now(),
                 Err(e) => tracing::warn!("renewing leases: {e}"),
             }
             if Instant::now() >= next_reap {
-                match lease::reap(&client, run).await {
+                match lease::reap(&mut conn, run).await {
                     Ok(0) => {}
                     Ok(n) => tracing::warn!("took back {n} jobs whose worker's lease expired"),
                     Err(e) => tracing::warn!("taking back expired jobs: {e}"),

@@ -9,7 +9,7 @@
 
 use std::time::Duration;
 
-use tokio_postgres::Client;
+use crate::connect::Conn;
 
 use crate::error::QueueError;
 
@@ -26,6 +26,18 @@ pub struct Claimed {
     pub payload: String,
 }
 
+/// Claims up to $2 ready jobs of run $1 for worker $3 with a lease of $4
+/// seconds.
+const CLAIM: &str = "WITH c AS MATERIALIZED (
+         SELECT id FROM workpool.jobs
+         WHERE run = $1 AND state = 0 AND run_at <= now()
+         ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE workpool.jobs j
+        SET state = 1, attempt = j.attempt + 1, worker = $3,
+            lease_until = now() + make_interval(secs => $4)
+       FROM c WHERE j.id = c.id
+     RETURNING j.id, j.attempt, j.key, j.payload";
+
 fn secs(d: Duration) -> f64 {
     d.as_secs_f64()
 }
@@ -38,25 +50,14 @@ fn secs(d: Duration) -> f64 {
 ///
 /// A database error.
 pub async fn claim(
-    client: &Client,
+    conn: &mut Conn,
     run: i64,
     worker: i64,
     limit: i64,
     lease: Duration,
 ) -> Result<Vec<Claimed>, QueueError> {
-    let rows = client
-        .query(
-            "WITH c AS MATERIALIZED (
-                 SELECT id FROM workpool.jobs
-                 WHERE run = $1 AND state = 0 AND run_at <= now()
-                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-             UPDATE workpool.jobs j
-                SET state = 1, attempt = j.attempt + 1, worker = $3,
-                    lease_until = now() + make_interval(secs => $4)
-               FROM c WHERE j.id = c.id
-             RETURNING j.id, j.attempt, j.key, j.payload",
-            &[&run, &limit, &worker, &secs(lease)],
-        )
+    let rows = conn
+        .query(CLAIM, &[&run, &limit, &worker, &secs(lease)])
         .await?;
     Ok(rows
         .iter()
@@ -96,13 +97,14 @@ const LOOKAHEAD: f64 = 0.1;
 ///
 /// A database error.
 pub async fn claim_rated(
-    client: &mut Client,
+    conn: &mut Conn,
     run: i64,
     worker: i64,
     limit: i64,
     lease: Duration,
 ) -> Result<Rated, QueueError> {
-    let tx = client.transaction().await?;
+    let claim = conn.statement(CLAIM).await?;
+    let tx = conn.client().transaction().await?;
     let row = tx
         .query_one(
             "SELECT extract(epoch FROM clock_timestamp() - tat)::float8,
@@ -125,18 +127,7 @@ pub async fn claim_rated(
     let due = ((LOOKAHEAD - first) / interval).floor() as i64 + 1;
     let allowed = due.min(limit).max(1);
     let rows = tx
-        .query(
-            "WITH c AS MATERIALIZED (
-                 SELECT id FROM workpool.jobs
-                 WHERE run = $1 AND state = 0 AND run_at <= now()
-                 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
-             UPDATE workpool.jobs j
-                SET state = 1, attempt = j.attempt + 1, worker = $3,
-                    lease_until = now() + make_interval(secs => $4)
-               FROM c WHERE j.id = c.id
-             RETURNING j.id, j.attempt, j.key, j.payload",
-            &[&run, &allowed, &worker, &secs(lease)],
-        )
+        .query(&claim, &[&run, &allowed, &worker, &secs(lease)])
         .await?;
     if !rows.is_empty() {
         // The next free slot: `first` and one interval per job on, as an
@@ -174,15 +165,20 @@ pub async fn claim_rated(
 /// # Errors
 ///
 /// A database error.
-pub async fn renew(client: &Client, worker: i64, lease: Duration) -> Result<i64, QueueError> {
-    let row = client
+pub async fn renew(
+    conn: &mut Conn,
+    run: i64,
+    worker: i64,
+    lease: Duration,
+) -> Result<i64, QueueError> {
+    let row = conn
         .query_one(
             "WITH r AS (
                  UPDATE workpool.jobs SET lease_until = now() + make_interval(secs => $2)
-                  WHERE worker = $1 AND state = 1 RETURNING 1)
+                  WHERE run = $3 AND state = 1 AND worker = $1 RETURNING 1)
              UPDATE workpool.workers SET heartbeat = now(), in_flight = (SELECT count(*) FROM r)
               WHERE id = $1 RETURNING in_flight",
-            &[&worker, &secs(lease)],
+            &[&worker, &secs(lease), &run],
         )
         .await?;
     Ok(i64::from(row.get::<_, i32>(0)))
@@ -195,8 +191,8 @@ pub async fn renew(client: &Client, worker: i64, lease: Duration) -> Result<i64,
 /// # Errors
 ///
 /// A database error.
-pub async fn reap(client: &Client, run: i64) -> Result<u64, QueueError> {
-    Ok(client
+pub async fn reap(conn: &mut Conn, run: i64) -> Result<u64, QueueError> {
+    Ok(conn
         .execute(
             "UPDATE workpool.jobs j
                 SET state = CASE WHEN j.attempt >= r.max_attempts THEN 2 ELSE 0 END,
@@ -216,13 +212,13 @@ pub async fn reap(client: &Client, run: i64) -> Result<u64, QueueError> {
 /// # Errors
 ///
 /// A database error.
-pub async fn release(client: &Client, worker: i64) -> Result<u64, QueueError> {
-    Ok(client
+pub async fn release(conn: &mut Conn, run: i64, worker: i64) -> Result<u64, QueueError> {
+    Ok(conn
         .execute(
             "UPDATE workpool.jobs SET state = 0, attempt = attempt - 1, worker = NULL,
                     lease_until = NULL, run_at = now()
-              WHERE worker = $1 AND state = 1",
-            &[&worker],
+              WHERE run = $2 AND state = 1 AND worker = $1",
+            &[&worker, &run],
         )
         .await?)
 }
@@ -232,8 +228,8 @@ pub async fn release(client: &Client, worker: i64) -> Result<u64, QueueError> {
 /// # Errors
 ///
 /// A database error.
-pub async fn pending(client: &Client, run: i64) -> Result<bool, QueueError> {
-    let row = client
+pub async fn pending(conn: &mut Conn, run: i64) -> Result<bool, QueueError> {
+    let row = conn
         .query_one(
             "SELECT EXISTS (SELECT 1 FROM workpool.jobs WHERE run = $1 AND state = 0)
                  OR EXISTS (SELECT 1 FROM workpool.jobs WHERE run = $1 AND state = 1)",

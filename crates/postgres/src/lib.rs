@@ -62,7 +62,7 @@ mod work;
 pub use claims::Unusable;
 pub use complete::{Completion, Recorded, record};
 pub use completions::Tally;
-pub use connect::connect;
+pub use connect::{Conn, connect};
 pub use enqueue::{Enqueued, enqueue};
 pub use error::QueueError;
 pub use leased::{Attempted, Fenced, Leased};

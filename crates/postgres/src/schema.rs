@@ -34,7 +34,6 @@ CREATE TABLE workpool.runs (
     -- start at tat - (burst - 1) / rate_per_s.
     tat          timestamptz NOT NULL DEFAULT now(),
     enqueued     bigint NOT NULL DEFAULT 0,
-    done         bigint NOT NULL DEFAULT 0,
     created      timestamptz NOT NULL DEFAULT now()
 );
 CREATE TABLE workpool.jobs (
@@ -51,9 +50,12 @@ CREATE TABLE workpool.jobs (
     UNIQUE (run, key)
 );
 COMMENT ON COLUMN workpool.jobs.state IS '0 ready, 1 running (leased), 2 dead';
+-- Few indexes: a claim changes `state`, so it writes a new entry in each.
+-- The running jobs are few (the workers' hands): renewing and reaping scan
+-- them all through jobs_leased, which holds no lease time, so a renewal
+-- writes no index.
 CREATE INDEX jobs_ready ON workpool.jobs (run, id) WHERE state = 0;
-CREATE INDEX jobs_leased ON workpool.jobs (run, lease_until) WHERE state = 1;
-CREATE INDEX jobs_worker ON workpool.jobs (worker) WHERE state = 1;
+CREATE INDEX jobs_leased ON workpool.jobs (run) WHERE state = 1;
 CREATE TABLE workpool.done (
     run      bigint NOT NULL REFERENCES workpool.runs ON DELETE CASCADE,
     key      text NOT NULL,

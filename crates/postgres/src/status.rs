@@ -81,7 +81,7 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
                     count(*) FILTER (WHERE state = 0 AND run_at > now()),
                     count(*) FILTER (WHERE state = 1),
                     count(*) FILTER (WHERE state = 2),
-                    (SELECT done FROM workpool.runs WHERE id = $1),
+                    (SELECT coalesce(sum(done), 0)::int8 FROM workpool.workers WHERE run = $1),
                     (SELECT enqueued FROM workpool.runs WHERE id = $1),
                     (SELECT count(*) FROM workpool.done
                       WHERE run = $1 AND finished > now() - interval '1 minute')

@@ -1,7 +1,6 @@
 //! [`work`]: a worker process: claims jobs of one run, runs them with the
 //! tool's handler on a local pool, records each outcome in the queue.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -10,9 +9,9 @@ use parking_lot::Mutex;
 use pool::cli::{Progress, Summary};
 use pool::{CancellationToken, Distributed, JobOf, Pool, RetryPolicy, RunError, RunReport};
 
-use crate::claims::Claims;
+use crate::claims::Claimer;
 use crate::completions::{self, Completions, Tally};
-use crate::connect::connect;
+use crate::connect::{Conn, connect};
 use crate::error::QueueError;
 use crate::keeper;
 use crate::lease;
@@ -85,9 +84,8 @@ where
     JobOf<T>: Sync,
 {
     let name = tool.name();
-    let claim_client = connect(url).await?;
-    let record_client = connect(url).await?;
-    let keeper_client = connect(url).await?;
+    let (claim_client, record_client, keeper_client) =
+        tokio::try_join!(connect(url), connect(url), connect(url))?;
     let lease_ms = i64::try_from(options.lease.as_millis()).unwrap_or(i64::MAX);
     let pid = i32::try_from(std::process::id()).unwrap_or(0);
     let worker: i64 = claim_client
@@ -143,20 +141,19 @@ where
     let progress = Progress::start(name, None, options.quiet, pool.snapshot_fn());
     let tool = Arc::new(Mutex::new(tool));
     let claim_error = Arc::new(Mutex::new(None));
-    let source = Claims {
-        tool: Arc::clone(&tool),
-        client: claim_client,
+    let source = Claimer {
+        conn: Conn::new(claim_client),
         run: run.id,
         rated: run.settings.rate.is_some(),
         worker,
-        batch: i64::try_from(batch).unwrap_or(i64::MAX),
+        batch,
         lease: options.lease,
         follow: options.follow,
         stop: stop.clone(),
-        buffer: VecDeque::new(),
         error: Arc::clone(&claim_error),
-    };
-    let (recorder, recording) = completions::start_recorder(record_client, run.id, worker);
+    }
+    .start(Arc::clone(&tool));
+    let (recorder, recording) = completions::start_recorder(record_client, worker);
     let mut sink = Completions {
         tool: Arc::clone(&tool),
         recorder,
@@ -190,12 +187,13 @@ where
     // The jobs still held (claimed, never started) go back at once, and the
     // worker says it stopped.
     if let Ok(client) = connect(url).await {
-        match lease::release(&client, worker).await {
+        let mut conn = Conn::new(client);
+        match lease::release(&mut conn, run.id, worker).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("gave back {n} jobs claimed and not started"),
             Err(e) => tracing::warn!("giving back unstarted jobs: {e}"),
         }
-        let _ = client
+        let _ = conn
             .execute(
                 "UPDATE workpool.workers SET stopped = now(), in_flight = 0 WHERE id = $1",
                 &[&worker],

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# The PostgreSQL queue against its limit, in the same run on this machine:
+# no-op jobs enqueued (binary COPY) and claimed, run and completed by 1, 2
+# and 4 `work` processes, beside ../shared/anchors/queue/pgbench-claim.sh
+# (pgbench alone doing a batched claim and a fenced delete: nothing of
+# ours in the loop).
+#
+#   bash crates/postgres/benches/vs-pgbench.sh [JOBS]     (default 200000)
+#
+# Both run on a throwaway cluster with initdb's defaults (fsync on), the
+# database on this machine. Prints one line per measure and the ratios.
+set -euo pipefail
+cd "$(dirname "$0")/../../.."
+JOBS=${1:-200000}
+ANCHOR=../shared/anchors/queue/pgbench-claim.sh
+[ -x "$ANCHOR" ] || [ -f "$ANCHOR" ] || { echo "missing $ANCHOR"; exit 1; }
+cargo build --release --quiet -p pool-postgres --example noop
+NOOP=$PWD/target/release/examples/noop
+
+PGB=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)
+d=$(mktemp -d); chmod 755 "$d"; chown postgres "$d"
+PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+as_pg() { su postgres -s /bin/sh -c "$*"; }
+trap 'as_pg "$PGB/pg_ctl -s -D $d/data -m immediate stop" >/dev/null 2>&1; rm -rf "$d"' EXIT
+as_pg "$PGB/initdb -D $d/data -A trust -U postgres" >/dev/null
+as_pg "$PGB/pg_ctl -s -D $d/data -l $d/log -o '-p $PORT -k $d -c listen_addresses=127.0.0.1' -w start"
+export WORKPOOL_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+
+now() { date +%s.%N; }
+results=()
+for procs in 1 2 4; do
+  run="bench-$procs"
+  enq=$("$NOOP" enqueue --jobs "$JOBS" --run "$run" -q 2>&1 >/dev/null | sed -n 's/^enqueue_per_s=//p')
+  [ "$procs" = 1 ] && { echo "ours enqueue jobs=$JOBS enqueue_per_s=$enq"; enqueue=$enq; }
+  psql -X -q -d "$WORKPOOL_DATABASE_URL" -c "VACUUM ANALYZE workpool.jobs"
+  t0=$(now)
+  for _ in $(seq "$procs"); do
+    "$NOOP" work --run "$run" --workers 64 --batch 100 --quiet &
+  done
+  wait
+  t1=$(now)
+  left=$(psql -X -At -d "$WORKPOOL_DATABASE_URL" -c "SELECT count(*) FROM workpool.jobs j JOIN workpool.runs r ON r.id = j.run WHERE r.name = '$run'")
+  rate=$(python3 -c "print(f'{$JOBS/($t1-$t0):.0f}')")
+  echo "ours work processes=$procs jobs=$JOBS jobs_per_s=$rate left=$left"
+  results+=("$procs:$rate")
+done
+trap - EXIT
+as_pg "$PGB/pg_ctl -s -D $d/data -m immediate stop" >/dev/null 2>&1; rm -rf "$d"
+
+for r in "${results[@]}"; do
+  procs=${r%%:*}; ours=${r##*:}
+  line=$(bash "$ANCHOR" "$JOBS" "$procs")
+  echo "$line"
+  limit=$(sed -n 's/.*jobs_per_s=\([0-9]*\).*/\1/p' <<<"$line")
+  anchor_enq=$(sed -n 's/.*enqueue_per_s=\([0-9]*\).*/\1/p' <<<"$line")
+  python3 -c "print(f'ratio processes=$procs ours/pgbench={$ours/$limit:.2f}')"
+done
+python3 -c "print(f'ratio enqueue ours/pgbench-insert={$enqueue/$anchor_enq:.2f}')"
