@@ -155,7 +155,7 @@ fn three_workers_one_killed_every_message_arrives() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     let connections = CONNECTIONS.to_string();
-    let extra = ["--connections", &connections, "--lease", "2s"];
+    let extra = ["--connections", &connections, "--lease", "3s"];
     let mut workers: Vec<Child> = (0..3)
         .map(|_| case.worker(&db, &server, &extra).spawn().unwrap())
         .collect();
@@ -200,7 +200,6 @@ fn three_workers_one_killed_every_message_arrives() {
     );
 
     assert_eq!(db.count("SELECT count(*) FROM workpool.done"), ROWS as i64);
-    assert_eq!(db.count("SELECT done FROM workpool.runs"), ROWS as i64);
     assert_eq!(
         db.count("SELECT count(*) FROM workpool.jobs"),
         0,
@@ -245,7 +244,9 @@ fn a_worker_stopped_past_its_lease_changes_nothing_when_it_wakes() {
     case.write("template.txt", TEMPLATE);
     assert!(case.enqueue(&db, &[]).status.success());
 
-    let extra = ["--connections", "4", "--lease", "2s"];
+    // A lease long enough that the worker left running renews it on a
+    // busy machine, short enough for a quick test.
+    let extra = ["--connections", "4", "--lease", "4s"];
     let sleeper = case.worker(&db, &server, &extra).spawn().unwrap();
     let other = case.worker(&db, &server, &extra).spawn().unwrap();
     wait_until("some messages sent", Duration::from_secs(60), || {
@@ -291,7 +292,6 @@ fn a_worker_stopped_past_its_lease_changes_nothing_when_it_wakes() {
 
     // Every job done once, counted once.
     assert_eq!(db.count("SELECT count(*) FROM workpool.done"), ROWS as i64);
-    assert_eq!(db.count("SELECT done FROM workpool.runs"), ROWS as i64);
     assert_eq!(
         db.count("SELECT sum(done) FROM workpool.workers"),
         ROWS as i64

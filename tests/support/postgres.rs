@@ -160,6 +160,16 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
+        // A failed test shows what the server said (deadlocks, errors).
+        if std::thread::panicking()
+            && let Ok(log) = std::fs::read_to_string(self.dir.path().join("log"))
+        {
+            let tail: Vec<&str> = log.lines().rev().take(60).collect();
+            eprintln!("--- PostgreSQL log (last lines) ---");
+            for line in tail.iter().rev() {
+                eprintln!("{line}");
+            }
+        }
         let data = self.dir.path().join("data");
         let _ = run_as_server(
             &self.bin.join("pg_ctl"),

@@ -160,7 +160,10 @@ pub async fn claim_rated(
 }
 
 /// Renews, in one statement, the lease of every job `worker` holds, and
-/// its heartbeat. Returns how many jobs it holds.
+/// its heartbeat. Returns how many jobs it holds. Rows another statement
+/// holds (the worker's own completion of them, a reaper) are skipped: a
+/// renewal never waits, so it can never be half of a deadlock, and no
+/// statement of the queue waits on a statement that waits.
 ///
 /// # Errors
 ///
@@ -173,9 +176,13 @@ pub async fn renew(
 ) -> Result<i64, QueueError> {
     let row = conn
         .query_one(
-            "WITH r AS (
-                 UPDATE workpool.jobs SET lease_until = now() + make_interval(secs => $2)
-                  WHERE run = $3 AND state = 1 AND worker = $1 RETURNING 1)
+            "WITH mine AS (
+                 SELECT id FROM workpool.jobs
+                  WHERE run = $3 AND state = 1 AND worker = $1
+                  FOR UPDATE SKIP LOCKED),
+                  r AS (
+                 UPDATE workpool.jobs j SET lease_until = now() + make_interval(secs => $2)
+                   FROM mine WHERE j.id = mine.id RETURNING 1)
              UPDATE workpool.workers SET heartbeat = now(), in_flight = (SELECT count(*) FROM r)
               WHERE id = $1 RETURNING in_flight",
             &[&worker, &secs(lease), &run],
@@ -186,7 +193,9 @@ pub async fn renew(
 
 /// Takes back the jobs of `run` whose lease expired (their worker died or
 /// stopped renewing): ready again, to be retried by any worker, or dead
-/// when that was their last attempt. Returns how many.
+/// when that was their last attempt. Returns how many. Rows another
+/// statement holds are skipped (the next round takes them), so that two
+/// workers reaping at once never wait on each other.
 ///
 /// # Errors
 ///
@@ -194,13 +203,17 @@ pub async fn renew(
 pub async fn reap(conn: &mut Conn, run: i64) -> Result<u64, QueueError> {
     Ok(conn
         .execute(
-            "UPDATE workpool.jobs j
+            "WITH x AS (
+                 SELECT id FROM workpool.jobs
+                  WHERE run = $1 AND state = 1 AND lease_until < now()
+                  ORDER BY id FOR UPDATE SKIP LOCKED)
+             UPDATE workpool.jobs j
                 SET state = CASE WHEN j.attempt >= r.max_attempts THEN 2 ELSE 0 END,
                     run_at = now(), lease_until = NULL,
                     last_error = 'the lease of worker ' || j.worker || ' expired (the worker died or stopped)',
                     worker = NULL
-               FROM workpool.runs r
-              WHERE j.run = $1 AND r.id = j.run AND j.state = 1 AND j.lease_until < now()",
+               FROM x, workpool.runs r
+              WHERE j.id = x.id AND r.id = j.run",
             &[&run],
         )
         .await?)

@@ -170,18 +170,22 @@ where
     } = sink;
     drop(recorder);
     progress.finish();
-    let mut error = claim_error.lock().take();
     let (report, sink_error) = match result {
         Ok(report) => (report, None),
         Err(RunError::Sink(e, report)) => (report, Some(e)),
         Err(RunError::Journal(e, report)) => (report, Some(QueueError::Usage(e.to_string()))),
     };
-    error = error.or(sink_error);
-    match recording.await {
-        Ok(Ok(recorded)) => tally.refused = recorded.refused,
-        Ok(Err(e)) => error = error.or(Some(e)),
-        Err(e) => error = error.or(Some(QueueError::Usage(format!("the recorder failed: {e}")))),
-    }
+    // The first cause: the recorder's or the claimer's own error comes
+    // before the sink's "the recorder stopped".
+    let mut error = match recording.await {
+        Ok(Ok(recorded)) => {
+            tally.refused = recorded.refused;
+            None
+        }
+        Ok(Err(e)) => Some(e),
+        Err(e) => Some(QueueError::Usage(format!("the recorder failed: {e}"))),
+    };
+    error = error.or_else(|| claim_error.lock().take()).or(sink_error);
     done.cancel();
     let _ = keeper.await;
     // The jobs still held (claimed, never started) go back at once, and the
