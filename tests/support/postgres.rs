@@ -129,7 +129,12 @@ impl Postgres {
 
     /// The URL of the cluster's `postgres` database.
     pub fn url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+        self.database_url("postgres")
+    }
+
+    /// The URL of database `name` in the cluster.
+    pub fn database_url(&self, name: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{name}", self.port)
     }
 
     /// Runs `sql` with `psql` and returns its unaligned output, trimmed.
