@@ -3,13 +3,14 @@
 use std::path::PathBuf;
 
 use pool::cli::PoolArgs;
+use report_jobs::Options;
 
 /// Generate one PDF report per group of rows (CSV, JSON array or NDJSON).
 ///
 /// Exit status: 0 all reports written, 1 some groups failed (listed in the
 /// failures file), 2 bad usage, layout, font or input file (nothing written).
 #[derive(Debug, clap::Parser)]
-#[command(name = "reporter", version)]
+#[command(name = "reporter", version, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "reporter"))]
 pub struct Cli {
     /// Input rows: .csv (with a header), .json (an array of objects) or
     /// .ndjson/.jsonl (one object per line); need not be sorted
@@ -43,4 +44,19 @@ pub struct Cli {
     pub memory_mb: usize,
     #[command(flatten)]
     pub pool: PoolArgs,
+}
+
+impl Cli {
+    /// The batch options the flags ask for.
+    pub fn options(&self) -> Options {
+        Options {
+            input: self.input.clone(),
+            group_by: self.group_by.clone(),
+            out_dir: self.out.clone(),
+            layout: self.layout.clone(),
+            fonts: self.fonts.clone(),
+            memory_limit: self.memory_mb.saturating_mul(1 << 20),
+            system_fonts: !self.no_system_fonts,
+        }
+    }
 }

@@ -5,31 +5,29 @@
 //! problem there exits 2 with nothing written. Then `pool::cli::run_tool`
 //! draws one report per group on the blocking threads (one worker per core
 //! by default), prints the summary, lists failed groups in the failures
-//! file and exits 0 or 1.
+//! file and exits 0 or 1. `reporter enqueue|work|status|retry` run it
+//! across machines on a PostgreSQL queue.
 
 mod args;
+mod verbs;
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use report_jobs::{Options, Reporter};
+use report_jobs::Reporter;
 
 use crate::args::Cli;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(verb) = pool_postgres::cli::Verb::of(&args) {
+        return verbs::main(verb, args);
+    }
+    let cli = Cli::parse_from(args);
     pool::cli::init_logging(cli.pool.quiet);
     // The work runs on blocking threads: one runtime thread is enough.
     pool::cli::run_main("reporter", Some(1), async move {
-        let opts = Options {
-            input: cli.input.clone(),
-            group_by: cli.group_by.clone(),
-            out_dir: cli.out.clone(),
-            layout: cli.layout.clone(),
-            fonts: cli.fonts.clone(),
-            memory_limit: cli.memory_mb.saturating_mul(1 << 20),
-            system_fonts: !cli.no_system_fonts,
-        };
+        let opts = cli.options();
         // Reading and grouping the input blocks; nothing else runs yet.
         let reporter = Reporter::prepare(&opts, cli.failures.clone())?;
         anyhow::Ok(pool::cli::run_tool(reporter, &cli.pool).await?)

@@ -13,7 +13,7 @@ use pool::cli::PoolArgs;
 /// input and made with the same settings are skipped (so an interrupted run
 /// resumes) unless --force.
 #[derive(Debug, Parser)]
-#[command(name = "resizer", version, about)]
+#[command(name = "resizer", version, about, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "resizer"))]
 pub struct Cli {
     /// The folder of images, walked recursively
     pub input: PathBuf,

@@ -5,9 +5,12 @@
 //! tokio's blocking threads (one job per core by default);
 //! `pool::cli::run_tool` runs it with the journal, progress, Ctrl-C,
 //! summary and exit code (0 all done, 1 some failed, 2 bad usage).
+//! `resizer enqueue|work|status|retry` run it across machines on a
+//! PostgreSQL queue.
 
 mod args;
 mod malloc;
+mod verbs;
 
 use std::process::ExitCode;
 
@@ -18,7 +21,11 @@ use crate::args::Cli;
 
 fn main() -> ExitCode {
     malloc::tune();
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(verb) = pool_postgres::cli::Verb::of(&args) {
+        return verbs::main(verb, args);
+    }
+    let cli = Cli::parse_from(args);
     pool::cli::init_logging(cli.pool.quiet);
     // The work runs on blocking threads: one runtime thread walks the input.
     pool::cli::run_main("resizer", Some(1), async move {

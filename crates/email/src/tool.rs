@@ -433,11 +433,11 @@ impl Distributed for Mailer {
         self.plan.clone()
     }
 
-    fn payload(&self, email: &Email) -> MailPayload {
-        MailPayload {
+    fn payload(&self, email: &Email) -> Result<MailPayload, String> {
+        Ok(MailPayload {
             line: email.line,
             fields: email.fields.clone(),
-        }
+        })
     }
 
     /// Renders the row; with DKIM, a From domain that does not align with

@@ -67,4 +67,4 @@ pub use job::{Done, process};
 pub use resize::geometry::{Plan, plan};
 pub use resize::orient::{exif_orientation, reset_orientation};
 pub use settings::{Background, Filter, Fit, Format, Settings, Size};
-pub use tool::{Resize, Resizer};
+pub use tool::{Resize, ResizePlan, Resizer};

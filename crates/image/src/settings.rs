@@ -6,7 +6,7 @@ use std::str::FromStr;
 use crate::error::SettingsError;
 
 /// A bounding box `WxH` that outputs are fitted to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Size {
     /// Width in pixels, at least 1.
     pub width: u32,
@@ -40,7 +40,9 @@ impl fmt::Display for Size {
 }
 
 /// How an image is fitted to a [`Size`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Fit {
     /// Scale to fit inside the box, keeping the aspect ratio.
     #[default]
@@ -52,7 +54,9 @@ pub enum Fit {
 }
 
 /// The resampling filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum Filter {
     /// Nearest neighbour (fastest, blocky).
     Nearest,
@@ -72,7 +76,7 @@ pub enum Filter {
 }
 
 /// The encoding of the outputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     /// JPEG, 4:2:0, with `quality`; alpha is flattened onto the background.
     Jpeg,
@@ -116,7 +120,7 @@ parse_enum!(Filter, Filter,
 parse_enum!(Format, Format, "jpeg" => Format::Jpeg, "jpg" => Format::Jpeg, "png" => Format::Png, "webp" => Format::WebP);
 
 /// An sRGB colour that transparent pixels are flattened onto for JPEG.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct Background(pub [u8; 3]);
 
 impl Default for Background {
@@ -147,7 +151,7 @@ impl FromStr for Background {
 
 /// Everything that decides what an output looks like. Two runs with equal
 /// settings make equal outputs, so an up-to-date output can be skipped.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     /// The boxes; one output per size.
     pub sizes: Vec<Size>,

@@ -9,11 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use pool::{Blocking, BlockingHandler, Failure, JobContext, JobError, Status, Tool};
+use pool::{Blocking, BlockingHandler, Distributed, Failure, JobContext, JobError, Status, Tool};
 
 use crate::context::Context;
 use crate::error::{ImageError, SettingsError};
-use crate::input::{Job, Walker};
+use crate::input::{Job, Walker, own_format};
 use crate::job::{Done, process};
 use crate::settings::Settings;
 
@@ -187,5 +187,78 @@ impl Tool for Resizer {
             ("up_to_date", self.up_to_date.load(Ordering::Relaxed)),
             ("ignored", self.ignored.load(Ordering::Relaxed)),
         ]
+    }
+}
+
+/// What every job of a distributed resizer run shares: the folders (a
+/// shared mount every worker sees at the same path), the settings and
+/// `--force`.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ResizePlan {
+    /// The input folder, canonical.
+    pub input: PathBuf,
+    /// The output folder, canonical.
+    pub output: PathBuf,
+    /// What to make.
+    pub settings: Settings,
+    /// Redo outputs that are up to date.
+    pub force: bool,
+}
+
+impl Resizer {
+    /// A resizer for a worker of a distributed run: the folders and
+    /// settings of `plan`, checked as [`Resizer::open`] checks them.
+    ///
+    /// # Errors
+    ///
+    /// As [`Resizer::open`].
+    pub fn from_plan(plan: ResizePlan, failures: PathBuf) -> Result<Resizer, SettingsError> {
+        Resizer::open(
+            &plan.input,
+            &plan.output,
+            plan.settings,
+            plan.force,
+            None,
+            failures,
+        )
+    }
+}
+
+/// A resizer run across machines: each job is an input's path relative to
+/// the input folder; the worker that claims it finds its outputs.
+impl Distributed for Resizer {
+    type Plan = ResizePlan;
+    type Payload = PathBuf;
+
+    fn plan(&self) -> ResizePlan {
+        ResizePlan {
+            input: self.ctx.input_root.clone(),
+            output: self.ctx.output_root.clone(),
+            settings: self.ctx.settings.clone(),
+            force: self.ctx.force,
+        }
+    }
+
+    fn payload(&self, job: &Job) -> Result<PathBuf, String> {
+        Ok(job.rel.clone())
+    }
+
+    fn job(&self, rel: PathBuf) -> Result<Job, String> {
+        if !rel
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            return Err(format!(
+                "{}: not a path inside the input folder",
+                rel.display()
+            ));
+        }
+        let own = own_format(&rel)
+            .ok_or_else(|| format!("{}: not an image by its extension", rel.display()))?;
+        Ok(Job {
+            input: self.ctx.input_root.join(&rel),
+            outputs: self.ctx.outputs_for(&rel, own),
+            rel,
+        })
     }
 }

@@ -38,12 +38,12 @@
 //!     type Payload = String;
 //!
 //!     fn plan(&self) -> u64 { self.n }
-//!     fn payload(&self, job: &String) -> String { job.clone() }
+//!     fn payload(&self, job: &String) -> Result<String, String> { Ok(job.clone()) }
 //!     fn job(&self, payload: String) -> Result<String, String> { Ok(payload) }
 //! }
 //!
 //! let squares = Squares { n: 3 };
-//! assert_eq!(squares.job(squares.payload(&"2".to_owned())), Ok("2".to_owned()));
+//! assert_eq!(squares.payload(&"2".to_owned()).and_then(|p| squares.job(p)), Ok("2".to_owned()));
 //! ```
 
 use serde::Serialize;
@@ -64,7 +64,12 @@ pub trait Distributed: Tool {
     fn plan(&self) -> Self::Plan;
 
     /// What is stored of `job`, at enqueue.
-    fn payload(&self, job: &JobOf<Self>) -> Self::Payload;
+    ///
+    /// # Errors
+    ///
+    /// Why the job cannot be stored (its rows could not be read back from
+    /// a spill file): the enqueue stops and stores nothing.
+    fn payload(&self, job: &JobOf<Self>) -> Result<Self::Payload, String>;
 
     /// Rebuilds a job from its payload, on the worker that claimed it.
     ///

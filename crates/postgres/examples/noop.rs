@@ -58,8 +58,8 @@ impl Distributed for NoOp {
     fn plan(&self) -> u64 {
         self.n
     }
-    fn payload(&self, job: &u64) -> u64 {
-        *job
+    fn payload(&self, job: &u64) -> Result<u64, String> {
+        Ok(*job)
     }
     fn job(&self, payload: u64) -> Result<u64, String> {
         Ok(payload)

@@ -3,6 +3,8 @@
 //! the tool is built.
 
 use std::ffi::OsString;
+use std::fmt;
+use std::future::Future;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -40,6 +42,69 @@ impl Verb {
             "status" => Some(Verb::Status),
             "retry" => Some(Verb::Retry),
             _ => None,
+        }
+    }
+}
+
+/// Runs `verb` for `tool` with the rest of `args` (the whole command line;
+/// the verb is left out of what the parsers see): `enqueue` and `work`
+/// parse the app's own `E` and `W` and hand them to the app's functions
+/// (which build the tool and call [`enqueue_command`] or
+/// [`work_command`]); `status` and `retry` are the same for every tool.
+/// Bad usage exits 2, as the single-machine command does.
+pub fn dispatch<E, W, FE, FW, X>(
+    tool: &'static str,
+    worker_threads: Option<usize>,
+    verb: Verb,
+    args: Vec<OsString>,
+    enqueue: impl FnOnce(E) -> FE,
+    work: impl FnOnce(W) -> FW,
+) -> ExitCode
+where
+    E: clap::Parser,
+    W: clap::Parser,
+    FE: Future<Output = Result<ExitCode, X>>,
+    FW: Future<Output = Result<ExitCode, X>>,
+    X: fmt::Display,
+{
+    use clap::Args as _;
+
+    let name = |v: &str| format!("{tool} {v}");
+    let argv =
+        |v: &str| std::iter::once(OsString::from(name(v))).chain(args.iter().skip(2).cloned());
+    fn parse<T: clap::FromArgMatches>(
+        command: clap::Command,
+        argv: impl Iterator<Item = OsString>,
+    ) -> T {
+        let matches = command.get_matches_from(argv);
+        T::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    }
+    match verb {
+        Verb::Enqueue => {
+            let cli: E = parse(E::command().bin_name(name("enqueue")), argv("enqueue"));
+            pool::cli::run_main(tool, worker_threads, enqueue(cli))
+        }
+        Verb::Work => {
+            let cli: W = parse(W::command().bin_name(name("work")), argv("work"));
+            pool::cli::run_main(tool, worker_threads, work(cli))
+        }
+        Verb::Status => {
+            pool::cli::init_logging(false);
+            let cli: StatusArgs = parse(
+                StatusArgs::augment_args(clap::Command::new(tool).bin_name(name("status")))
+                    .about("A run's progress over all its workers"),
+                argv("status"),
+            );
+            pool::cli::run_main(tool, Some(1), status_command(tool, &cli))
+        }
+        Verb::Retry => {
+            pool::cli::init_logging(false);
+            let cli: RetryArgs = parse(
+                RetryArgs::augment_args(clap::Command::new(tool).bin_name(name("retry")))
+                    .about("Put a run's dead jobs back to ready"),
+                argv("retry"),
+            );
+            pool::cli::run_main(tool, Some(1), retry_command(tool, &cli))
         }
     }
 }
@@ -194,9 +259,6 @@ pub async fn enqueue_command<T: Distributed>(
                 String::new()
             }
         );
-        for line in tool.summary_lines() {
-            eprintln!("{name}: {line}");
-        }
     }
     println!("{}", enqueued.run.name);
     if let Some(e) = write_error {

@@ -89,11 +89,13 @@ where
         match item {
             Ok(job) if source.should_skip(&job) => skipped += 1,
             Ok(job) => {
-                let payload =
-                    serde_json::to_string(&tool.payload(&job)).map_err(|e| QueueError::Json {
-                        what: format!("job {}: its payload cannot be written", job.key()),
-                        source: e,
-                    })?;
+                let payload = tool.payload(&job).map_err(|e| {
+                    QueueError::Usage(format!("job {}: cannot be stored: {e}", job.key()))
+                })?;
+                let payload = serde_json::to_string(&payload).map_err(|e| QueueError::Json {
+                    what: format!("job {}: its payload cannot be written", job.key()),
+                    source: e,
+                })?;
                 let key = job.key();
                 writer
                     .as_mut()

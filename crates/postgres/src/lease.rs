@@ -201,7 +201,7 @@ pub async fn renew(
 ///
 /// A database error.
 pub async fn reap(conn: &mut Conn, run: i64) -> Result<u64, QueueError> {
-    Ok(conn
+    conn
         .execute(
             "WITH x AS (
                  SELECT id FROM workpool.jobs
@@ -216,7 +216,7 @@ pub async fn reap(conn: &mut Conn, run: i64) -> Result<u64, QueueError> {
               WHERE j.id = x.id AND r.id = j.run",
             &[&run],
         )
-        .await?)
+        .await
 }
 
 /// Gives back the jobs `worker` still holds and will not run (claimed but
@@ -226,14 +226,13 @@ pub async fn reap(conn: &mut Conn, run: i64) -> Result<u64, QueueError> {
 ///
 /// A database error.
 pub async fn release(conn: &mut Conn, run: i64, worker: i64) -> Result<u64, QueueError> {
-    Ok(conn
-        .execute(
-            "UPDATE workpool.jobs SET state = 0, attempt = attempt - 1, worker = NULL,
+    conn.execute(
+        "UPDATE workpool.jobs SET state = 0, attempt = attempt - 1, worker = NULL,
                     lease_until = NULL, run_at = now()
               WHERE run = $2 AND state = 1 AND worker = $1",
-            &[&worker, &run],
-        )
-        .await?)
+        &[&worker, &run],
+    )
+    .await
 }
 
 /// Whether `run` still has jobs ready (now or later) or running.

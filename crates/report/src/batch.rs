@@ -13,6 +13,7 @@ use crate::input::{Columns, Format, Record};
 use crate::layout::Layout;
 use crate::logo::LogoImage;
 use crate::names::UniqueNames;
+use crate::plan::ReportPlan;
 use crate::prepare::prepare;
 use crate::system_fonts;
 use crate::template::Template;
@@ -95,6 +96,8 @@ pub struct Batch {
     /// The system fonts added as fallbacks, for characters the bundled
     /// faces and `--font` lack.
     pub system_fonts: Vec<String>,
+    /// The run as a distributed engine stores it.
+    pub plan: ReportPlan,
 }
 
 impl Batch {
@@ -113,8 +116,10 @@ impl Batch {
             .map(|l| LogoImage::load(&l.path))
             .transpose()?;
         let mut fonts = FontSet::bundled()?;
+        let mut fallbacks = Vec::new();
         for f in &opts.fonts {
             fonts.add_fallback(f)?;
+            fallbacks.push((f.clone(), 0));
         }
         let format = Format::from_path(&opts.input)?;
         let mut gopts = GroupOptions::new(&opts.group_by);
@@ -140,6 +145,7 @@ impl Batch {
                 // passed over: its characters stay missing, with a warning.
                 if fonts.add_fallback_face(&face.path, face.index).is_ok() {
                     system_fonts.push(face.path.display().to_string());
+                    fallbacks.push((face.path.clone(), face.index));
                 }
             }
         }
@@ -150,6 +156,13 @@ impl Batch {
             path: opts.out_dir.clone(),
             source,
         })?;
+        let plan = ReportPlan {
+            layout: layout.clone(),
+            columns: grouped.columns.names().to_vec(),
+            fallbacks,
+            chars: chars.iter().collect(),
+            out_dir: opts.out_dir.clone(),
+        };
         let renderer = Renderer::new(
             layout,
             fonts,
@@ -177,6 +190,7 @@ impl Batch {
             rows: grouped.rows,
             spilled: grouped.spilled,
             system_fonts,
+            plan,
         })
     }
 }

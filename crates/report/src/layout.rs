@@ -14,7 +14,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::column_stats::ColumnStats;
 use crate::error::LayoutError;
@@ -23,7 +23,7 @@ use crate::input::Columns;
 use crate::template::Template;
 
 /// A report layout. Every field has a default; see the crate docs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Layout {
     /// Title template (group fields in `{}`; `{group}` is the group key).
@@ -57,7 +57,7 @@ pub struct Layout {
 }
 
 /// A header line.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct HeaderField {
     /// Label, e.g. "Account".
@@ -67,7 +67,7 @@ pub struct HeaderField {
 }
 
 /// Horizontal alignment of a column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
     /// Flush left.
@@ -79,7 +79,7 @@ pub enum Align {
 }
 
 /// How a column's values are checked and shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CellFormat {
     /// As is.
@@ -95,7 +95,7 @@ pub enum CellFormat {
 }
 
 /// A table column.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Column {
     /// Input column.
@@ -172,7 +172,7 @@ impl Column {
 }
 
 /// The totals row.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Totals {
     /// Label in the first column.
@@ -193,7 +193,7 @@ impl Default for Totals {
 }
 
 /// What the bars of the chart are.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChartBy {
     /// One bar per month of the `field` date column.
@@ -203,7 +203,7 @@ pub enum ChartBy {
 }
 
 /// A bar chart: the sum of `value` by month or category.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Chart {
     /// Numeric column to sum.
@@ -221,7 +221,7 @@ pub struct Chart {
 }
 
 /// Page size and margins.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Page {
     /// `A4`, `A3`, `A5`, `Letter` or `Legal`.
@@ -290,7 +290,7 @@ impl Page {
 }
 
 /// A logo image.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Logo {
     /// PNG or JPEG file, relative to the layout file.

@@ -7,10 +7,14 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pool::{Blocking, BlockingHandler, Failure, IterSource, JobContext, JobError, Keyed, Tool};
+use pool::{
+    Blocking, BlockingHandler, Distributed, Failure, IterSource, JobContext, JobError, Keyed, Tool,
+};
 
 use crate::batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
 use crate::error::ReportError;
+use crate::group::Group;
+use crate::plan::{ReportPayload, ReportPlan};
 
 impl Keyed for ReportJob {
     fn key(&self) -> Cow<'_, str> {
@@ -67,6 +71,7 @@ type Jobs =
 #[derive(Debug)]
 pub struct Reporter {
     renderer: Arc<Renderer>,
+    plan: ReportPlan,
     jobs: Vec<ReportJob>,
     groups: u64,
     rows: u64,
@@ -93,6 +98,7 @@ impl Reporter {
         let batch = Batch::prepare(opts)?;
         Ok(Reporter {
             renderer: batch.renderer,
+            plan: batch.plan,
             groups: batch.jobs.len() as u64,
             jobs: batch.jobs,
             rows: batch.rows,
@@ -104,6 +110,70 @@ impl Reporter {
             pages: 0,
             bytes: 0,
             warnings: 0,
+        })
+    }
+}
+
+impl Reporter {
+    /// A reporter for a worker of a distributed run: the renderer `plan`
+    /// describes, and no groups of its own (they come as payloads).
+    ///
+    /// # Errors
+    ///
+    /// As [`ReportPlan::renderer`].
+    pub fn from_plan(plan: ReportPlan, failures: Option<PathBuf>) -> Result<Reporter, SetupError> {
+        let renderer = plan.renderer()?;
+        Ok(Reporter {
+            renderer: Arc::new(renderer),
+            failures: failures.unwrap_or_else(|| plan.out_dir.join("failures.csv")),
+            out_dir: plan.out_dir.clone(),
+            plan,
+            jobs: Vec::new(),
+            groups: 0,
+            rows: 0,
+            spilled: false,
+            system_fonts: Vec::new(),
+            reports: 0,
+            pages: 0,
+            bytes: 0,
+            warnings: 0,
+        })
+    }
+}
+
+/// A reporter run across machines: each job is a group's key, file name
+/// and rows; the worker that claims it draws it with the run's layout and
+/// fonts.
+impl Distributed for Reporter {
+    type Plan = ReportPlan;
+    type Payload = ReportPayload;
+
+    fn plan(&self) -> ReportPlan {
+        self.plan.clone()
+    }
+
+    fn payload(&self, job: &ReportJob) -> Result<ReportPayload, String> {
+        let rows = job.group.rows().map_err(|e| e.to_string())?;
+        Ok(ReportPayload {
+            key: job.group.key.clone(),
+            file_name: job.file_name.clone(),
+            rows: rows.as_ref().clone(),
+        })
+    }
+
+    fn job(&self, payload: ReportPayload) -> Result<ReportJob, String> {
+        let name_ok = !payload.file_name.is_empty()
+            && !payload.file_name.contains(['/', '\\'])
+            && payload.file_name != ".."
+            && payload.file_name != ".";
+        if !name_ok {
+            return Err(format!("{:?} is not a file name", payload.file_name));
+        }
+        let group = Group::from_rows(payload.key.clone(), payload.rows)
+            .ok_or_else(|| format!("group {:?} has no rows", payload.key))?;
+        Ok(ReportJob {
+            group,
+            file_name: payload.file_name,
         })
     }
 }

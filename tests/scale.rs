@@ -1,0 +1,155 @@
+//! `resizer` and `reporter` across machines: `enqueue`, then two `work`
+//! processes on a real PostgreSQL (a throwaway cluster per test), give the
+//! same outputs as the single-machine command on the same inputs.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::{Command, Output};
+
+use workpool_tests::{Postgres, command, samples_dir, temp_dir};
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn run(tool: &str, args: &[&str]) -> String {
+    ok(&command(tool).args(args).output().unwrap())
+}
+
+/// Runs `work` twice at once for `tool`.
+fn two_workers(tool: &str, db: &Postgres) {
+    let url = db.url();
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            command(tool)
+                .args(["work", "--db", &url, "--quiet", "--json", "--batch", "1"])
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for worker in workers {
+        let out = worker.wait_with_output().unwrap();
+        assert!(out.status.success(), "a {tool} worker failed");
+    }
+    // Nothing is left, and every job was counted once. (Which worker did
+    // how many is up to the race for claims.)
+    assert_eq!(db.count("SELECT count(*) FROM workpool.workers"), 2);
+    assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
+    assert_eq!(
+        db.count("SELECT sum(done)::int8 FROM workpool.workers"),
+        db.count("SELECT count(*) FROM workpool.done")
+    );
+}
+
+/// Every file under `dir`, by relative path, with its bytes.
+fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let rel = path.strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh installs it)"]
+fn resizer_two_workers_make_the_single_machine_outputs() {
+    let db = Postgres::start();
+    let dir = temp_dir();
+    let input = samples_dir().join("resizer");
+    let (single, spread) = (dir.path().join("single"), dir.path().join("spread"));
+    let input = input.to_str().unwrap();
+    let sizes = ["--size", "800x800", "--size", "200x200"];
+    let mut args = vec![input, single.to_str().unwrap(), "--quiet"];
+    args.extend(sizes);
+    run("resizer", &args);
+    let url = db.url();
+    let mut args = vec![
+        "enqueue",
+        input,
+        spread.to_str().unwrap(),
+        "--db",
+        &url,
+        "--quiet",
+    ];
+    args.extend(sizes);
+    run("resizer", &args);
+    two_workers("resizer", &db);
+    let (a, b) = (files(&single), files(&spread));
+    assert!(a.len() >= 6, "the samples make outputs: {:?}", a.keys());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs");
+    }
+}
+
+/// `pdftotext -layout` of `pdf`.
+fn text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh) and pdftotext (poppler-utils, .ci/deps/reporter.sh)"]
+fn reporter_two_workers_make_the_single_machine_reports() {
+    let db = Postgres::start();
+    let dir = temp_dir();
+    let samples = samples_dir().join("reports");
+    let items = samples.join("items.csv");
+    let layout = samples.join("statement-logo.toml");
+    let (single, spread) = (dir.path().join("single"), dir.path().join("spread"));
+    let common = [
+        items.to_str().unwrap(),
+        "--group-by",
+        "account",
+        "--layout",
+        layout.to_str().unwrap(),
+        "--quiet",
+    ];
+    let mut args = common.to_vec();
+    args.extend(["--out", single.to_str().unwrap()]);
+    run("reporter", &args);
+    let url = db.url();
+    let mut args = vec!["enqueue"];
+    args.extend(common);
+    args.extend(["--out", spread.to_str().unwrap(), "--db", &url]);
+    run("reporter", &args);
+    two_workers("reporter", &db);
+    let (a, b) = (files(&single), files(&spread));
+    assert!(a.len() >= 4, "{:?}", a.keys());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    // The same pages and text. (The bytes differ in the names printpdf
+    // gives fonts and images, drawn from a per-process counter.)
+    for name in a.keys() {
+        let (x, y) = (single.join(name), spread.join(name));
+        assert_eq!(text(&x), text(&y), "{name}");
+        let out = Command::new("qpdf")
+            .args(["--check"])
+            .arg(&y)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "qpdf --check {name}");
+        let size = |p: &Path| std::fs::metadata(p).unwrap().len() as i64;
+        assert!((size(&x) - size(&y)).abs() < 64, "{name}: sizes differ");
+    }
+}
