@@ -28,7 +28,9 @@ fn main() -> ExitCode {
     }
     let cli = Cli::parse_from(args);
     pool::cli::init_logging(cli.pool.quiet);
-    pool::cli::run_main("mailer", None, async move {
+    // The connections' work is I/O: one thread, with no wake-ups across
+    // threads (RSA signatures go to blocking threads).
+    pool::cli::run_main("mailer", Some(1), async move {
         if cli.check {
             let campaign = Campaign::open(&cli.csv, &cli.template, &cli.options())?;
             return Ok(check::check(campaign, &cli.pool));

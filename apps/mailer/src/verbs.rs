@@ -33,7 +33,7 @@ struct WorkCli {
 
 /// Runs `verb` with the whole command line `args`.
 pub fn main(verb: Verb, args: Vec<OsString>) -> ExitCode {
-    cli::dispatch("mailer", None, verb, args, enqueue, work)
+    cli::dispatch("mailer", Some(1), verb, args, enqueue, work)
 }
 
 async fn enqueue(cli: EnqueueCli) -> anyhow::Result<ExitCode> {
