@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use workpool_tests::{Postgres, command, samples_dir, temp_dir};
+use workpool_tests::{Postgres, S3Server, command, samples_dir, temp_dir};
 
 fn ok(out: &Output) -> String {
     assert!(
@@ -93,6 +93,67 @@ fn resizer_two_workers_make_the_single_machine_outputs() {
     two_workers("resizer", &db);
     let (a, b) = (files(&single), files(&spread));
     assert!(a.len() >= 6, "the samples make outputs: {:?}", a.keys());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{name} differs");
+    }
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh) and moto (python3 -m moto.server, .ci/deps/s3.sh)"]
+fn resizer_two_workers_with_inputs_and_outputs_in_s3() {
+    let db = Postgres::start();
+    let s3 = S3Server::start();
+    let dir = temp_dir();
+    let input = samples_dir().join("resizer");
+    s3.upload("photos", &input, "in");
+    let single = dir.path().join("single");
+    let sizes = ["--size", "800x800", "--size", "200x200"];
+    let mut args = vec![input.to_str().unwrap(), single.to_str().unwrap(), "--quiet"];
+    args.extend(sizes);
+    run("resizer", &args);
+
+    let url = db.url();
+    let env = s3.env();
+    let mut args = vec![
+        "enqueue",
+        "s3://photos/in",
+        "s3://photos/out",
+        "--db",
+        &url,
+        "--quiet",
+    ];
+    args.extend(sizes);
+    ok(&command("resizer")
+        .args(&args)
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap());
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            command("resizer")
+                .args(["work", "--db", &url, "--quiet", "--batch", "1"])
+                .envs(env.iter().cloned())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for worker in workers {
+        assert!(
+            worker.wait_with_output().unwrap().status.success(),
+            "a worker failed"
+        );
+    }
+    assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
+    let fetched = dir.path().join("fetched");
+    s3.download("photos", "out", &fetched);
+
+    // The same files, byte for byte (the settings file is the local
+    // run's own: it tells up-to-date outputs apart on disk).
+    let mut a = files(&single);
+    a.retain(|name, _| !name.starts_with('.'));
+    let b = files(&fetched);
+    assert!(a.len() >= 6, "{:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
         assert!(bytes == &b[name], "{name} differs");

@@ -6,10 +6,12 @@
 //! finds them next to the test executable, in the same target profile.
 
 mod postgres;
+mod s3;
 
 use std::path::{Path, PathBuf};
 
 pub use postgres::{Postgres, postgres_bin};
+pub use s3::S3Server;
 use std::process::Command;
 
 /// The path of a workspace binary built in the same profile as this test.

@@ -15,6 +15,7 @@ use crate::context::Context;
 use crate::error::{ImageError, SettingsError};
 use crate::input::{Job, Walker, own_format};
 use crate::job::{Done, process};
+use crate::remote::{Remote, parse_s3};
 use crate::settings::Settings;
 
 /// Runs [`process`] on the pool's blocking threads: I/O errors that may
@@ -23,6 +24,24 @@ use crate::settings::Settings;
 #[derive(Debug)]
 pub struct Resize {
     ctx: Arc<Context>,
+    remote: Option<Arc<Remote>>,
+}
+
+impl Resize {
+    /// Fetches the input (from S3), resizes it, uploads the outputs.
+    fn run(&self, job: &Job) -> Result<Done, ImageError> {
+        let Some(remote) = &self.remote else {
+            return process(&self.ctx, job);
+        };
+        remote.fetch(&job.rel, &job.input)?;
+        let done = process(&self.ctx, job);
+        let _ = std::fs::remove_file(&job.input);
+        let done = done?;
+        for output in &job.outputs {
+            remote.store(output, &self.ctx.output_root)?;
+        }
+        Ok(done)
+    }
 }
 
 impl BlockingHandler<Job> for Resize {
@@ -30,7 +49,8 @@ impl BlockingHandler<Job> for Resize {
     type Error = ImageError;
 
     fn call(&self, job: &Job, _cx: &JobContext) -> Result<Done, JobError<ImageError>> {
-        process(&self.ctx, job).map_err(|e| JobError::classify(e, ImageError::is_transient))
+        self.run(job)
+            .map_err(|e| JobError::classify(e, ImageError::is_transient))
     }
 }
 
@@ -53,6 +73,10 @@ impl BlockingHandler<Job> for Resize {
 #[derive(Debug)]
 pub struct Resizer {
     ctx: Arc<Context>,
+    /// The bucket, when the folders are `s3://` locations.
+    remote: Option<Arc<Remote>>,
+    /// The folders as the user named them (the plan's, for `s3://`).
+    locations: (PathBuf, PathBuf),
     list: Option<(PathBuf, File)>,
     failures: PathBuf,
     written: u64,
@@ -76,7 +100,35 @@ impl Resizer {
         only: Option<&Path>,
         failures: PathBuf,
     ) -> Result<Resizer, SettingsError> {
-        let ctx = Context::prepare(input, output, settings, force)?;
+        // S3 locations: the images pass through local staging folders.
+        let remote = match parse_s3(input) {
+            Some(_) => {
+                if only.is_some() {
+                    return Err(SettingsError::Input {
+                        path: input.to_owned(),
+                        source: std::io::Error::new(
+                            std::io::ErrorKind::Unsupported,
+                            "--only takes local paths; an S3 input is listed whole",
+                        ),
+                    });
+                }
+                Some(Arc::new(Remote::open(input, output)?))
+            }
+            None => None,
+        };
+        let ctx = match &remote {
+            Some(remote) => Context::prepare(
+                &remote.staging_input(),
+                &remote.staging_output(),
+                settings,
+                force,
+            )?,
+            None => Context::prepare(input, output, settings, force)?,
+        };
+        let locations = match &remote {
+            Some(_) => (input.to_owned(), output.to_owned()),
+            None => (ctx.input_root.clone(), ctx.output_root.clone()),
+        };
         let list = match only {
             Some(path) => Some((
                 path.to_owned(),
@@ -89,6 +141,8 @@ impl Resizer {
         };
         Ok(Resizer {
             ctx,
+            remote,
+            locations,
             list,
             failures,
             written: 0,
@@ -119,15 +173,17 @@ impl Tool for Resizer {
     fn handler(&self) -> Blocking<Resize> {
         Blocking::new(Resize {
             ctx: Arc::clone(&self.ctx),
+            remote: self.remote.clone(),
         })
     }
 
     fn source(&mut self) -> Walker {
-        let walker = match self.list.take() {
-            Some((path, file)) => {
+        let walker = match (self.list.take(), &self.remote) {
+            (_, Some(remote)) => Walker::remote(Arc::clone(&self.ctx), remote.list()),
+            (Some((path, file)), None) => {
                 Walker::from_list(Arc::clone(&self.ctx), Box::new(BufReader::new(file)), &path)
             }
-            None => Walker::new(Arc::clone(&self.ctx)),
+            (None, None) => Walker::new(Arc::clone(&self.ctx)),
         };
         self.ignored = walker.ignored();
         self.up_to_date = walker.up_to_date();
@@ -168,7 +224,7 @@ impl Tool for Resizer {
         let mut lines = vec![format!(
             "{} written to {}; {} up to date (--force redoes them)",
             plural(self.written, "image"),
-            self.ctx.output_root.display(),
+            self.locations.1.display(),
             self.up_to_date.load(Ordering::Relaxed)
         )];
         let ignored = self.ignored.load(Ordering::Relaxed);
@@ -191,8 +247,8 @@ impl Tool for Resizer {
 }
 
 /// What every job of a distributed resizer run shares: the folders (a
-/// shared mount every worker sees at the same path), the settings and
-/// `--force`.
+/// shared mount every worker sees at the same path, or `s3://` prefixes),
+/// the settings and `--force`.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ResizePlan {
     /// The input folder, canonical.
@@ -232,8 +288,8 @@ impl Distributed for Resizer {
 
     fn plan(&self) -> ResizePlan {
         ResizePlan {
-            input: self.ctx.input_root.clone(),
-            output: self.ctx.output_root.clone(),
+            input: self.locations.0.clone(),
+            output: self.locations.1.clone(),
             settings: self.ctx.settings.clone(),
             force: self.ctx.force,
         }

@@ -55,6 +55,9 @@ enum Paths {
     Walk(walkdir::FilterEntry<walkdir::IntoIter, EntryFilter>),
     /// The lines of a list.
     List(ListedPaths),
+    /// The objects under a bucket prefix (keys relative to it), listed by
+    /// a task of the runtime.
+    Remote(tokio::sync::mpsc::Receiver<Result<String, ImageError>>),
 }
 
 /// Walks the input folder lazily (memory does not grow with the number of
@@ -116,6 +119,15 @@ impl Walker {
     ) -> Walker {
         let paths = ListedPaths::new(reader, list, &ctx.input_root);
         Walker::with_paths(ctx, Paths::List(paths))
+    }
+
+    /// The objects of a bucket prefix, as `Remote` lists them, staged
+    /// under `ctx.input_root`.
+    pub(crate) fn remote(
+        ctx: Arc<Context>,
+        keys: tokio::sync::mpsc::Receiver<Result<String, ImageError>>,
+    ) -> Walker {
+        Walker::with_paths(ctx, Paths::Remote(keys))
     }
 
     fn with_paths(ctx: Arc<Context>, paths: Paths) -> Walker {
@@ -211,6 +223,8 @@ impl Iterator for Walker {
                     Ok(path) => path,
                     Err(e) => return Some(Err(e)),
                 },
+                // Read by `JobSource::next`, which can wait for the listing.
+                Paths::Remote(_) => return None,
             };
             if let Some(item) = self.job(path) {
                 return Some(item);
@@ -227,7 +241,18 @@ impl JobSource for Walker {
     type Error = ImageError;
 
     async fn next(&mut self) -> Option<Result<Job, ImageError>> {
-        Iterator::next(self)
+        loop {
+            let Paths::Remote(keys) = &mut self.paths else {
+                return Iterator::next(self);
+            };
+            let path = match keys.recv().await? {
+                Ok(rel) => self.ctx.input_root.join(rel),
+                Err(e) => return Some(Err(e)),
+            };
+            if let Some(item) = self.job(path) {
+                return Some(item);
+            }
+        }
     }
 
     /// Whether every output of `job` is newer than its input and than the
