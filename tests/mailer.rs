@@ -670,28 +670,46 @@ fn delivers_to_postfix_smtp_sink() {
         std::fs::set_permissions(case.dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(&dump, std::fs::Permissions::from_mode(0o777)).unwrap();
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut server = std::process::Command::new(sink)
-        .args(["-u", "nobody", "-d"])
-        .arg(format!("{}/%M.", dump.display()))
-        .arg(format!("127.0.0.1:{port}"))
-        .arg("256")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "smtp-sink did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // A port picked free can be taken by another test's server before
+    // smtp-sink binds it (smtp-sink then exits): try again on another.
+    let (mut server, port) = (0..5)
+        .find_map(|_| {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .unwrap()
+                .local_addr()
+                .unwrap()
+                .port();
+            let mut server = std::process::Command::new(sink)
+                .args(["-u", "nobody", "-d"])
+                .arg(format!("{}/%M.", dump.display()))
+                .arg(format!("127.0.0.1:{port}"))
+                .arg("256")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let started = Instant::now();
+            loop {
+                if server.try_wait().unwrap().is_some() {
+                    return None;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    // Ours, if it is still running once the probe is in.
+                    std::thread::sleep(Duration::from_millis(50));
+                    return server
+                        .try_wait()
+                        .unwrap()
+                        .is_none()
+                        .then_some((server, port));
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "smtp-sink did not start"
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+        .expect("smtp-sink starts on one of five free ports");
     let rows = emails(40, "user");
     case.csv(&rows);
     case.write("template.txt", TEMPLATE);

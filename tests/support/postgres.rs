@@ -97,34 +97,38 @@ impl Postgres {
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-            dir.path().display()
-        );
-        let out = run_as_server(
-            &bin.join("pg_ctl"),
-            &[
-                "-s",
-                "-D",
-                &data.display().to_string(),
-                "-l",
-                &dir.path().join("log").display().to_string(),
-                "-o",
-                &options,
-                "-w",
-                "start",
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "pg_ctl start: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        Postgres { bin, dir, port }
+        // A port picked free can be taken by another test's server before
+        // PostgreSQL binds it: try again on another.
+        let mut failure = String::new();
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let options = format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+                dir.path().display()
+            );
+            let out = run_as_server(
+                &bin.join("pg_ctl"),
+                &[
+                    "-s",
+                    "-D",
+                    &data.display().to_string(),
+                    "-l",
+                    &dir.path().join("log").display().to_string(),
+                    "-o",
+                    &options,
+                    "-w",
+                    "start",
+                ],
+            );
+            if out.status.success() {
+                return Postgres { bin, dir, port };
+            }
+            failure = String::from_utf8_lossy(&out.stderr).into_owned();
+        }
+        panic!("pg_ctl start failed on five ports: {failure}");
     }
 
     /// The URL of the cluster's `postgres` database.

@@ -27,33 +27,47 @@ impl S3Server {
     /// When moto is not installed (the tests that call this are
     /// `#[ignore]`d with that reason) or does not start.
     pub fn start() -> S3Server {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new(python())
-            .args([
-                "-m",
-                "moto.server",
-                "-H",
-                "127.0.0.1",
-                "-p",
-                &port.to_string(),
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 -m moto.server starts (pip install 'moto[server]')");
-        let server = S3Server { child, port };
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "moto.server did not start (pip install 'moto[server]')"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        // A port picked free can be taken by another test's server before
+        // moto binds it (moto then exits): try again on another.
+        for _ in 0..5 {
+            let port = TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("a free port")
+                .port();
+            let child = Command::new(python())
+                .args([
+                    "-m",
+                    "moto.server",
+                    "-H",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("python3 -m moto.server starts (pip install 'moto[server]')");
+            let mut server = S3Server { child, port };
+            let started = Instant::now();
+            loop {
+                if server.child.try_wait().ok().flatten().is_some() {
+                    break;
+                }
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    std::thread::sleep(Duration::from_millis(50));
+                    if server.child.try_wait().ok().flatten().is_none() {
+                        return server;
+                    }
+                    break;
+                }
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "moto.server did not start (pip install 'moto[server]')"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
         }
-        server
+        panic!("moto.server did not start on five ports (pip install 'moto[server]')");
     }
 
     /// The `AWS_*` variables a client needs for this server.

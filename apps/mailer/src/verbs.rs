@@ -38,6 +38,12 @@ pub fn main(verb: Verb, args: Vec<OsString>) -> ExitCode {
 
 async fn enqueue(cli: EnqueueCli) -> anyhow::Result<ExitCode> {
     pool::cli::init_logging(cli.cli.pool.quiet);
+    let delivery = &cli.cli.delivery;
+    if delivery.send || delivery.test_to.is_some() || delivery.per_connection.is_some() {
+        anyhow::bail!(
+            "enqueue sends nothing: give --send, --smtp, --test-to and the other delivery flags to `mailer work`"
+        );
+    }
     let mut settings = cli.cli.settings()?;
     // Enqueueing sends nothing: each worker's own flags say where to.
     settings.destination = Destination::Outbox(std::env::temp_dir());
