@@ -86,7 +86,7 @@ enum Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    pool::cli::run_main("noop", None, async move {
+    pool::cli::run_main("noop", Some(1), async move {
         match cli {
             Cli::Enqueue { jobs, queue, pool } => {
                 let started = Instant::now();
