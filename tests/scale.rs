@@ -214,3 +214,58 @@ fn reporter_two_workers_make_the_single_machine_reports() {
         assert!((size(&x) - size(&y)).abs() < 64, "{name}: sizes differ");
     }
 }
+
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh), moto (.ci/deps/s3.sh) and pdftotext (.ci/deps/reporter.sh)"]
+fn reporter_two_workers_write_the_reports_into_s3() {
+    let db = Postgres::start();
+    let s3 = S3Server::start();
+    // Makes the bucket (with the samples in it, under a prefix of their own).
+    s3.upload("reports", &samples_dir().join("reports"), "unused");
+    let dir = temp_dir();
+    let samples = samples_dir().join("reports");
+    let items = samples.join("items.csv");
+    let single = dir.path().join("single");
+    let common = [items.to_str().unwrap(), "--group-by", "account", "--quiet"];
+    let mut args = common.to_vec();
+    args.extend(["--out", single.to_str().unwrap()]);
+    run("reporter", &args);
+
+    let url = db.url();
+    let env = s3.env();
+    let mut args = vec!["enqueue"];
+    args.extend(common);
+    args.extend(["--out", "s3://reports/statements", "--db", &url]);
+    ok(&command("reporter")
+        .args(&args)
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap());
+    let workers: Vec<_> = (0..2)
+        .map(|_| {
+            command("reporter")
+                .args(["work", "--db", &url, "--quiet", "--batch", "1"])
+                .envs(env.iter().cloned())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for worker in workers {
+        assert!(
+            worker.wait_with_output().unwrap().status.success(),
+            "a worker failed"
+        );
+    }
+    let fetched = dir.path().join("fetched");
+    s3.download("reports", "statements", &fetched);
+    let (a, b) = (files(&single), files(&fetched));
+    assert!(a.len() >= 4, "{:?}", a.keys());
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for name in a.keys() {
+        assert_eq!(
+            text(&single.join(name)),
+            text(&fetched.join(name)),
+            "{name}"
+        );
+    }
+}

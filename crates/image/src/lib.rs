@@ -65,7 +65,7 @@ pub use context::{Context, SETTINGS_FILE};
 pub use error::{ImageError, SettingsError};
 pub use input::{Job, Walker, own_format};
 pub use job::{Done, process};
-pub use remote::{Remote, parse_s3};
+pub use remote::Remote;
 pub use resize::geometry::{Plan, plan};
 pub use resize::orient::{exif_orientation, reset_orientation};
 pub use settings::{Background, Filter, Fit, Format, Settings, Size};

@@ -15,8 +15,9 @@ use crate::context::Context;
 use crate::error::{ImageError, SettingsError};
 use crate::input::{Job, Walker, own_format};
 use crate::job::{Done, process};
-use crate::remote::{Remote, parse_s3};
+use crate::remote::Remote;
 use crate::settings::Settings;
+use object_files::parse_s3;
 
 /// Runs [`process`] on the pool's blocking threads: I/O errors that may
 /// pass (interrupted, busy, disk full) are transient, everything else

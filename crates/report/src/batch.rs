@@ -1,7 +1,7 @@
 //! A batch: layout + fonts + grouped input -> one job per group, and the
 //! renderer a worker calls for each job.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::canvas::Canvas;
@@ -13,6 +13,7 @@ use crate::input::{Columns, Format, Record};
 use crate::layout::Layout;
 use crate::logo::LogoImage;
 use crate::names::UniqueNames;
+use crate::output::Output;
 use crate::plan::ReportPlan;
 use crate::prepare::prepare;
 use crate::system_fonts;
@@ -78,7 +79,7 @@ pub struct Renderer {
     fonts: FontSet,
     logo: Option<LogoImage>,
     columns: Arc<Columns>,
-    out_dir: PathBuf,
+    output: Output,
     producer: String,
 }
 
@@ -152,10 +153,7 @@ impl Batch {
         if !opts.fonts.is_empty() || !system_fonts.is_empty() {
             fonts.restrict_fallbacks(&chars);
         }
-        std::fs::create_dir_all(&opts.out_dir).map_err(|source| InputError::Io {
-            path: opts.out_dir.clone(),
-            source,
-        })?;
+        let output = Output::open(&opts.out_dir)?;
         let plan = ReportPlan {
             layout: layout.clone(),
             columns: grouped.columns.names().to_vec(),
@@ -163,13 +161,8 @@ impl Batch {
             chars: chars.iter().collect(),
             out_dir: opts.out_dir.clone(),
         };
-        let renderer = Renderer::new(
-            layout,
-            fonts,
-            logo,
-            Arc::clone(&grouped.columns),
-            opts.out_dir.clone(),
-        );
+        let renderer =
+            Renderer::with_output(layout, fonts, logo, Arc::clone(&grouped.columns), output);
         let mut names = UniqueNames::default();
         let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::Invalid)?;
         let jobs = grouped
@@ -231,19 +224,40 @@ fn lookup<'a>(columns: &Columns, key: &'a str, first: &'a Record, field: &str) -
 impl Renderer {
     /// A renderer writing into `out_dir`; `logo` is drawn when the layout
     /// has one.
+    ///
+    /// # Errors
+    ///
+    /// The folder cannot be created, or an `s3://` location's bucket
+    /// cannot be configured.
     pub fn new(
         layout: Layout,
         fonts: FontSet,
         logo: Option<LogoImage>,
         columns: Arc<Columns>,
-        out_dir: PathBuf,
+        out_dir: &Path,
+    ) -> Result<Renderer, InputError> {
+        Ok(Renderer::with_output(
+            layout,
+            fonts,
+            logo,
+            columns,
+            Output::open(out_dir)?,
+        ))
+    }
+
+    fn with_output(
+        layout: Layout,
+        fonts: FontSet,
+        logo: Option<LogoImage>,
+        columns: Arc<Columns>,
+        output: Output,
     ) -> Renderer {
         Renderer {
             layout,
             fonts,
             logo,
             columns,
-            out_dir,
+            output,
             producer: format!(
                 "reporter {} (workpool, printpdf)",
                 env!("CARGO_PKG_VERSION")
@@ -304,8 +318,7 @@ impl Renderer {
     /// As [`Renderer::draw`], plus [`ReportError::Io`] when writing fails.
     pub fn render(&self, job: &ReportJob) -> Result<Rendered, ReportError> {
         let (bytes, pages, warnings) = self.draw(&job.group)?;
-        let path = self.out_dir.join(&job.file_name);
-        pool::write_atomic(&path, &bytes).map_err(|e| ReportError::io(&path, &e))?;
+        let path = self.output.write(&job.file_name, &bytes)?;
         Ok(Rendered {
             path,
             pages,

@@ -57,6 +57,7 @@ mod input;
 mod layout;
 mod logo;
 mod names;
+mod output;
 mod plan;
 mod prepare;
 mod system_fonts;

@@ -69,16 +69,12 @@ impl ReportPlan {
         for name in &self.columns {
             columns.intern(name);
         }
-        std::fs::create_dir_all(&self.out_dir).map_err(|source| crate::error::InputError::Io {
-            path: self.out_dir.clone(),
-            source,
-        })?;
         Ok(Renderer::new(
             self.layout.clone(),
             fonts,
             logo,
             Arc::new(columns),
-            self.out_dir.clone(),
-        ))
+            &self.out_dir,
+        )?)
     }
 }

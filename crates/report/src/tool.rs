@@ -104,7 +104,7 @@ impl Reporter {
             rows: batch.rows,
             spilled: batch.spilled,
             system_fonts: batch.system_fonts,
-            failures: failures.unwrap_or_else(|| opts.out_dir.join("failures.csv")),
+            failures: failures.unwrap_or_else(|| default_failures(&opts.out_dir)),
             out_dir: opts.out_dir.clone(),
             reports: 0,
             pages: 0,
@@ -125,7 +125,7 @@ impl Reporter {
         let renderer = plan.renderer()?;
         Ok(Reporter {
             renderer: Arc::new(renderer),
-            failures: failures.unwrap_or_else(|| plan.out_dir.join("failures.csv")),
+            failures: failures.unwrap_or_else(|| default_failures(&plan.out_dir)),
             out_dir: plan.out_dir.clone(),
             plan,
             jobs: Vec::new(),
@@ -175,6 +175,15 @@ impl Distributed for Reporter {
             group,
             file_name: payload.file_name,
         })
+    }
+}
+
+/// `failures.csv` in the output folder; `reporter-failures.csv` here when
+/// the output is an `s3://` location.
+fn default_failures(out_dir: &std::path::Path) -> PathBuf {
+    match object_files::parse_s3(out_dir) {
+        Some(_) => PathBuf::from("reporter-failures.csv"),
+        None => out_dir.join("failures.csv"),
     }
 }
 

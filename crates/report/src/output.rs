@@ -1,0 +1,76 @@
+//! [`Output`]: where reports go: a local folder, or a prefix in an
+//! S3-compatible bucket (`s3://bucket/prefix`, see `object_files`), through
+//! a local staging folder.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use object_files::{Bucket, join, parse_s3};
+
+use crate::error::{InputError, ReportError};
+
+/// Where a run writes its reports.
+#[derive(Debug)]
+pub(crate) enum Output {
+    /// A local folder (or a shared mount).
+    Folder(PathBuf),
+    /// A bucket prefix; reports are written to `staging`, uploaded, then
+    /// removed.
+    Bucket {
+        bucket: Arc<Bucket>,
+        prefix: String,
+        staging: tempfile::TempDir,
+    },
+}
+
+impl Output {
+    /// `out_dir` as a place to write: a folder is created; an `s3://`
+    /// location gets its bucket (configured from the `AWS_*` variables) and
+    /// a staging folder.
+    pub(crate) fn open(out_dir: &Path) -> Result<Output, InputError> {
+        let io = |source| InputError::Io {
+            path: out_dir.to_owned(),
+            source,
+        };
+        let Some((name, prefix)) = parse_s3(out_dir) else {
+            std::fs::create_dir_all(out_dir).map_err(io)?;
+            return Ok(Output::Folder(out_dir.to_owned()));
+        };
+        let bucket = Bucket::from_env(&name).map_err(|e| io(e.into_io()))?;
+        let staging = tempfile::Builder::new()
+            .prefix("reporter-staging-")
+            .tempdir()
+            .map_err(io)?;
+        Ok(Output::Bucket {
+            bucket: Arc::new(bucket),
+            prefix,
+            staging,
+        })
+    }
+
+    /// The local folder reports are written into.
+    pub(crate) fn dir(&self) -> &Path {
+        match self {
+            Output::Folder(dir) => dir,
+            Output::Bucket { staging, .. } => staging.path(),
+        }
+    }
+
+    /// Writes `bytes` as `file_name` (atomically: a temporary file renamed,
+    /// or one PUT); returns where it went.
+    pub(crate) fn write(&self, file_name: &str, bytes: &[u8]) -> Result<PathBuf, ReportError> {
+        let path = self.dir().join(file_name);
+        pool::write_atomic(&path, bytes).map_err(|e| ReportError::io(&path, &e))?;
+        let Output::Bucket { bucket, prefix, .. } = self else {
+            return Ok(path);
+        };
+        let key = join(prefix, file_name);
+        let uploaded = bucket.upload(&path, &key);
+        let _ = std::fs::remove_file(&path);
+        uploaded.map_err(|e| {
+            let url = PathBuf::from(&e.url);
+            ReportError::io(&url, &e.into_io())
+        })?;
+        Ok(PathBuf::from(bucket.url(&key)))
+    }
+}
