@@ -217,11 +217,11 @@ fn reporter_two_workers_make_the_single_machine_reports() {
 
 #[test]
 #[ignore = "needs PostgreSQL (.ci/deps/postgres.sh), moto (.ci/deps/s3.sh) and pdftotext (.ci/deps/reporter.sh)"]
-fn reporter_two_workers_write_the_reports_into_s3() {
+fn reporter_two_workers_read_and_write_s3() {
     let db = Postgres::start();
     let s3 = S3Server::start();
-    // Makes the bucket (with the samples in it, under a prefix of their own).
-    s3.upload("reports", &samples_dir().join("reports"), "unused");
+    // The input is read from the bucket too.
+    s3.upload("reports", &samples_dir().join("reports"), "in");
     let dir = temp_dir();
     let samples = samples_dir().join("reports");
     let items = samples.join("items.csv");
@@ -233,8 +233,8 @@ fn reporter_two_workers_write_the_reports_into_s3() {
 
     let url = db.url();
     let env = s3.env();
-    let mut args = vec!["enqueue"];
-    args.extend(common);
+    let mut args = vec!["enqueue", "s3://reports/in/items.csv"];
+    args.extend(&common[1..]);
     args.extend(["--out", "s3://reports/statements", "--db", &url]);
     ok(&command("reporter")
         .args(&args)

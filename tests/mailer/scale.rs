@@ -333,3 +333,88 @@ fn a_rate_is_the_whole_runs_over_three_workers() {
         "the run's rate was {rate:.1}/s, not 50/s within 10%"
     );
 }
+
+/// `text` without what differs from one rendering to the next: the Date
+/// header and the MIME boundaries.
+fn normalised(text: &str) -> String {
+    let mut text = text
+        .lines()
+        .filter(|l| !l.starts_with("Date:"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let boundaries: Vec<String> = text
+        .split("boundary=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+        .collect();
+    for b in boundaries {
+        text = text.replace(&b, "BOUNDARY");
+    }
+    text
+}
+
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh) and moto (.ci/deps/s3.sh)"]
+fn attachments_from_s3_reach_every_message_of_a_distributed_run() {
+    let db = Postgres::start();
+    let s3 = workpool_tests::S3Server::start();
+    let samples = workpool_tests::samples_dir().join("mailer");
+    // The rows name `attachments/invoice.txt`, relative to the folder.
+    s3.upload("mail", &samples.join("attachments"), "files/attachments");
+    let case = Case::new();
+    let csv = samples.join("customers.csv");
+    let template = samples.join("template.txt");
+    let (csv, template) = (csv.to_str().unwrap(), template.to_str().unwrap());
+
+    // The single-machine dry run, with the attachments on disk.
+    let out = case
+        .mailer(&[csv, template, "--outbox", "single", "--quiet"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let url = db.url();
+    let env = s3.env();
+    let out = case
+        .mailer(&[
+            "enqueue",
+            csv,
+            template,
+            "--attachments-dir",
+            "s3://mail/files",
+            "--db",
+            &url,
+            "--quiet",
+        ])
+        .envs(env.iter().cloned())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let workers: Vec<Child> = (0..2)
+        .map(|_| {
+            case.mailer(&["work", "--db", &url, "--outbox", "spread", "--quiet"])
+                .envs(env.iter().cloned())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for worker in workers {
+        let out = finish(worker, Duration::from_secs(120));
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let mut names: Vec<_> = std::fs::read_dir(case.path("single"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 20);
+    let mut attached = 0;
+    for name in &names {
+        let a = std::fs::read_to_string(case.path("single").join(name)).unwrap();
+        let b = std::fs::read_to_string(case.path("spread").join(name))
+            .unwrap_or_else(|e| panic!("{name:?}: {e}"));
+        assert_eq!(normalised(&a), normalised(&b), "{name:?}");
+        attached += usize::from(a.contains("Content-Disposition: attachment"));
+    }
+    assert!(attached > 0, "the samples attach files to some rows");
+}

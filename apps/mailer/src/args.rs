@@ -61,7 +61,8 @@ pub struct Cli {
     #[arg(long, value_parser = parse_delimiter)]
     pub delimiter: Option<u8>,
 
-    /// The only folder attachments may be read from [default: the template's folder]
+    /// The only folder attachments may be read from, or an s3://bucket/prefix
+    /// fetched once at the start [default: the template's folder]
     #[arg(long, env = "MAILER_ATTACHMENTS_DIR")]
     pub attachments_dir: Option<PathBuf>,
 

@@ -35,7 +35,15 @@ fn main() -> ExitCode {
             let campaign = Campaign::open(&cli.csv, &cli.template, &cli.options())?;
             return Ok(check::check(campaign, &cli.pool));
         }
-        let mailer = Mailer::open(cli.settings()?).await?;
+        let mut settings = cli.settings()?;
+        // Attachments in S3: fetched once, before any row is read.
+        let staged = tempfile::tempdir()?;
+        if let Some(location) = &settings.options.attachments_dir
+            && let Some(local) = object_files::fetch_location(location, staged.path()).await?
+        {
+            settings.options.attachments_dir = Some(local);
+        }
+        let mailer = Mailer::open(settings).await?;
         anyhow::Ok(pool::cli::run_tool(mailer, &cli.pool).await?)
     })
 }

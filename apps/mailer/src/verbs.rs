@@ -47,14 +47,35 @@ async fn enqueue(cli: EnqueueCli) -> anyhow::Result<ExitCode> {
     let mut settings = cli.cli.settings()?;
     // Enqueueing sends nothing: each worker's own flags say where to.
     settings.destination = Destination::Outbox(std::env::temp_dir());
-    let mailer = Mailer::open(settings).await?;
+    // Attachments in S3: the rows are checked against a copy; the workers
+    // fetch their own.
+    let staged = tempfile::tempdir()?;
+    let remote = settings.options.attachments_dir.clone();
+    let fetched = match &remote {
+        Some(location) => object_files::fetch_location(location, staged.path()).await?,
+        None => None,
+    };
+    if let Some(local) = &fetched {
+        settings.options.attachments_dir = Some(local.clone());
+    }
+    let mut mailer = Mailer::open(settings).await?;
+    if let (Some(location), Some(_)) = (remote, fetched) {
+        mailer = mailer.with_attachments_location(location);
+    }
     Ok(cli::enqueue_command(mailer, &cli.cli.pool, &cli.queue).await?)
 }
 
 async fn work(cli: WorkCli) -> anyhow::Result<ExitCode> {
     pool::cli::init_logging(cli.work.quiet);
     let run = cli::find_run("mailer", &cli.work).await?;
-    let plan: MailPlan = run.plan()?;
+    let mut plan: MailPlan = run.plan()?;
+    // Attachments in S3: fetched once, for every message of this worker.
+    let staged = tempfile::tempdir()?;
+    if let Some(location) = &plan.attachments_dir
+        && let Some(local) = object_files::fetch_location(location, staged.path()).await?
+    {
+        plan.attachments_dir = Some(local);
+    }
     let settings = Settings {
         csv: plan.csv.clone(),
         template: plan.template.clone(),

@@ -13,13 +13,14 @@ use report_jobs::Options;
 #[command(name = "reporter", version, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "reporter"))]
 pub struct Cli {
     /// Input rows: .csv (with a header), .json (an array of objects) or
-    /// .ndjson/.jsonl (one object per line); need not be sorted
+    /// .ndjson/.jsonl (one object per line); need not be sorted; a local
+    /// path or s3://bucket/key
     pub input: PathBuf,
     /// Column whose value names the group: one report per distinct value
     #[arg(long, short = 'g', env = "REPORTER_GROUP_BY")]
     pub group_by: String,
-    /// Output folder for the PDFs (created if missing); file names from
-    /// data are sanitised and always stay inside it
+    /// Output folder for the PDFs (created if missing), or s3://bucket/prefix;
+    /// file names from data are sanitised and always stay inside it
     #[arg(long, short = 'o', env = "REPORTER_OUT")]
     pub out: PathBuf,
     /// Layout file (TOML): title, header, columns, totals, chart, page;
@@ -58,5 +59,15 @@ impl Cli {
             memory_limit: self.memory_mb.saturating_mul(1 << 20),
             system_fonts: !self.no_system_fonts,
         }
+    }
+
+    /// As [`Cli::options`], with an `s3://` input fetched into `dir` first
+    /// (the input is read whole before any report is drawn).
+    pub async fn options_fetched(&self, dir: &std::path::Path) -> anyhow::Result<Options> {
+        let mut opts = self.options();
+        if let Some(local) = object_files::fetch_location(&opts.input, dir).await? {
+            opts.input = local;
+        }
+        Ok(opts)
     }
 }

@@ -27,7 +27,8 @@ fn main() -> ExitCode {
     pool::cli::init_logging(cli.pool.quiet);
     // The work runs on blocking threads: one runtime thread is enough.
     pool::cli::run_main("reporter", Some(1), async move {
-        let opts = cli.options();
+        let staged = tempfile::tempdir()?;
+        let opts = cli.options_fetched(staged.path()).await?;
         // Reading and grouping the input blocks; nothing else runs yet.
         let reporter = Reporter::prepare(&opts, cli.failures.clone())?;
         anyhow::Ok(pool::cli::run_tool(reporter, &cli.pool).await?)

@@ -249,6 +249,14 @@ impl Mailer {
         })
     }
 
+    /// Records `location` as the run's attachments folder in the plan (an
+    /// `s3://` prefix the workers fetch, when the campaign was checked
+    /// against a local copy of it).
+    pub fn with_attachments_location(mut self, location: PathBuf) -> Mailer {
+        self.plan.attachments_dir = Some(location);
+        self
+    }
+
     /// A failures-file row: the row's fields (missing ones empty) with the
     /// error in the `error` column (the input's own, or one added at the
     /// end); extra fields of a malformed row are kept in the error text.

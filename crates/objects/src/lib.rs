@@ -87,6 +87,46 @@ impl ObjectError {
     }
 }
 
+/// Writes `bytes` to `local`, its folder created.
+fn write_local(local: &Path, bytes: &[u8]) -> Result<(), ObjectError> {
+    let local_error = |e: io::Error| ObjectError {
+        url: local.display().to_string(),
+        kind: e.kind(),
+        message: e.to_string(),
+    };
+    if let Some(dir) = local.parent() {
+        std::fs::create_dir_all(dir).map_err(local_error)?;
+    }
+    std::fs::write(local, bytes).map_err(local_error)
+}
+
+/// Fetches `location` (an `s3://` file or prefix) into the folder `dir`
+/// when it is an `s3://` location: a file keeps its name, a prefix its
+/// objects. Returns the local path to use instead (the file, or `dir`), or
+/// `None` for a local path (nothing fetched).
+///
+/// # Errors
+///
+/// The bucket cannot be configured, or an object cannot be fetched.
+pub async fn fetch_location(
+    location: &Path,
+    dir: &Path,
+) -> Result<Option<std::path::PathBuf>, ObjectError> {
+    let Some((name, key)) = parse_s3(location) else {
+        return Ok(None);
+    };
+    let bucket = Arc::new(Bucket::from_env(&name)?);
+    let file_name = key.rsplit('/').next().unwrap_or_default();
+    // A key with an extension is a file; anything else a prefix.
+    if file_name.contains('.') {
+        let local = dir.join(file_name);
+        bucket.get(&key, &local).await?;
+        return Ok(Some(local));
+    }
+    bucket.get_all(&key, dir).await?;
+    Ok(Some(dir.to_path_buf()))
+}
+
 /// One bucket.
 #[derive(Debug)]
 pub struct Bucket {
@@ -154,6 +194,37 @@ impl Bucket {
         rx
     }
 
+    /// Fetches object `key` into the file `local` (its folder created), on
+    /// the current runtime.
+    ///
+    /// # Errors
+    ///
+    /// The object cannot be read, or the file written.
+    pub async fn get(&self, key: &str, local: &Path) -> Result<(), ObjectError> {
+        let location = Key::from(key);
+        let bytes = async { self.store.get(&location).await?.bytes().await }
+            .await
+            .map_err(|e| ObjectError::new(self.url(key), &e))?;
+        write_local(local, &bytes)
+    }
+
+    /// Fetches every object under `prefix` into `dir`, keeping the keys'
+    /// folders below the prefix; returns how many.
+    ///
+    /// # Errors
+    ///
+    /// As [`Bucket::get`], or the listing fails.
+    pub async fn get_all(self: &Arc<Self>, prefix: &str, dir: &Path) -> Result<u64, ObjectError> {
+        let mut keys = self.list(prefix);
+        let mut count = 0;
+        while let Some(rel) = keys.recv().await {
+            let rel = rel?;
+            self.get(&join(prefix, &rel), &dir.join(&rel)).await?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
     /// Fetches object `key` into the file `local` (its folder created).
     /// Call it from a blocking thread of a tokio runtime.
     ///
@@ -169,15 +240,7 @@ impl Bucket {
         let bytes = tokio::runtime::Handle::current()
             .block_on(async { self.store.get(&location).await?.bytes().await })
             .map_err(|e| ObjectError::new(self.url(key), &e))?;
-        let local_error = |e: io::Error| ObjectError {
-            url: local.display().to_string(),
-            kind: e.kind(),
-            message: e.to_string(),
-        };
-        if let Some(dir) = local.parent() {
-            std::fs::create_dir_all(dir).map_err(local_error)?;
-        }
-        std::fs::write(local, &bytes).map_err(local_error)
+        write_local(local, &bytes)
     }
 
     /// Uploads the file `local` as object `key`. Call it from a blocking
