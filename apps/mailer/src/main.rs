@@ -11,13 +11,14 @@
 //! `--connections`), and loses none.
 
 mod args;
+mod attachments;
 mod check;
 mod verbs;
 
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use email_jobs::{Campaign, Mailer};
+use email_jobs::Campaign;
 
 use crate::args::Cli;
 
@@ -35,15 +36,8 @@ fn main() -> ExitCode {
             let campaign = Campaign::open(&cli.csv, &cli.template, &cli.options())?;
             return Ok(check::check(campaign, &cli.pool));
         }
-        let mut settings = cli.settings()?;
-        // Attachments in S3: fetched once, before any row is read.
         let staged = tempfile::tempdir()?;
-        if let Some(location) = &settings.options.attachments_dir
-            && let Some(local) = object_files::fetch_location(location, staged.path()).await?
-        {
-            settings.options.attachments_dir = Some(local);
-        }
-        let mailer = Mailer::open(settings).await?;
+        let mailer = attachments::open(cli.settings()?, staged.path()).await?;
         anyhow::Ok(pool::cli::run_tool(mailer, &cli.pool).await?)
     })
 }

@@ -9,6 +9,7 @@ use email_jobs::{Destination, MailPlan, Mailer, Options, Settings};
 use pool_postgres::cli::{self, EnqueueArgs, Verb, WorkArgs};
 
 use crate::args::{Cli, Delivery};
+use crate::attachments;
 
 /// `mailer enqueue`: the usual inputs and flags, and the database.
 #[derive(Debug, clap::Parser)]
@@ -50,18 +51,7 @@ async fn enqueue(cli: EnqueueCli) -> anyhow::Result<ExitCode> {
     // Attachments in S3: the rows are checked against a copy; the workers
     // fetch their own.
     let staged = tempfile::tempdir()?;
-    let remote = settings.options.attachments_dir.clone();
-    let fetched = match &remote {
-        Some(location) => object_files::fetch_location(location, staged.path()).await?,
-        None => None,
-    };
-    if let Some(local) = &fetched {
-        settings.options.attachments_dir = Some(local.clone());
-    }
-    let mut mailer = Mailer::open(settings).await?;
-    if let (Some(location), Some(_)) = (remote, fetched) {
-        mailer = mailer.with_attachments_location(location);
-    }
+    let mailer = attachments::open(settings, staged.path()).await?;
     Ok(cli::enqueue_command(mailer, &cli.cli.pool, &cli.queue).await?)
 }
 
@@ -71,9 +61,7 @@ async fn work(cli: WorkCli) -> anyhow::Result<ExitCode> {
     let mut plan: MailPlan = run.plan()?;
     // Attachments in S3: fetched once, for every message of this worker.
     let staged = tempfile::tempdir()?;
-    if let Some(location) = &plan.attachments_dir
-        && let Some(local) = object_files::fetch_location(location, staged.path()).await?
-    {
+    if let Some(local) = attachments::fetch(plan.attachments_dir.as_deref(), staged.path()).await? {
         plan.attachments_dir = Some(local);
     }
     let settings = Settings {

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use pool::cli::PoolArgs;
-use report_jobs::Options;
+use report_jobs::{Options, Reporter};
 
 /// Generate one PDF report per group of rows (CSV, JSON array or NDJSON).
 ///
@@ -61,13 +61,16 @@ impl Cli {
         }
     }
 
-    /// As [`Cli::options`], with an `s3://` input fetched into `dir` first
-    /// (the input is read whole before any report is drawn).
-    pub async fn options_fetched(&self, dir: &std::path::Path) -> anyhow::Result<Options> {
+    /// The reporter the flags ask for, prepared ([`Reporter::prepare`]:
+    /// the input read and grouped, the layout and fonts checked); an
+    /// `s3://` input is fetched first into a temporary folder, which is
+    /// gone once the input is read.
+    pub async fn reporter(&self) -> anyhow::Result<Reporter> {
+        let staged = tempfile::tempdir()?;
         let mut opts = self.options();
-        if let Some(local) = object_files::fetch_location(&opts.input, dir).await? {
+        if let Some(local) = object_files::fetch_location(&opts.input, staged.path()).await? {
             opts.input = local;
         }
-        Ok(opts)
+        Ok(Reporter::prepare(&opts, self.failures.clone())?)
     }
 }

@@ -14,7 +14,6 @@ mod verbs;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use report_jobs::Reporter;
 
 use crate::args::Cli;
 
@@ -27,10 +26,8 @@ fn main() -> ExitCode {
     pool::cli::init_logging(cli.pool.quiet);
     // The work runs on blocking threads: one runtime thread is enough.
     pool::cli::run_main("reporter", Some(1), async move {
-        let staged = tempfile::tempdir()?;
-        let opts = cli.options_fetched(staged.path()).await?;
         // Reading and grouping the input blocks; nothing else runs yet.
-        let reporter = Reporter::prepare(&opts, cli.failures.clone())?;
+        let reporter = cli.reporter().await?;
         anyhow::Ok(pool::cli::run_tool(reporter, &cli.pool).await?)
     })
 }

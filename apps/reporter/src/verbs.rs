@@ -40,9 +40,7 @@ pub fn main(verb: Verb, args: Vec<OsString>) -> ExitCode {
 
 async fn enqueue(cli: EnqueueCli) -> anyhow::Result<ExitCode> {
     pool::cli::init_logging(cli.cli.pool.quiet);
-    let staged = tempfile::tempdir()?;
-    let opts = cli.cli.options_fetched(staged.path()).await?;
-    let reporter = Reporter::prepare(&opts, cli.cli.failures.clone())?;
+    let reporter = cli.cli.reporter().await?;
     Ok(cli::enqueue_command(reporter, &cli.cli.pool, &cli.queue).await?)
 }
 

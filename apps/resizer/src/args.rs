@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use image_jobs::{Background, Filter, Fit, Format, Settings, Size};
+use image_jobs::{Background, Filter, Fit, Format, Resizer, Settings, SettingsError, Size};
 use pool::cli::PoolArgs;
 
 /// Resize a folder of images (JPEG, PNG, WebP, GIF, BMP, TIFF) into
@@ -93,6 +93,18 @@ pub struct Cli {
 }
 
 impl Cli {
+    /// The resizer the flags ask for, its folders checked.
+    pub fn resizer(&self) -> Result<Resizer, SettingsError> {
+        Resizer::open(
+            &self.input,
+            &self.output,
+            self.settings(),
+            self.force,
+            self.only.as_deref(),
+            self.failures.clone(),
+        )
+    }
+
     /// The image settings the flags ask for.
     pub fn settings(&self) -> Settings {
         Settings {

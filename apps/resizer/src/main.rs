@@ -15,7 +15,6 @@ mod verbs;
 use std::process::ExitCode;
 
 use clap::Parser as _;
-use image_jobs::Resizer;
 
 use crate::args::Cli;
 
@@ -29,14 +28,7 @@ fn main() -> ExitCode {
     pool::cli::init_logging(cli.pool.quiet);
     // The work runs on blocking threads: one runtime thread walks the input.
     pool::cli::run_main("resizer", Some(1), async move {
-        let resizer = Resizer::open(
-            &cli.input,
-            &cli.output,
-            cli.settings(),
-            cli.force,
-            cli.only.as_deref(),
-            cli.failures.clone(),
-        )?;
+        let resizer = cli.resizer()?;
         anyhow::Ok(pool::cli::run_tool(resizer, &cli.pool).await?)
     })
 }

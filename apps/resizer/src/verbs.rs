@@ -40,14 +40,7 @@ pub fn main(verb: Verb, args: Vec<OsString>) -> ExitCode {
 
 async fn enqueue(cli: EnqueueCli) -> anyhow::Result<ExitCode> {
     pool::cli::init_logging(cli.cli.pool.quiet);
-    let resizer = Resizer::open(
-        &cli.cli.input,
-        &cli.cli.output,
-        cli.cli.settings(),
-        cli.cli.force,
-        cli.cli.only.as_deref(),
-        cli.cli.failures.clone(),
-    )?;
+    let resizer = cli.cli.resizer()?;
     Ok(cli::enqueue_command(resizer, &cli.cli.pool, &cli.queue).await?)
 }
 

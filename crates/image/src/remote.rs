@@ -23,7 +23,7 @@ pub struct Remote {
     staging: tempfile::TempDir,
 }
 
-fn image_error(e: ObjectError) -> ImageError {
+pub(crate) fn image_error(e: ObjectError) -> ImageError {
     ImageError::Io {
         path: PathBuf::from(&e.url),
         source: io::Error::new(e.kind, e.message),
@@ -89,18 +89,19 @@ impl Remote {
         self.staging.path().join("out")
     }
 
+    /// `s3://bucket/input-prefix`.
+    pub fn input_url(&self) -> PathBuf {
+        PathBuf::from(self.bucket.url(&self.input))
+    }
+
+    /// `s3://bucket/output-prefix`.
+    pub fn output_url(&self) -> PathBuf {
+        PathBuf::from(self.bucket.url(&self.output))
+    }
+
     /// The input prefix's objects, as keys relative to it.
-    pub(crate) fn list(&self) -> mpsc::Receiver<Result<String, ImageError>> {
-        let mut keys = self.bucket.list(&self.input);
-        let (tx, rx) = mpsc::channel(256);
-        tokio::spawn(async move {
-            while let Some(key) = keys.recv().await {
-                if tx.send(key.map_err(image_error)).await.is_err() {
-                    return;
-                }
-            }
-        });
-        rx
+    pub(crate) fn list(&self) -> mpsc::Receiver<Result<String, ObjectError>> {
+        self.bucket.list(&self.input)
     }
 
     /// Fetches input `rel` into `local`. Runs on a blocking thread.

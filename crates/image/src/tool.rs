@@ -76,8 +76,6 @@ pub struct Resizer {
     ctx: Arc<Context>,
     /// The bucket, when the folders are `s3://` locations.
     remote: Option<Arc<Remote>>,
-    /// The folders as the user named them (the plan's, for `s3://`).
-    locations: (PathBuf, PathBuf),
     list: Option<(PathBuf, File)>,
     failures: PathBuf,
     written: u64,
@@ -126,10 +124,6 @@ impl Resizer {
             )?,
             None => Context::prepare(input, output, settings, force)?,
         };
-        let locations = match &remote {
-            Some(_) => (input.to_owned(), output.to_owned()),
-            None => (ctx.input_root.clone(), ctx.output_root.clone()),
-        };
         let list = match only {
             Some(path) => Some((
                 path.to_owned(),
@@ -143,13 +137,21 @@ impl Resizer {
         Ok(Resizer {
             ctx,
             remote,
-            locations,
             list,
             failures,
             written: 0,
             ignored: Arc::default(),
             up_to_date: Arc::default(),
         })
+    }
+
+    /// The input and output folders as the user named them: the
+    /// `s3://` locations, or the local folders (canonical).
+    fn locations(&self) -> (PathBuf, PathBuf) {
+        match &self.remote {
+            Some(remote) => (remote.input_url(), remote.output_url()),
+            None => (self.ctx.input_root.clone(), self.ctx.output_root.clone()),
+        }
     }
 
     /// The checked settings and folders.
@@ -225,7 +227,7 @@ impl Tool for Resizer {
         let mut lines = vec![format!(
             "{} written to {}; {} up to date (--force redoes them)",
             plural(self.written, "image"),
-            self.locations.1.display(),
+            self.locations().1.display(),
             self.up_to_date.load(Ordering::Relaxed)
         )];
         let ignored = self.ignored.load(Ordering::Relaxed);
@@ -288,9 +290,10 @@ impl Distributed for Resizer {
     type Payload = PathBuf;
 
     fn plan(&self) -> ResizePlan {
+        let (input, output) = self.locations();
         ResizePlan {
-            input: self.locations.0.clone(),
-            output: self.locations.1.clone(),
+            input,
+            output,
             settings: self.ctx.settings.clone(),
             force: self.ctx.force,
         }

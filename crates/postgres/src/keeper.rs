@@ -17,7 +17,8 @@ use crate::connect::Conn;
 use crate::lease;
 
 /// Starts the keeper on `client`; `lost` is set and `on_lost` called when
-/// the lease is lost. Ends when `done` is cancelled.
+/// the lease is lost. Ends when `done` is cancelled (or the lease is lost),
+/// handing its connection back.
 pub(crate) fn start(
     client: Client,
     run: i64,
@@ -26,7 +27,7 @@ pub(crate) fn start(
     done: CancellationToken,
     lost: Arc<AtomicBool>,
     on_lost: impl FnOnce() + Send + 'static,
-) -> JoinHandle<()> {
+) -> JoinHandle<Conn> {
     let mut conn = Conn::new(client);
     tokio::spawn(async move {
         let mut on_lost = Some(on_lost);
@@ -39,7 +40,7 @@ pub(crate) fn start(
         let mut next_reap = Instant::now();
         loop {
             tokio::select! {
-                () = done.cancelled() => return,
+                () = done.cancelled() => return conn,
                 _ = tick.tick() => {}
             }
             if renewed.elapsed() > lease_time {
@@ -52,7 +53,7 @@ pub(crate) fn start(
                         f();
                     }
                 }
-                return;
+                return conn;
             }
             match lease::renew(&mut conn, run, worker, lease_time).await {
                 Ok(_) => renewed = std::time::Instant::now(),

@@ -26,6 +26,18 @@ pub struct Claimed {
     pub payload: String,
 }
 
+impl Claimed {
+    /// A row of [`CLAIM`]'s result.
+    fn from_row(row: &tokio_postgres::Row) -> Claimed {
+        Claimed {
+            id: row.get(0),
+            attempt: row.get(1),
+            key: row.get(2),
+            payload: row.get(3),
+        }
+    }
+}
+
 /// Claims up to $2 ready jobs of run $1 for worker $3 with a lease of $4
 /// seconds.
 const CLAIM: &str = "WITH c AS MATERIALIZED (
@@ -59,15 +71,7 @@ pub async fn claim(
     let rows = conn
         .query(CLAIM, &[&run, &limit, &worker, &secs(lease)])
         .await?;
-    Ok(rows
-        .iter()
-        .map(|row| Claimed {
-            id: row.get(0),
-            attempt: row.get(1),
-            key: row.get(2),
-            payload: row.get(3),
-        })
-        .collect())
+    Ok(rows.iter().map(Claimed::from_row).collect())
 }
 
 /// What a rate-limited claim got.
@@ -146,12 +150,7 @@ pub async fn claim_rated(
             .map(|(i, row)| {
                 let slot = first + i as f64 * interval;
                 (
-                    Claimed {
-                        id: row.get(0),
-                        attempt: row.get(1),
-                        key: row.get(2),
-                        payload: row.get(3),
-                    },
+                    Claimed::from_row(row),
                     Duration::from_secs_f64(slot.max(0.0)),
                 )
             })

@@ -187,11 +187,9 @@ where
     };
     error = error.or_else(|| claim_error.lock().take()).or(sink_error);
     done.cancel();
-    let _ = keeper.await;
     // The jobs still held (claimed, never started) go back at once, and the
-    // worker says it stopped.
-    if let Ok(client) = connect(url).await {
-        let mut conn = Conn::new(client);
+    // worker says it stopped, on the keeper's connection.
+    if let Ok(mut conn) = keeper.await {
         match lease::release(&mut conn, run.id, worker).await {
             Ok(0) => {}
             Ok(n) => tracing::info!("gave back {n} jobs claimed and not started"),

@@ -57,7 +57,7 @@ enum Paths {
     List(ListedPaths),
     /// The objects under a bucket prefix (keys relative to it), listed by
     /// a task of the runtime.
-    Remote(tokio::sync::mpsc::Receiver<Result<String, ImageError>>),
+    Remote(tokio::sync::mpsc::Receiver<Result<String, object_files::ObjectError>>),
 }
 
 /// Walks the input folder lazily (memory does not grow with the number of
@@ -125,7 +125,7 @@ impl Walker {
     /// under `ctx.input_root`.
     pub(crate) fn remote(
         ctx: Arc<Context>,
-        keys: tokio::sync::mpsc::Receiver<Result<String, ImageError>>,
+        keys: tokio::sync::mpsc::Receiver<Result<String, object_files::ObjectError>>,
     ) -> Walker {
         Walker::with_paths(ctx, Paths::Remote(keys))
     }
@@ -247,7 +247,7 @@ impl JobSource for Walker {
             };
             let path = match keys.recv().await? {
                 Ok(rel) => self.ctx.input_root.join(rel),
-                Err(e) => return Some(Err(e)),
+                Err(e) => return Some(Err(crate::remote::image_error(e))),
             };
             if let Some(item) = self.job(path) {
                 return Some(item);
