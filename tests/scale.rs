@@ -23,13 +23,15 @@ fn run(tool: &str, args: &[&str]) -> String {
     ok(&command(tool).args(args).output().unwrap())
 }
 
-/// Runs `work` twice at once for `tool`.
-fn two_workers(tool: &str, db: &Postgres) {
+/// Runs `work` twice at once for `tool`, with `env` (the S3 server's
+/// variables, or none).
+fn two_workers(tool: &str, db: &Postgres, env: &[(&str, String)]) {
     let url = db.url();
     let workers: Vec<_> = (0..2)
         .map(|_| {
             command(tool)
                 .args(["work", "--db", &url, "--quiet", "--json", "--batch", "1"])
+                .envs(env.iter().cloned())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
@@ -90,7 +92,7 @@ fn resizer_two_workers_make_the_single_machine_outputs() {
     ];
     args.extend(sizes);
     run("resizer", &args);
-    two_workers("resizer", &db);
+    two_workers("resizer", &db, &[]);
     let (a, b) = (files(&single), files(&spread));
     assert!(a.len() >= 6, "the samples make outputs: {:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
@@ -129,22 +131,7 @@ fn resizer_two_workers_with_inputs_and_outputs_in_s3() {
         .envs(env.iter().cloned())
         .output()
         .unwrap());
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            command("resizer")
-                .args(["work", "--db", &url, "--quiet", "--batch", "1"])
-                .envs(env.iter().cloned())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for worker in workers {
-        assert!(
-            worker.wait_with_output().unwrap().status.success(),
-            "a worker failed"
-        );
-    }
-    assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
+    two_workers("resizer", &db, &env);
     let fetched = dir.path().join("fetched");
     s3.download("photos", "out", &fetched);
 
@@ -195,7 +182,7 @@ fn reporter_two_workers_make_the_single_machine_reports() {
     args.extend(common);
     args.extend(["--out", spread.to_str().unwrap(), "--db", &url]);
     run("reporter", &args);
-    two_workers("reporter", &db);
+    two_workers("reporter", &db, &[]);
     let (a, b) = (files(&single), files(&spread));
     assert!(a.len() >= 4, "{:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
@@ -241,21 +228,7 @@ fn reporter_two_workers_read_and_write_s3() {
         .envs(env.iter().cloned())
         .output()
         .unwrap());
-    let workers: Vec<_> = (0..2)
-        .map(|_| {
-            command("reporter")
-                .args(["work", "--db", &url, "--quiet", "--batch", "1"])
-                .envs(env.iter().cloned())
-                .spawn()
-                .unwrap()
-        })
-        .collect();
-    for worker in workers {
-        assert!(
-            worker.wait_with_output().unwrap().status.success(),
-            "a worker failed"
-        );
-    }
+    two_workers("reporter", &db, &env);
     let fetched = dir.path().join("fetched");
     s3.download("reports", "statements", &fetched);
     let (a, b) = (files(&single), files(&fetched));

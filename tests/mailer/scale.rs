@@ -56,6 +56,12 @@ fn finish(child: Child, limit: Duration) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Sends `signal` (`-STOP`, `-CONT`) to process `pid`.
+fn signal(signal: &str, pid: &str) {
+    let sent = Command::new("kill").args([signal, pid]).status().unwrap();
+    assert!(sent.success(), "kill {signal} {pid}");
+}
+
 fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
@@ -253,25 +259,13 @@ fn a_worker_stopped_past_its_lease_changes_nothing_when_it_wakes() {
         server.count() > 200
     });
     let pid = sleeper.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-STOP", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal("-STOP", &pid);
     // Past the lease: the other worker takes its jobs back and finishes
     // the run, which it can only do with them.
     let other = finish(other, Duration::from_secs(300));
     assert!(other.status.success(), "{}", stderr(&other));
     assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
-    assert!(
-        Command::new("kill")
-            .args(["-CONT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    signal("-CONT", &pid);
     let woke = finish(sleeper, Duration::from_secs(60));
     assert_eq!(
         woke.status.code(),
