@@ -4,16 +4,18 @@
 
 use std::collections::BTreeMap;
 use std::io::Write as _;
+use std::sync::Arc;
 
 use printpdf::{
     Color, FontId, Line, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, TextItem, TextMatrix, XObjectId,
-    XObjectTransform,
+    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, XObjectId, XObjectTransform,
 };
 
 use crate::error::ReportError;
 use crate::fonts::{FaceId, FontSet};
 use crate::logo::LogoImage;
+use crate::shaping::{Direction, Shaped};
+use crate::text_ops::{self, ToUnicode};
 
 /// An RGB colour, components 0..=1.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -25,7 +27,8 @@ pub const BLACK: Rgb = Rgb(0.0, 0.0, 0.0);
 /// One thing drawn on a page. `y` grows downwards from the top edge.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Item {
-    /// Text with its baseline at `y`.
+    /// One glyph run of a shaped line, its pen starting at (`x`, `y`) on
+    /// the baseline.
     Text {
         /// Left edge.
         x: f32,
@@ -33,10 +36,10 @@ pub enum Item {
         y: f32,
         /// Font size.
         size: f32,
-        /// Face.
-        face: FaceId,
-        /// The text.
-        text: String,
+        /// The shaped line.
+        line: Arc<Shaped>,
+        /// Which of its runs.
+        run: usize,
         /// Colour.
         color: Rgb,
     },
@@ -138,8 +141,8 @@ impl<'f> Canvas<'f> {
         }
     }
 
-    /// Draws `text`, each character with the first face that has it, and
-    /// returns the characters no face has.
+    /// Draws `text` shaped ([`FontSet::shape`]) in the paragraph direction
+    /// `direction`, and returns the characters no face has.
     #[allow(clippy::too_many_arguments)]
     pub fn text(
         &mut self,
@@ -149,31 +152,37 @@ impl<'f> Canvas<'f> {
         bold: bool,
         anchor: Anchor,
         text: &str,
+        direction: Direction,
         color: Rgb,
     ) -> Vec<char> {
         if text.is_empty() {
             return Vec::new();
         }
-        let shaped = self.fonts.shape(text, bold);
-        let w = shaped.width * size;
+        let line = self.fonts.shape(text, bold, direction);
+        let w = line.width * size;
         let mut x = match anchor {
             Anchor::Left => x,
             Anchor::Right => x - w,
             Anchor::Center => x - w / 2.0,
         };
-        for run in shaped.runs {
-            let adv = run.width * size;
+        // Each run where it goes on the page, written in reading order.
+        let mut runs: Vec<(usize, f32)> = Vec::with_capacity(line.runs.len());
+        for (run, r) in line.runs.iter().enumerate() {
+            runs.push((run, x));
+            x += r.width * size;
+        }
+        runs.sort_by_key(|&(run, _)| line.runs[run].start);
+        for (run, x) in runs {
             self.push(Item::Text {
                 x,
                 y,
                 size,
-                face: run.face,
-                text: run.text,
+                line: Arc::clone(&line),
+                run,
                 color,
             });
-            x += adv;
         }
-        shaped.missing
+        line.missing.clone()
     }
 
     /// Fills a rectangle whose top-left corner is (`x`, `y`).
@@ -211,11 +220,12 @@ impl<'f> Canvas<'f> {
         doc.metadata.info.producer = producer.to_owned();
         doc.metadata.info.creator = producer.to_owned();
         let faces = self.add_faces(&mut doc);
+        let unicode = self.to_unicode();
         let logo = self.logo.map(|l| doc.add_xobject(&l.xobject));
         let pages = self
             .pages
             .iter()
-            .map(|items| self.page(items, &faces, logo.as_ref()))
+            .map(|items| self.page(items, &faces, &unicode, logo.as_ref()))
             .collect();
         // printpdf's `optimize` deflates every stream at the best (slowest)
         // level, most of the run time; level 6 is ~4x faster for a few %.
@@ -245,13 +255,25 @@ impl<'f> Canvas<'f> {
     fn add_faces(&self, doc: &mut PdfDocument) -> BTreeMap<FaceId, FontId> {
         let mut ids = BTreeMap::new();
         for item in self.pages.iter().flatten() {
-            if let Item::Text { face, .. } = item
-                && !ids.contains_key(face)
+            if let Item::Text { line, run, .. } = item
+                && let face = line.runs[*run].face
+                && !ids.contains_key(&face)
             {
-                ids.insert(*face, doc.add_font(&self.fonts.faces()[*face].font));
+                ids.insert(face, doc.add_font(&self.fonts.faces()[face].font));
             }
         }
         ids
+    }
+
+    /// The text each glyph of the document stands for.
+    fn to_unicode(&self) -> ToUnicode {
+        let mut map = ToUnicode::default();
+        for item in self.pages.iter().flatten() {
+            if let Item::Text { line, run, .. } = item {
+                map.add(line, &line.runs[*run]);
+            }
+        }
+        map
     }
 
     /// One page's operations: shapes and the logo first, then all the text
@@ -260,6 +282,7 @@ impl<'f> Canvas<'f> {
         &self,
         items: &[Item],
         faces: &BTreeMap<FaceId, FontId>,
+        unicode: &ToUnicode,
         logo: Option<&XObjectId>,
     ) -> PdfPage {
         let mut ops = Vec::with_capacity(items.len() * 3 + 8);
@@ -270,7 +293,7 @@ impl<'f> Canvas<'f> {
         ops.push(Op::StartTextSection);
         let mut font = None;
         for item in items {
-            self.text_ops(item, faces, &mut font, &mut fill, &mut ops);
+            self.text_ops(item, faces, unicode, &mut font, &mut fill, &mut ops);
         }
         ops.push(Op::EndTextSection);
         PdfPage::new(
@@ -357,6 +380,7 @@ impl<'f> Canvas<'f> {
         &self,
         item: &Item,
         faces: &BTreeMap<FaceId, FontId>,
+        unicode: &ToUnicode,
         font: &mut Option<(FaceId, f32)>,
         fill: &mut Option<Rgb>,
         ops: &mut Vec<Op>,
@@ -365,13 +389,15 @@ impl<'f> Canvas<'f> {
             x,
             y,
             size,
-            face,
-            ref text,
+            ref line,
+            run,
             color: c,
         } = *item
         else {
             return;
         };
+        let run = &line.runs[run];
+        let face = run.face;
         if *font != Some((face, size))
             && let Some(id) = faces.get(&face)
         {
@@ -385,12 +411,16 @@ impl<'f> Canvas<'f> {
             ops.push(Op::SetFillColor { col: pdf_color(c) });
             *fill = Some(c);
         }
-        ops.push(Op::SetTextMatrix {
-            matrix: TextMatrix::Translate(Pt(x), Pt(self.height - y)),
-        });
-        ops.push(Op::ShowText {
-            items: vec![TextItem::Text(text.clone())],
-        });
+        let glyphs = text_ops::Placed {
+            line,
+            run,
+            face: &self.fonts.faces()[face],
+            unicode,
+            x,
+            baseline: self.height - y,
+            size,
+        };
+        glyphs.ops(ops);
     }
 }
 

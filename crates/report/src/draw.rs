@@ -12,6 +12,7 @@ use crate::format::format_number;
 use crate::layout::{Align, Layout};
 use crate::logo::LogoImage;
 use crate::prepare::Prepared;
+use crate::shaping::Direction;
 
 const HEADER_FILL: Rgb = Rgb(0.85, 0.88, 0.95);
 const ZEBRA_FILL: Rgb = Rgb(0.95, 0.95, 0.95);
@@ -62,12 +63,15 @@ fn warn(warnings: &mut Vec<String>, line: u64, missing: Vec<char>) {
 }
 
 impl Table<'_> {
-    fn cell_lines(&self, fonts: &FontSet, k: usize, text: &str) -> Vec<String> {
+    /// The lines of cell `k` holding `text`, and the direction of its
+    /// paragraph (every line is drawn in it).
+    fn cell_lines(&self, fonts: &FontSet, k: usize, text: &str) -> (Vec<String>, Direction) {
         let (l, r) = self.xs[k];
         let max = (r - l - 2.0 * PAD) / self.size;
-        let fits = !text.contains('\n') && fonts.width(text, false) <= max;
+        let dir = Direction::of(text);
+        let fits = !text.contains('\n') && fonts.shape(text, false, dir).width <= max;
         if fits {
-            return vec![text.to_owned()];
+            return (vec![text.to_owned()], dir);
         }
         let mut lines = wrap(fonts, text, false, max);
         if lines.len() > MAX_LINES {
@@ -76,9 +80,13 @@ impl Table<'_> {
                 l.push('…');
             }
         }
-        lines
+        (lines, dir)
     }
 
+    /// Draws a line of cell `k` in its paragraph direction `dir`. A left
+    /// aligned (text) column starts right-to-left text at its right edge,
+    /// where a reader of Arabic or Hebrew starts.
+    #[allow(clippy::too_many_arguments)]
     fn text_at(
         &self,
         cv: &mut Canvas<'_>,
@@ -86,14 +94,16 @@ impl Table<'_> {
         baseline: f32,
         bold: bool,
         text: &str,
+        dir: Direction,
     ) -> Vec<char> {
         let (l, r) = self.xs[k];
         let (x, a) = match self.aligns[k] {
+            Align::Left if dir == Direction::Rtl => (r - PAD, Anchor::Right),
             Align::Left => (l + PAD, Anchor::Left),
             Align::Right => (r - PAD, Anchor::Right),
             Align::Center => ((l + r) / 2.0, Anchor::Center),
         };
-        cv.text(x, baseline, self.size, bold, a, text, BLACK)
+        cv.text(x, baseline, self.size, bold, a, text, dir, BLACK)
     }
 
     fn header(&self, cv: &mut Canvas<'_>, top: f32, warnings: &mut Vec<String>, line: u64) -> f32 {
@@ -105,7 +115,9 @@ impl Table<'_> {
             HEADER_FILL,
         );
         for k in 0..self.xs.len() {
-            let m = self.text_at(cv, k, top + self.size + 3.0, true, self.headings[k]);
+            let heading = self.headings[k];
+            let dir = Direction::of(heading);
+            let m = self.text_at(cv, k, top + self.size + 3.0, true, heading, dir);
             warn(warnings, line, m);
         }
         top + self.row_h
@@ -218,7 +230,9 @@ impl<'a, 'f> Drawer<'a, 'f> {
         text: &str,
         color: Rgb,
     ) {
-        let m = self.cv.text(x, y, size, bold, anchor, text, color);
+        let m = self
+            .cv
+            .text(x, y, size, bold, anchor, text, Direction::Auto, color);
         self.warn(self.texts.first_line, m);
     }
 
@@ -288,6 +302,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
                 false,
                 Anchor::Center,
                 &compact(*v),
+                Direction::Auto,
                 BLACK,
             );
         }
@@ -350,13 +365,17 @@ impl<'a, 'f> Drawer<'a, 'f> {
     }
 
     /// Each row's cells cut into lines, and the row's height.
-    fn row_lines(&self, table: &Table<'_>, cells: &[String]) -> (Vec<Vec<String>>, f32) {
-        let lines: Vec<Vec<String>> = cells
+    fn row_lines(
+        &self,
+        table: &Table<'_>,
+        cells: &[String],
+    ) -> (Vec<(Vec<String>, Direction)>, f32) {
+        let lines: Vec<(Vec<String>, Direction)> = cells
             .iter()
             .enumerate()
             .map(|(k, t)| table.cell_lines(self.fonts, k, t))
             .collect();
-        let n = lines.iter().map(Vec::len).max().unwrap_or(1).max(1);
+        let n = lines.iter().map(|c| c.0.len()).max().unwrap_or(1).max(1);
         (lines, table.row_h + (n - 1) as f32 * table.line_h)
     }
 
@@ -395,10 +414,10 @@ impl<'a, 'f> Drawer<'a, 'f> {
                 self.cv
                     .rect(table.left, y, table.right - table.left, rh, ZEBRA_FILL);
             }
-            for (k, cell) in lines.iter().enumerate() {
+            for (k, (cell, dir)) in lines.iter().enumerate() {
                 for (j, l) in cell.iter().enumerate() {
                     let base = y + table.size + 3.0 + j as f32 * table.line_h;
-                    let m = table.text_at(&mut self.cv, k, base, false, l);
+                    let m = table.text_at(&mut self.cv, k, base, false, l, *dir);
                     self.warn(row.line, m);
                 }
             }
@@ -445,11 +464,12 @@ impl<'a, 'f> Drawer<'a, 'f> {
             if let Some(t) = t {
                 let s = total_text(layout, k, *t);
                 let m = if table.aligns[k] == Align::Right {
-                    table.text_at(&mut self.cv, k, base, true, &s)
+                    table.text_at(&mut self.cv, k, base, true, &s, Direction::Ltr)
                 } else {
                     let (_, r) = table.xs[k];
+                    let dir = Direction::Ltr;
                     self.cv
-                        .text(r - PAD, base, size, true, Anchor::Right, &s, BLACK)
+                        .text(r - PAD, base, size, true, Anchor::Right, &s, dir, BLACK)
                 };
                 self.warn(self.texts.first_line, m);
             }
@@ -465,8 +485,9 @@ impl<'a, 'f> Drawer<'a, 'f> {
         for page in 0..n {
             self.cv.goto(page);
             let number = format!("Page {} of {n}", page + 1);
+            let dir = Direction::Ltr;
             self.cv
-                .text(w - mr, fy, 8.0, false, Anchor::Right, &number, BLACK);
+                .text(w - mr, fy, 8.0, false, Anchor::Right, &number, dir, BLACK);
             self.group_text(ml, fy, 8.0, false, Anchor::Left, footer, BLACK);
         }
     }
@@ -482,7 +503,7 @@ mod tests {
         cv.pages[page]
             .iter()
             .filter_map(|item| match item {
-                crate::canvas::Item::Text { text, .. } => Some(text.clone()),
+                crate::canvas::Item::Text { line, run: 0, .. } => Some(line.text.clone()),
                 _ => None,
             })
             .collect()

@@ -1,12 +1,18 @@
 //! Fonts: bundled DejaVu Sans (regular and bold) plus a fallback chain,
-//! resolved character by character.
+//! resolved character by character. Each face is kept twice over the same
+//! bytes: as printpdf parsed it (to embed it) and as rustybuzz reads it (to
+//! shape text with it, see [`crate::shaping`]).
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use printpdf::ParsedFont;
 
 use crate::error::LayoutError;
+use crate::shaping::{self, Direction, Shaped};
 
 static DEJAVU_SANS: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
 static DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
@@ -14,56 +20,76 @@ static DEJAVU_SANS_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
 /// Index of a face in a [`FontSet`].
 pub type FaceId = usize;
 
+type ShapingFace<'a> = rustybuzz::Face<'a>;
+
+self_cell::self_cell!(
+    /// A rustybuzz face and the font bytes it borrows.
+    struct Shaper {
+        owner: Cow<'static, [u8]>,
+        #[covariant]
+        dependent: ShapingFace,
+    }
+);
+
 /// One parsed face.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Face {
     /// Name for messages (file name).
     pub name: String,
     pub(crate) font: ParsedFont,
+    shaper: Arc<Shaper>,
     upem: f32,
 }
 
-impl Face {
-    fn parse(bytes: &[u8], name: &str) -> Option<Face> {
-        Face::parse_at(bytes, 0, name)
+impl std::fmt::Debug for Face {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Face")
+            .field("name", &self.name)
+            .field("upem", &self.upem)
+            .finish_non_exhaustive()
     }
+}
 
-    fn parse_at(bytes: &[u8], index: usize, name: &str) -> Option<Face> {
+impl Face {
+    fn parse_at(bytes: Cow<'static, [u8]>, index: usize, name: &str) -> Option<Face> {
         let mut warnings = Vec::new();
-        let font = ParsedFont::from_bytes(bytes, index, &mut warnings)?;
-        let upem = f32::from(font.pdf_font_metrics.units_per_em.max(1));
+        let font = ParsedFont::from_bytes(&bytes, index, &mut warnings)?;
+        let index = u32::try_from(index).ok()?;
+        let shaper =
+            Shaper::try_new(bytes, |b| rustybuzz::Face::from_slice(b, index).ok_or(())).ok()?;
+        let upem = f32::from(shaper.borrow_dependent().units_per_em().clamp(1, 16384) as u16);
         Some(Face {
             name: name.to_owned(),
             font,
+            shaper: Arc::new(shaper),
             upem,
         })
     }
-    fn advance(&self, c: char) -> Option<f32> {
-        let gid = self.font.lookup_glyph_index(c as u32)?;
-        Some(f32::from(self.font.get_horizontal_advance(gid)) / self.upem)
+
+    /// The face as rustybuzz reads it.
+    pub(crate) fn shaping(&self) -> &rustybuzz::Face<'_> {
+        self.shaper.borrow_dependent()
     }
-}
 
-/// A run of text drawn with one face.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Run {
-    /// The face.
-    pub face: FaceId,
-    /// The text.
-    pub text: String,
-    /// Width at size 1 (multiply by the font size).
-    pub width: f32,
-}
+    /// Units per em.
+    pub(crate) fn upem(&self) -> f32 {
+        self.upem
+    }
 
-/// Text split into runs by face, with its width and the characters no face has.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Shaped {
-    /// The runs, in order.
-    pub runs: Vec<Run>,
-    /// Total width at size 1.
-    pub width: f32,
-    /// Characters no font has (drawn blank).
-    pub missing: Vec<char>,
+    /// Whether the face maps `c` to a glyph.
+    pub(crate) fn has(&self, c: char) -> bool {
+        self.shaping().glyph_index(c).is_some()
+    }
+
+    /// The advance of glyph `id` as the PDF's `/W` array gives it, in
+    /// thousandths of an em (printpdf truncates it the same way).
+    pub(crate) fn pdf_width(&self, id: u16) -> f32 {
+        let adv = self
+            .shaping()
+            .glyph_hor_advance(ttf_parser::GlyphId(id))
+            .unwrap_or(0);
+        (f32::from(adv) * 1000.0 / self.upem).trunc()
+    }
 }
 
 /// Regular and bold faces and the fallbacks tried, in order, for characters
@@ -71,10 +97,18 @@ pub struct Shaped {
 #[derive(Debug, Clone)]
 pub struct FontSet {
     faces: Vec<Face>,
+    /// Tells shaping caches which font set their entries belong to: new for
+    /// every set built or changed, kept by clones (same faces).
+    id: u64,
 }
 
 const REGULAR: FaceId = 0;
 const BOLD: FaceId = 1;
+
+fn next_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
 
 impl FontSet {
     /// DejaVu Sans and DejaVu Sans Bold, bundled in the binary.
@@ -84,8 +118,8 @@ impl FontSet {
     /// [`LayoutError::Font`] if the bundled fonts cannot be parsed (a build
     /// problem, never input).
     pub fn bundled() -> Result<FontSet, LayoutError> {
-        let parse = |b: &[u8], n: &str| {
-            Face::parse(b, n).ok_or_else(|| LayoutError::Font {
+        let parse = |b: &'static [u8], n: &str| {
+            Face::parse_at(Cow::Borrowed(b), 0, n).ok_or_else(|| LayoutError::Font {
                 path: n.into(),
                 message: "bundled font does not parse".into(),
             })
@@ -95,6 +129,7 @@ impl FontSet {
                 parse(DEJAVU_SANS, "DejaVuSans.ttf")?,
                 parse(DEJAVU_SANS_BOLD, "DejaVuSans-Bold.ttf")?,
             ],
+            id: next_id(),
         })
     }
 
@@ -123,17 +158,19 @@ impl FontSet {
             |n| n.to_string_lossy().into_owned(),
         );
         let index = usize::try_from(index).unwrap_or(usize::MAX);
-        let face = Face::parse_at(&bytes, index, &name).ok_or_else(|| LayoutError::Font {
-            path: path.to_path_buf(),
-            message: "not a TrueType/OpenType font this program can read".into(),
-        })?;
+        let face =
+            Face::parse_at(Cow::Owned(bytes), index, &name).ok_or_else(|| LayoutError::Font {
+                path: path.to_path_buf(),
+                message: "not a TrueType/OpenType font this program can read".into(),
+            })?;
         self.faces.push(face);
+        self.id = next_id();
         Ok(())
     }
 
     /// Whether some face has `c`.
     pub fn has(&self, c: char) -> bool {
-        self.faces.iter().any(|f| f.advance(c).is_some())
+        self.faces.iter().any(|f| f.has(c))
     }
 
     /// All faces, by [`FaceId`].
@@ -141,42 +178,62 @@ impl FontSet {
         &self.faces
     }
 
+    /// The id shaping caches key their entries by.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
     /// Cuts each fallback face down, once, to the glyphs of `chars` that it
     /// would draw (the characters earlier faces lack). printpdf subsets every
     /// face per document, and subsetting reads the whole glyph table: for a
-    /// CJK font of 15,000 glyphs that was most of a report's time. A face
-    /// whose cut-down copy cannot be read back keeps its full glyph set.
-    /// Characters outside `chars` that only a fallback has are then reported
-    /// missing, so `chars` must hold every character a report can draw.
+    /// CJK font of 15,000 glyphs that was most of a report's time.
+    ///
+    /// The cut-down copy has no layout tables (no ligatures, joining forms or
+    /// kerning), so a face is cut down only when every character it draws
+    /// is of a script that needs none ([`shaping::needs_layout_tables`]):
+    /// Han, kana and Hangul faces are, Arabic or Devanagari ones are not. A
+    /// face whose cut-down copy cannot be read back keeps its full glyph set.
+    /// Characters outside `chars` that only a cut-down face has are then
+    /// reported missing, so `chars` must hold every character a report can
+    /// draw.
     pub fn restrict_fallbacks(&mut self, chars: &BTreeSet<char>) {
         for f in 2..self.faces.len() {
             let mut glyphs = BTreeMap::new();
+            let mut complex = false;
             for &c in chars {
-                let earlier = (0..f).any(|e| self.faces[e].advance(c).is_some());
+                let earlier = (0..f).any(|e| self.faces[e].has(c));
                 if !earlier && let Some(gid) = self.faces[f].font.lookup_glyph_index(c as u32) {
+                    complex |= shaping::needs_layout_tables(c);
                     glyphs.insert(gid, c.to_string());
                 }
+            }
+            if complex {
+                continue;
             }
             let Ok(sub) = printpdf::subset_font(&self.faces[f].font, &glyphs) else {
                 continue;
             };
-            let Some(mut face) = Face::parse(&sub.bytes, &self.faces[f].name) else {
+            let Some(face) = Face::parse_at(Cow::Owned(sub.bytes), 0, &self.faces[f].name) else {
                 continue;
             };
             let same = glyphs.iter().all(|(&gid, c)| {
                 c.chars().all(|ch| {
-                    let before = self.faces[f].advance(ch);
-                    face.advance(ch) == before && before.is_some()
+                    let (old, new) = (&self.faces[f], &face);
+                    let before = old.shaping().glyph_index(ch).map(|g| old.pdf_width(g.0));
+                    let after = new.shaping().glyph_index(ch).map(|g| new.pdf_width(g.0));
+                    before.is_some() && before == after
                 }) && gid != 0
             });
             if same {
-                face.name.clone_from(&self.faces[f].name);
                 self.faces[f] = face;
+                self.id = next_id();
             }
         }
     }
 
-    fn chain(&self, bold: bool) -> impl Iterator<Item = FaceId> + '_ {
+    /// The faces tried for a character, in order: regular then bold (bold
+    /// then regular for bold text), then the fallbacks.
+    pub(crate) fn chain(&self, bold: bool) -> impl Iterator<Item = FaceId> + '_ {
         let first = if bold {
             [BOLD, REGULAR]
         } else {
@@ -185,51 +242,27 @@ impl FontSet {
         first.into_iter().chain(2..self.faces.len())
     }
 
-    /// Splits `text` into runs by the first face (in the chain for regular or
-    /// bold) that has each character. Control characters become spaces.
-    pub fn shape(&self, text: &str, bold: bool) -> Shaped {
-        let mut out = Shaped::default();
-        let primary = if bold { BOLD } else { REGULAR };
-        for c in text.chars() {
-            let c = if c.is_control() { ' ' } else { c };
-            let found = self
-                .chain(bold)
-                .find_map(|f| self.faces[f].advance(c).map(|w| (f, w)));
-            let (face, w) = match found {
-                Some(x) => x,
-                None => {
-                    if !out.missing.contains(&c) {
-                        out.missing.push(c);
-                    }
-                    (primary, 0.0)
-                }
-            };
-            out.width += w;
-            match out.runs.last_mut() {
-                Some(r) if r.face == face => {
-                    r.text.push(c);
-                    r.width += w;
-                }
-                _ => out.runs.push(Run {
-                    face,
-                    text: c.to_string(),
-                    width: w,
-                }),
-            }
-        }
-        out
+    /// The face drawing `c` in the chain for regular or bold text, if any.
+    pub(crate) fn face_for(&self, c: char, bold: bool) -> Option<FaceId> {
+        self.chain(bold).find(|&f| self.faces[f].has(c))
     }
 
-    /// Width of `text` at size 1.
+    /// The primary face: regular or bold.
+    pub(crate) fn primary(bold: bool) -> FaceId {
+        if bold { BOLD } else { REGULAR }
+    }
+
+    /// `text` shaped on one line (see [`crate::shaping`]), from this
+    /// thread's cache when it was shaped before. `direction` is the
+    /// paragraph's: [`Direction::Auto`] takes it from the first strong
+    /// character.
+    pub fn shape(&self, text: &str, bold: bool, direction: Direction) -> Arc<Shaped> {
+        shaping::cached(self, text, bold, direction)
+    }
+
+    /// Width of `text` at size 1, shaped (kerning and ligatures included).
     pub fn width(&self, text: &str, bold: bool) -> f32 {
-        let mut w = 0.0;
-        for c in text.chars() {
-            w += self
-                .chain(bold)
-                .find_map(|f| self.faces[f].advance(c))
-                .unwrap_or(0.0);
-        }
-        w
+        self.shape(text, bold, Direction::Auto).width
     }
 }
 
@@ -284,11 +317,11 @@ mod tests {
     #[test]
     fn shapes_and_wraps() {
         let fonts = FontSet::bundled().expect("bundled fonts parse");
-        let s = fonts.shape("Grüße Ωμέγα Привет", false);
-        assert_eq!(s.runs.len(), 1);
+        let s = fonts.shape("Grüße Ωμέγα Привет", false, Direction::Auto);
+        assert!(s.runs.iter().all(|r| r.face == 0), "{s:?}");
         assert!(s.missing.is_empty());
         assert!(s.width > 5.0);
-        let s = fonts.shape("東京", false);
+        let s = fonts.shape("東京", false, Direction::Auto);
         assert_eq!(s.missing, vec!['東', '京']);
         let lines = wrap(&fonts, "a long description that will not fit", false, 6.0);
         assert!(lines.len() > 1, "{lines:?}");
@@ -303,10 +336,15 @@ mod tests {
             cjk.display()
         );
         if have {
-            let full = fonts2.shape("Zürich 東京支店", false);
+            let full = fonts2.shape("Zürich 東京支店", false, Direction::Auto);
             fonts2.restrict_fallbacks(&"ü東京支店".chars().collect());
-            assert_eq!(fonts2.shape("Zürich 東京支店", false), full);
-            assert_eq!(fonts2.shape("大阪", false).missing, vec!['大', '阪']);
+            let cut = fonts2.shape("Zürich 東京支店", false, Direction::Auto);
+            assert_eq!(cut.width, full.width);
+            assert_eq!(cut.missing, full.missing);
+            let faces = |s: &Shaped| s.runs.iter().map(|r| r.face).collect::<Vec<_>>();
+            assert_eq!(faces(&cut), faces(&full));
+            let missing = &fonts2.shape("大阪", false, Direction::Auto).missing;
+            assert_eq!(missing, &vec!['大', '阪']);
         }
         let lines = wrap(&fonts, "Supercalifragilistic", false, 3.0);
         assert!(lines.len() > 1);

@@ -60,8 +60,10 @@ mod names;
 mod output;
 mod plan;
 mod prepare;
+mod shaping;
 mod system_fonts;
 mod template;
+mod text_ops;
 mod tool;
 
 pub use batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
@@ -74,4 +76,5 @@ pub use layout::Layout;
 pub use logo::LogoImage;
 pub use plan::{ReportPayload, ReportPlan};
 pub use prepare::{Prepared, Row, prepare};
+pub use shaping::{Direction, Glyph, GlyphRun, Shaped};
 pub use tool::{Render, Reporter};

@@ -1,0 +1,99 @@
+use super::*;
+
+fn fonts() -> FontSet {
+    FontSet::bundled().expect("bundled fonts")
+}
+
+/// The text of each run's clusters, left to right.
+fn run_texts(s: &Shaped) -> Vec<String> {
+    s.runs
+        .iter()
+        .map(|r| {
+            let mut out = String::new();
+            let mut last = None;
+            for g in &r.glyphs {
+                if last != Some(&g.text) {
+                    out.push_str(&s.text[g.text.clone()]);
+                }
+                last = Some(&g.text);
+            }
+            out
+        })
+        .collect()
+}
+
+#[test]
+fn latin_is_kerned_and_ligated() {
+    let f = fonts();
+    let kerned = f.shape("AVATAR", false, Direction::Auto);
+    let plain: f32 = "AVATAR"
+        .chars()
+        .map(|c| f.shape(&c.to_string(), false, Direction::Auto).width)
+        .sum();
+    assert!(kerned.width < plain - 0.1, "{} vs {plain}", kerned.width);
+    // DejaVu Sans has an fi ligature: one glyph standing for both letters.
+    let fi = f.shape("fine", false, Direction::Auto);
+    assert_eq!(fi.runs[0].glyphs.len(), 3, "{fi:?}");
+    assert_eq!(run_texts(&fi), ["fine"]);
+    assert_eq!(&fi.text[fi.runs[0].glyphs[0].text.clone()], "fi");
+}
+
+#[test]
+fn arabic_joins_and_runs_right_to_left() {
+    let f = fonts();
+    let s = f.shape("شركة", false, Direction::Auto);
+    assert!(s.rtl);
+    let glyphs = &s.runs[0].glyphs;
+    assert_eq!(glyphs.len(), 4);
+    // Visual order: the last letter (ة, final form) is drawn first.
+    assert_eq!(&s.text[glyphs[0].text.clone()], "ة");
+    assert_eq!(&s.text[glyphs[3].text.clone()], "ش");
+    // Joined forms are other glyphs than the isolated letters.
+    let isolated = |c: char| f.shape(&c.to_string(), false, Direction::Auto).runs[0].glyphs[0].id;
+    assert_ne!(glyphs[3].id, isolated('ش'), "initial form expected");
+    assert_ne!(glyphs[0].id, isolated('ة'), "final form expected");
+}
+
+#[test]
+fn mixed_directions_are_in_visual_order() {
+    let f = fonts();
+    // An Arabic word and a number inside a left-to-right line.
+    let s = f.shape("Total شركة 2024 end", false, Direction::Auto);
+    assert!(!s.rtl);
+    let texts = run_texts(&s).concat();
+    // Left to right on the page: the Arabic letters reversed, the digits not.
+    assert!(texts.starts_with("Total "), "{texts}");
+    assert!(texts.contains("ةكرش") || texts.contains("ة") && texts.contains("ش"));
+    assert!(texts.contains("2024"), "{texts}");
+    // A right-to-left paragraph with a Latin word: the Latin word is drawn
+    // left to right, at the left of the Arabic.
+    let s = f.shape("شركة ABC", false, Direction::Auto);
+    assert!(s.rtl);
+    let first = run_texts(&s).remove(0);
+    assert_eq!(first, "ABC");
+}
+
+#[test]
+fn cached_lines_are_shared_and_follow_the_font_set() {
+    let f = fonts();
+    let a = f.shape("SKU-1234", false, Direction::Auto);
+    let b = f.shape("SKU-1234", false, Direction::Auto);
+    assert!(std::sync::Arc::ptr_eq(&a, &b));
+    let bold = f.shape("SKU-1234", true, Direction::Auto);
+    assert!(!std::sync::Arc::ptr_eq(&a, &bold));
+    assert!(bold.width > a.width);
+    let other = fonts();
+    let c = other.shape("SKU-1234", false, Direction::Auto);
+    assert!(!std::sync::Arc::ptr_eq(&a, &c));
+    assert_eq!(*a, *c);
+}
+
+#[test]
+fn missing_characters_are_reported_and_take_no_room() {
+    let f = fonts();
+    let s = f.shape("a東b", false, Direction::Auto);
+    assert_eq!(s.missing, ['東']);
+    assert_eq!(s.width, f.shape("ab", false, Direction::Auto).width);
+    let s = f.shape("x\ty", false, Direction::Auto);
+    assert_eq!(s.text, "x y");
+}
