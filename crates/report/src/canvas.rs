@@ -443,7 +443,7 @@ fn deflate_streams(lo: &mut lopdf::Document) {
         {
             let mut z = flate2::write::ZlibEncoder::new(
                 Vec::with_capacity(s.content.len() / 3),
-                flate2::Compression::default(),
+                flate2::Compression::new(2),
             );
             if z.write_all(&s.content).is_ok()
                 && let Ok(packed) = z.finish()

@@ -6,8 +6,8 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use printpdf::ParsedFont;
 
@@ -39,6 +39,11 @@ pub struct Face {
     pub(crate) font: ParsedFont,
     shaper: Arc<Shaper>,
     upem: f32,
+    /// The glyph of each ASCII character (0: none).
+    ascii: Arc<[u16; 128]>,
+    /// The ASCII characters that shape context-free in this face, found
+    /// the first time they are asked for ([`Face::context_free`]).
+    free: Arc<OnceLock<u128>>,
 }
 
 impl std::fmt::Debug for Face {
@@ -58,11 +63,20 @@ impl Face {
         let shaper =
             Shaper::try_new(bytes, |b| rustybuzz::Face::from_slice(b, index).ok_or(())).ok()?;
         let upem = f32::from(shaper.borrow_dependent().units_per_em().clamp(1, 16384) as u16);
+        let mut ascii = [0u16; 128];
+        for (b, gid) in (0u8..).zip(ascii.iter_mut()) {
+            *gid = shaper
+                .borrow_dependent()
+                .glyph_index(char::from(b))
+                .map_or(0, |g| g.0);
+        }
         Some(Face {
             name: name.to_owned(),
             font,
             shaper: Arc::new(shaper),
             upem,
+            ascii: Arc::new(ascii),
+            free: Arc::default(),
         })
     }
 
@@ -78,7 +92,39 @@ impl Face {
 
     /// Whether the face maps `c` to a glyph.
     pub(crate) fn has(&self, c: char) -> bool {
-        self.shaping().glyph_index(c).is_some()
+        self.glyph(c).is_some()
+    }
+
+    /// The face's own glyph for `c` (its cmap), if any.
+    pub(crate) fn glyph(&self, c: char) -> Option<u16> {
+        match self.ascii.get(c as usize) {
+            Some(&0) => None,
+            Some(&g) => Some(g),
+            None => self.shaping().glyph_index(c).map(|g| g.0),
+        }
+    }
+
+    /// The ASCII characters (a bit each) that shape context-free in this
+    /// face: any string of them comes out of the shaper as the font's own
+    /// glyph for each character at its own advance, so a line made only
+    /// of them (an amount, a date, a quantity) needs no shaping. Digits,
+    /// spaces and the punctuation of numbers are the candidates; those
+    /// the font kerns, ligates or substitutes in any pair or triple of
+    /// candidates are left out (checked by shaping them all, once).
+    pub(crate) fn context_free(&self) -> u128 {
+        *self.free.get_or_init(|| shaping::context_free(self))
+    }
+
+    /// The advance of glyph `id` in font units.
+    pub(crate) fn advance_units(&self, id: u16) -> u16 {
+        self.shaping()
+            .glyph_hor_advance(ttf_parser::GlyphId(id))
+            .unwrap_or(0)
+    }
+
+    /// The advance of glyph `id` in ems.
+    pub(crate) fn advance(&self, id: u16) -> f32 {
+        f32::from(self.advance_units(id)) / self.upem
     }
 
     /// The advance of glyph `id` as the PDF's `/W` array gives it, in

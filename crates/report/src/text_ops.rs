@@ -171,6 +171,10 @@ impl Placed<'_> {
                     Pt(self.baseline),
                 ),
             });
+            if self.run.simple {
+                self.simple_ops(&at, words, &mut w);
+                continue;
+            }
             let mut carry = 0.0f32;
             for c in clusters(self.run).filter(|c| words.contains(&c.start)) {
                 let text = glyph_text(&self.line.text[glyphs[c.start].text.clone()], self.run.rtl);
@@ -205,6 +209,34 @@ impl Placed<'_> {
             w.flush();
         }
         w.raise(0.0);
+    }
+
+    /// The glyphs `words` of a [simple](GlyphRun::simple) run as text: one
+    /// string of characters between kerning adjustments. printpdf maps the
+    /// characters to their glyphs and back (ToUnicode), and writes each
+    /// string as one run of codes: the cheapest way through it.
+    fn simple_ops(&self, at: &[f32], words: Range<usize>, w: &mut Writer<'_>) {
+        let glyphs = &self.run.glyphs;
+        let mut items = Vec::new();
+        let mut text = String::new();
+        let mut carry = 0.0f32;
+        for i in words.clone() {
+            let g = &glyphs[i];
+            text.push_str(&self.line.text[g.text.clone()]);
+            if i + 1 < words.end {
+                carry += self.face.pdf_width(g.id) + 1000.0 * (at[i] - at[i + 1]);
+                let o = carry.round();
+                carry -= o;
+                if o != 0.0 {
+                    items.push(TextItem::Text(std::mem::take(&mut text)));
+                    items.push(TextItem::Offset(o));
+                }
+            }
+        }
+        if !text.is_empty() {
+            items.push(TextItem::Text(text));
+        }
+        w.ops.push(Op::ShowText { items });
     }
 
     /// The stretches of glyphs written with one text matrix, in reading

@@ -33,6 +33,18 @@ impl std::fmt::Debug for Plans {
 }
 
 impl Plans {
+    /// The plan for a face not (yet) in a [`FontSet`], keyed as face 0.
+    pub(crate) fn get_for(
+        &mut self,
+        face: &rustybuzz::Face<'_>,
+        direction: HbDirection,
+        script: Script,
+    ) -> &ShapePlan {
+        self.plans
+            .entry((0, direction, script))
+            .or_insert_with(|| ShapePlan::new(face, direction, Some(script), None, &[]))
+    }
+
     /// The plan for `face` (of `fonts`), made the first time.
     pub(crate) fn get(
         &mut self,

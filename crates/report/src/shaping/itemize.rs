@@ -22,14 +22,6 @@ fn is_real(s: Script) -> bool {
     !matches!(s, Script::Common | Script::Inherited | Script::Unknown)
 }
 
-/// Whether `c` keeps the face of the character before it when that face has
-/// it: combining marks, joiners, variation selectors and the characters
-/// shared by every script (spaces, digits, punctuation). A run of Arabic
-/// keeps its spaces, so the shaper sees whole words and phrases.
-fn follows(c: char) -> bool {
-    !is_real(c.script())
-}
-
 /// Whether shaping `c` needs the font's layout tables (GSUB/GPOS): joining,
 /// reordering, conjuncts or mark placement. Han, kana, Hangul, Latin,
 /// Greek and Cyrillic read fine without them (no kerning, no ligatures);
@@ -61,11 +53,25 @@ pub(crate) fn items(
     bold: bool,
     missing: &mut Vec<char>,
 ) -> Vec<Item> {
+    let part = &text[run.clone()];
+    let primary = FontSet::primary(bold);
+    if part.is_ascii() && part.chars().all(|c| fonts.faces()[primary].has(c)) {
+        // Latin letters, digits and punctuation in the primary face.
+        return vec![Item {
+            range: run,
+            face: primary,
+        }];
+    }
     // Per character: its face and its script (None until resolved).
     let mut chars: Vec<(usize, FaceId, Option<Script>)> = Vec::new();
     let mut prev: Option<FaceId> = None;
-    for (i, c) in text[run.clone()].char_indices() {
-        let keep = prev.filter(|&f| follows(c) && fonts.faces()[f].has(c));
+    for (i, c) in part.char_indices() {
+        let script = Some(c.script()).filter(|&s| is_real(s));
+        // Combining marks, joiners, variation selectors and the characters
+        // shared by every script (spaces, digits, punctuation) keep the
+        // face of the character before them when it has them: a run of
+        // Arabic keeps its spaces, so the shaper sees whole phrases.
+        let keep = prev.filter(|&f| script.is_none() && fonts.faces()[f].has(c));
         let face = keep.or_else(|| fonts.face_for(c, bold)).unwrap_or_else(|| {
             if !missing.contains(&c) {
                 missing.push(c);
@@ -73,7 +79,6 @@ pub(crate) fn items(
             FontSet::primary(bold)
         });
         prev = Some(face);
-        let script = Some(c.script()).filter(|&s| is_real(s));
         chars.push((run.start + i, face, script));
     }
     // Common and inherited characters take the script before them, or

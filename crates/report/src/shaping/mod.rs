@@ -87,6 +87,10 @@ pub struct GlyphRun {
     /// Where its text starts in [`Shaped::text`]: runs drawn in this order
     /// are in reading order.
     pub start: usize,
+    /// Whether each glyph is the font's own glyph for the one character it
+    /// stands for, without offsets (Latin, CJK, Hebrew without points): the
+    /// run can then be written as text, kerning as adjustments.
+    pub simple: bool,
 }
 
 /// A shaped line.
@@ -122,12 +126,31 @@ pub(crate) fn shape(
         Direction::Ltr => Some(Level::ltr()),
         Direction::Rtl => Some(Level::rtl()),
     };
+    if direction != Direction::Rtl
+        && let Some(line) = context_free_line(fonts, &text, bold)
+    {
+        return line;
+    }
+    let mut buffer = UnicodeBuffer::new();
+    if direction != Direction::Rtl && !text.chars().any(may_be_rtl) {
+        // Nothing to reorder: one left-to-right run (most table cells).
+        let mut out = Shaped::default();
+        let items = itemize::items(fonts, &text, 0..text.len(), bold, &mut out.missing);
+        for item in items {
+            let (glyphs, back) = shape_item(fonts, &text, &item, false, plans, buffer);
+            buffer = back;
+            out.runs.push(glyphs);
+        }
+        out.runs.retain(|r| !r.glyphs.is_empty());
+        out.width = out.runs.iter().map(|r| r.width).sum();
+        out.text = text;
+        return out;
+    }
     let bidi = BidiInfo::new(&text, level);
     let mut out = Shaped {
         rtl: bidi.paragraphs.first().is_some_and(|p| p.level.is_rtl()),
         ..Shaped::default()
     };
-    let mut buffer = UnicodeBuffer::new();
     for para in &bidi.paragraphs {
         let (levels, runs) = bidi.visual_runs(para, para.range.clone());
         for run in runs {
@@ -148,6 +171,119 @@ pub(crate) fn shape(
     out.width = out.runs.iter().map(|r| r.width).sum();
     out.text = text;
     out
+}
+
+/// `text` laid out glyph by glyph when every character of it shapes
+/// context-free in the primary face ([`Face::context_free`]): what the
+/// shaper would give, without running it.
+///
+/// [`Face::context_free`]: crate::fonts::Face::context_free
+fn context_free_line(fonts: &FontSet, text: &str, bold: bool) -> Option<Shaped> {
+    let face_id = FontSet::primary(bold);
+    let face = &fonts.faces()[face_id];
+    let free = face.context_free();
+    if text.is_empty() || !text.bytes().all(|b| b < 128 && free & 1 << b != 0) {
+        return None;
+    }
+    let mut run = GlyphRun {
+        face: face_id,
+        glyphs: Vec::with_capacity(text.len()),
+        width: 0.0,
+        rtl: false,
+        start: 0,
+        simple: true,
+    };
+    for (i, c) in text.char_indices() {
+        let id = face.glyph(c)?;
+        let advance = face.advance(id);
+        run.width += advance;
+        run.glyphs.push(Glyph {
+            id,
+            advance,
+            dx: 0.0,
+            dy: 0.0,
+            text: i..i + 1,
+        });
+    }
+    Some(Shaped {
+        text: text.to_owned(),
+        width: run.width,
+        runs: vec![run],
+        missing: Vec::new(),
+        rtl: false,
+    })
+}
+
+/// The ASCII characters that shape context-free in `face` (see
+/// [`Face::context_free`]).
+///
+/// [`Face::context_free`]: crate::fonts::Face::context_free
+pub(crate) fn context_free(face: &crate::fonts::Face) -> u128 {
+    const CANDIDATES: &str = "0123456789 .,-+/:%$#()";
+    let rb = face.shaping();
+    let mut plans = cache::Plans::default();
+    let mut plain = |s: &str| -> bool {
+        let mut buffer = UnicodeBuffer::new();
+        buffer.push_str(s);
+        buffer.set_direction(rustybuzz::Direction::LeftToRight);
+        buffer.guess_segment_properties();
+        let plan = plans.get_for(rb, buffer.direction(), buffer.script());
+        let out = rustybuzz::shape_with_plan(rb, plan, buffer);
+        out.len() == s.len()
+            && s.chars()
+                .zip(out.glyph_infos().iter().zip(out.glyph_positions()))
+                .all(|(c, (info, pos))| {
+                    let id = face.glyph(c);
+                    id.is_some_and(|id| u32::from(id) == info.glyph_id)
+                        && id.is_some_and(|id| pos.x_advance == i32::from(face.advance_units(id)))
+                        && pos.x_offset == 0
+                        && pos.y_offset == 0
+                        && pos.y_advance == 0
+                })
+    };
+    let mut set: Vec<char> = CANDIDATES
+        .chars()
+        .filter(|c| plain(&c.to_string()))
+        .collect();
+    // Leave out every character of a pair or triple that does not shape
+    // plainly, until none is left.
+    'again: loop {
+        for &a in &set {
+            for &b in &set {
+                let pair: String = [a, b].into_iter().collect();
+                let bad = if plain(&pair) {
+                    set.iter()
+                        .find(|&&c| !plain(&format!("{pair}{c}")))
+                        .map(|&c| vec![a, b, c])
+                } else {
+                    Some(vec![a, b])
+                };
+                if let Some(bad) = bad {
+                    set.retain(|c| !bad.contains(c));
+                    continue 'again;
+                }
+            }
+        }
+        break;
+    }
+    set.iter().fold(0u128, |m, &c| m | 1 << (c as u32))
+}
+
+/// Whether `c` can start or change a right-to-left run: a letter of a
+/// right-to-left script, or a bidi control. Cheaper than the bidi
+/// algorithm, which a line without any of them does not need.
+fn may_be_rtl(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x0590..=0x08FF
+            | 0x200E..=0x200F
+            | 0x202A..=0x202E
+            | 0x2066..=0x2069
+            | 0xFB1D..=0xFDFF
+            | 0xFE70..=0xFEFF
+            | 0x1_0800..=0x1_0FFF
+            | 0x1_E800..=0x1_EFFF
+    )
 }
 
 /// Shapes one item; hands the buffer back for the next one.
@@ -191,6 +327,7 @@ fn shape_item(
         width: 0.0,
         rtl,
         start: range.start,
+        simple: true,
     };
     for (info, pos) in out.glyph_infos().iter().zip(out.glyph_positions()) {
         let Ok(id) = u16::try_from(info.glyph_id) else {
@@ -204,6 +341,15 @@ fn shape_item(
         let k = starts.partition_point(|&c| c < cluster);
         let end = starts.get(k + 1).copied().unwrap_or(s.len());
         let text = range.start + cluster..range.start + end;
+        if run.simple {
+            let mut chars = s[cluster..end].chars();
+            run.simple = match (chars.next(), chars.next()) {
+                (Some(c), None) => {
+                    pos.x_offset == 0 && pos.y_offset == 0 && face.glyph(c) == Some(id)
+                }
+                _ => false,
+            };
+        }
         let advance = pos.x_advance as f32 / scale;
         run.width += advance;
         run.glyphs.push(Glyph {

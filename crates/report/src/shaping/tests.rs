@@ -97,3 +97,36 @@ fn missing_characters_are_reported_and_take_no_room() {
     let s = f.shape("x\ty", false, Direction::Auto);
     assert_eq!(s.text, "x y");
 }
+
+#[test]
+fn numbers_shape_without_the_shaper_in_dejavu() {
+    let f = fonts();
+    let free = f.faces()[0].context_free();
+    let chars: String = (0u8..128)
+        .filter(|&b| free & 1 << b != 0)
+        .map(char::from)
+        .collect();
+    assert!(chars.contains("0123456789"), "{chars:?}");
+    // What the shortcut gives is what the shaper gives.
+    let line = f.shape("18,312.24 (3%)", false, Direction::Auto);
+    let mut plans = cache::Plans::default();
+    let mut buffer = UnicodeBuffer::new();
+    buffer.push_str("18,312.24 (3%)");
+    buffer.set_direction(rustybuzz::Direction::LeftToRight);
+    buffer.guess_segment_properties();
+    let plan = plans.get_for(f.faces()[0].shaping(), buffer.direction(), buffer.script());
+    let out = rustybuzz::shape_with_plan(f.faces()[0].shaping(), plan, buffer);
+    let ids: Vec<u32> = line.runs[0]
+        .glyphs
+        .iter()
+        .map(|g| u32::from(g.id))
+        .collect();
+    let want: Vec<u32> = out.glyph_infos().iter().map(|g| g.glyph_id).collect();
+    assert_eq!(ids, want);
+    let adv: f32 = out
+        .glyph_positions()
+        .iter()
+        .map(|p| p.x_advance as f32)
+        .sum();
+    assert!((line.width - adv / f.faces()[0].upem()).abs() < 1e-4);
+}
