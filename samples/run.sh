@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 # libjpeg-turbo is compiled from source and needs cmake and nasm: installed
 # here when missing (Debian, as root), else the script says what to install.
 bash .ci/deps/build-tools.sh >/dev/null
-# The reports hold Japanese text; DejaVu (bundled) has no CJK glyphs, so
-# Debian's IPA Gothic is the fallback font: installed here when missing.
-bash .ci/deps/cjk-font.sh
+# The reports hold Japanese and Hindi text; DejaVu (bundled) has neither,
+# so Debian's IPA Gothic and Lohit Devanagari are the fallback fonts:
+# installed here when missing.
+bash .ci/deps/sample-fonts.sh
 target=${CARGO_TARGET_DIR:-target}
 if [ ! -x "$target/debug/reporter" ]; then
     echo "== building the three tools (the first build takes several minutes; cargo shows its progress)"
@@ -29,5 +30,10 @@ echo "== reporter (one PDF statement per account in $out/reports)"
 # Characters DejaVu Sans lacks (the Japanese ones) come from a system font.
 "$bin/reporter" samples/reports/items.csv --group-by account \
   --layout samples/reports/statement-logo.toml --out "$out/reports"
+
+echo "== reporter (one customer list in Arabic, Hebrew, Hindi, Japanese and Latin: $out/reports/world)"
+# Shaped text (joined Arabic, Devanagari syllables, kerning), right-to-left
+# cells aligned right, and the default layout (no --layout).
+"$bin/reporter" samples/reports/world.csv --group-by region --out "$out/reports/world"
 
 echo "== done: see $out/"

@@ -16,6 +16,8 @@ use workpool_tests::{command, samples_dir, temp_dir};
 
 #[path = "reporter/logo.rs"]
 mod logo;
+#[path = "reporter/shaping.rs"]
+mod shaping;
 
 const CJK_FONT: &str = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf";
 

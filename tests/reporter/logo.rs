@@ -10,7 +10,7 @@ use super::{pdfs, qpdf_check, reporter, require_tools, stderr};
 
 /// Page 1 of `pdf` rendered at 72 dpi (1 pixel = 1 point): width, height
 /// and RGB bytes.
-fn render_page_1(pdf: &Path, dir: &Path) -> (usize, usize, Vec<u8>) {
+pub(super) fn render_page_1(pdf: &Path, dir: &Path) -> (usize, usize, Vec<u8>) {
     let stem = dir.join("page");
     let o = Command::new("pdftoppm")
         .args(["-f", "1", "-l", "1", "-r", "72", "-singlefile"])
