@@ -130,11 +130,7 @@ impl Face {
     /// The advance of glyph `id` as the PDF's `/W` array gives it, in
     /// thousandths of an em (printpdf truncates it the same way).
     pub(crate) fn pdf_width(&self, id: u16) -> f32 {
-        let adv = self
-            .shaping()
-            .glyph_hor_advance(ttf_parser::GlyphId(id))
-            .unwrap_or(0);
-        (f32::from(adv) * 1000.0 / self.upem).trunc()
+        (f32::from(self.advance_units(id)) * 1000.0 / self.upem).trunc()
     }
 }
 
@@ -265,8 +261,8 @@ impl FontSet {
             let same = glyphs.iter().all(|(&gid, c)| {
                 c.chars().all(|ch| {
                     let (old, new) = (&self.faces[f], &face);
-                    let before = old.shaping().glyph_index(ch).map(|g| old.pdf_width(g.0));
-                    let after = new.shaping().glyph_index(ch).map(|g| new.pdf_width(g.0));
+                    let before = old.glyph(ch).map(|g| old.pdf_width(g));
+                    let after = new.glyph(ch).map(|g| new.pdf_width(g));
                     before.is_some() && before == after
                 }) && gid != 0
             });

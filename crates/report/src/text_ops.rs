@@ -137,16 +137,8 @@ impl Writer<'_> {
 }
 
 impl Placed<'_> {
-    /// Appends the run's operations.
-    ///
-    /// In a `TJ` array a number after a glyph moves the next one left by
-    /// that many thousandths of an em, from where the font's `/W` width
-    /// would put it: the difference between that width and the shaper's
-    /// advance (kerning), plus the horizontal offsets of this glyph and
-    /// the next. Differences under a thousandth of an em are carried to
-    /// the next glyph instead of written, so plain text stays a plain list
-    /// of glyphs. A glyph raised or lowered (a mark over its base) is drawn
-    /// under a text rise.
+    /// Appends the run's operations: glyphs placed by [`Adjust`], a glyph
+    /// raised or lowered (a mark over its base) under a text rise.
     pub(crate) fn ops(&self, ops: &mut Vec<Op>) {
         let glyphs = &self.run.glyphs;
         // Where each glyph is drawn, in ems from the pen's start.
@@ -175,7 +167,7 @@ impl Placed<'_> {
                 self.simple_ops(&at, words, &mut w);
                 continue;
             }
-            let mut carry = 0.0f32;
+            let mut adjust = self.adjust(&at, &words);
             for c in clusters(self.run).filter(|c| words.contains(&c.start)) {
                 let text = glyph_text(&self.line.text[glyphs[c.start].text.clone()], self.run.rtl);
                 let plain =
@@ -187,17 +179,9 @@ impl Placed<'_> {
                 for i in c.clone() {
                     let g: &Glyph = &glyphs[i];
                     w.raise(g.dy * self.size);
-                    let offset = if i + 1 < words.end {
-                        carry += self.face.pdf_width(g.id) + 1000.0 * (at[i] - at[i + 1]);
-                        let o = carry.round();
-                        carry -= o;
-                        o
-                    } else {
-                        0.0
-                    };
                     w.items.push(Codepoint {
                         gid: g.id,
-                        offset,
+                        offset: adjust.after(i, g.id),
                         cid: Some(self.unicode.get(self.run.face, g.id).to_owned()),
                     });
                 }
@@ -219,24 +203,30 @@ impl Placed<'_> {
         let glyphs = &self.run.glyphs;
         let mut items = Vec::new();
         let mut text = String::new();
-        let mut carry = 0.0f32;
+        let mut adjust = self.adjust(at, &words);
         for i in words.clone() {
             let g = &glyphs[i];
             text.push_str(&self.line.text[g.text.clone()]);
-            if i + 1 < words.end {
-                carry += self.face.pdf_width(g.id) + 1000.0 * (at[i] - at[i + 1]);
-                let o = carry.round();
-                carry -= o;
-                if o != 0.0 {
-                    items.push(TextItem::Text(std::mem::take(&mut text)));
-                    items.push(TextItem::Offset(o));
-                }
+            let o = adjust.after(i, g.id);
+            if o != 0.0 {
+                items.push(TextItem::Text(std::mem::take(&mut text)));
+                items.push(TextItem::Offset(o));
             }
         }
         if !text.is_empty() {
             items.push(TextItem::Text(text));
         }
         w.ops.push(Op::ShowText { items });
+    }
+
+    /// The adjustments of the glyphs `words`, drawn at `at`.
+    fn adjust<'s>(&'s self, at: &'s [f32], words: &Range<usize>) -> Adjust<'s> {
+        Adjust {
+            face: self.face,
+            at,
+            end: words.end,
+            carry: 0.0,
+        }
     }
 
     /// The stretches of glyphs written with one text matrix, in reading
@@ -257,6 +247,37 @@ impl Placed<'_> {
         }
         out.reverse();
         out
+    }
+}
+
+/// The `TJ` adjustments of a stretch of glyphs written from one text
+/// matrix.
+///
+/// In a `TJ` array a number after a glyph moves the next one left by that
+/// many thousandths of an em, from where the font's `/W` width would put
+/// it: the difference between that width and the shaper's advance
+/// (kerning), plus the horizontal offsets of this glyph and the next.
+/// Differences under a thousandth of an em are carried to the next glyph
+/// instead of written, so plain text stays a plain list of glyphs.
+struct Adjust<'a> {
+    face: &'a Face,
+    /// Where each glyph of the run is drawn, in ems.
+    at: &'a [f32],
+    /// The end of the stretch: nothing is written after its last glyph.
+    end: usize,
+    carry: f32,
+}
+
+impl Adjust<'_> {
+    /// The adjustment after glyph `i` (glyph id `id`).
+    fn after(&mut self, i: usize, id: u16) -> f32 {
+        if i + 1 >= self.end {
+            return 0.0;
+        }
+        self.carry += self.face.pdf_width(id) + 1000.0 * (self.at[i] - self.at[i + 1]);
+        let o = self.carry.round();
+        self.carry -= o;
+        o
     }
 }
 

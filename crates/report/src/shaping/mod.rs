@@ -121,52 +121,54 @@ pub(crate) fn shape(
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    let level = match direction {
-        Direction::Auto => None,
-        Direction::Ltr => Some(Level::ltr()),
-        Direction::Rtl => Some(Level::rtl()),
-    };
+    let mut out = Shaped::default();
     if direction != Direction::Rtl
-        && let Some(line) = context_free_line(fonts, &text, bold)
+        && let Some(run) = context_free_run(fonts, &text, bold)
     {
-        return line;
+        out.runs.push(run);
+        return finish(out, text);
     }
+    // The runs of one direction, in visual order.
+    let runs: Vec<(Range<usize>, bool)> =
+        if direction != Direction::Rtl && !text.chars().any(may_be_rtl) {
+            // Nothing to reorder: one left-to-right run (most table cells).
+            vec![(0..text.len(), false)]
+        } else {
+            let level = match direction {
+                Direction::Auto => None,
+                Direction::Ltr => Some(Level::ltr()),
+                Direction::Rtl => Some(Level::rtl()),
+            };
+            let bidi = BidiInfo::new(&text, level);
+            out.rtl = bidi.paragraphs.first().is_some_and(|p| p.level.is_rtl());
+            let mut runs = Vec::new();
+            for para in &bidi.paragraphs {
+                let (levels, visual) = bidi.visual_runs(para, para.range.clone());
+                runs.extend(visual.into_iter().map(|r| {
+                    let rtl = levels[r.start].is_rtl();
+                    (r, rtl)
+                }));
+            }
+            runs
+        };
     let mut buffer = UnicodeBuffer::new();
-    if direction != Direction::Rtl && !text.chars().any(may_be_rtl) {
-        // Nothing to reorder: one left-to-right run (most table cells).
-        let mut out = Shaped::default();
-        let items = itemize::items(fonts, &text, 0..text.len(), bold, &mut out.missing);
+    for (run, rtl) in runs {
+        let items = itemize::items(fonts, &text, run, bold, &mut out.missing);
+        let first = out.runs.len();
         for item in items {
-            let (glyphs, back) = shape_item(fonts, &text, &item, false, plans, buffer);
+            let (glyphs, back) = shape_item(fonts, &text, &item, rtl, plans, buffer);
             buffer = back;
             out.runs.push(glyphs);
         }
-        out.runs.retain(|r| !r.glyphs.is_empty());
-        out.width = out.runs.iter().map(|r| r.width).sum();
-        out.text = text;
-        return out;
-    }
-    let bidi = BidiInfo::new(&text, level);
-    let mut out = Shaped {
-        rtl: bidi.paragraphs.first().is_some_and(|p| p.level.is_rtl()),
-        ..Shaped::default()
-    };
-    for para in &bidi.paragraphs {
-        let (levels, runs) = bidi.visual_runs(para, para.range.clone());
-        for run in runs {
-            let rtl = levels[run.start].is_rtl();
-            let items = itemize::items(fonts, &text, run, bold, &mut out.missing);
-            let first = out.runs.len();
-            for item in items {
-                let (glyphs, back) = shape_item(fonts, &text, &item, rtl, plans, buffer);
-                buffer = back;
-                out.runs.push(glyphs);
-            }
-            if rtl {
-                out.runs[first..].reverse();
-            }
+        if rtl {
+            out.runs[first..].reverse();
         }
     }
+    finish(out, text)
+}
+
+/// `out` with its text, without empty runs, and with its width.
+fn finish(mut out: Shaped, text: String) -> Shaped {
     out.runs.retain(|r| !r.glyphs.is_empty());
     out.width = out.runs.iter().map(|r| r.width).sum();
     out.text = text;
@@ -178,7 +180,7 @@ pub(crate) fn shape(
 /// shaper would give, without running it.
 ///
 /// [`Face::context_free`]: crate::fonts::Face::context_free
-fn context_free_line(fonts: &FontSet, text: &str, bold: bool) -> Option<Shaped> {
+fn context_free_run(fonts: &FontSet, text: &str, bold: bool) -> Option<GlyphRun> {
     let face_id = FontSet::primary(bold);
     let face = &fonts.faces()[face_id];
     let free = face.context_free();
@@ -205,13 +207,7 @@ fn context_free_line(fonts: &FontSet, text: &str, bold: bool) -> Option<Shaped> 
             text: i..i + 1,
         });
     }
-    Some(Shaped {
-        text: text.to_owned(),
-        width: run.width,
-        runs: vec![run],
-        missing: Vec::new(),
-        rtl: false,
-    })
+    Some(run)
 }
 
 /// The ASCII characters that shape context-free in `face` (see
