@@ -5,15 +5,11 @@
 # missing, as root on Debian; otherwise the script says what to install and
 # the samples draw those characters blank with a warning. Idempotent.
 set -euo pipefail
+. "$(dirname "$0")/../lib/apt.sh"
 need=()
 [ -f /usr/share/fonts/opentype/ipafont-gothic/ipag.ttf ] || need+=(fonts-ipafont-gothic)
 [ -f /usr/share/fonts/truetype/lohit-devanagari/Lohit-Devanagari.ttf ] || need+=(fonts-lohit-deva)
 [ ${#need[@]} = 0 ] && exit 0
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "installing fonts for the sample reports: ${need[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 ||
-        { apt-get update -qq >/dev/null && apt-get install -y -qq "${need[@]}" >/dev/null; }
-else
+if ! apt_install "fonts for the sample reports" "${need[@]}"; then
     echo "note: missing fonts; Japanese or Hindi text in the sample reports is drawn blank (Debian: sudo apt-get install ${need[*]})" >&2
 fi
