@@ -47,7 +47,7 @@ fn two_workers(tool: &str, db: &Postgres, env: &[(&str, String)]) {
     assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
     assert_eq!(
         db.count("SELECT sum(done)::int8 FROM workpool.workers"),
-        db.count("SELECT count(*) FROM workpool.done")
+        db.count("SELECT coalesce(sum(n), 0)::int8 FROM workpool.finished")
     );
 }
 

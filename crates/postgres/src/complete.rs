@@ -12,7 +12,7 @@ use crate::error::QueueError;
 /// A finished attempt, as the worker reports it.
 #[derive(Debug, Clone)]
 pub enum Completion {
-    /// The job succeeded: it leaves the queue for `done`.
+    /// The job succeeded: it leaves the queue (its key stays in `keys`).
     Done {
         /// The job.
         id: i64,
@@ -60,9 +60,11 @@ pub struct Recorded {
     pub refused: u64,
 }
 
-/// Records `batch` for `worker`: one statement per kind present. The
-/// worker's own row counts its finished jobs (a run's count is the sum
-/// over its workers: no row that every worker would have to lock).
+/// Records `batch` for `worker`: one statement per kind present. Finished
+/// jobs are deleted, and nothing is written per job besides: the worker's
+/// own row counts them (a run's count is the sum over its workers: no row
+/// that every worker would have to lock), and one `finished` row per batch
+/// gives `status` its rate.
 ///
 /// # Errors
 ///
@@ -109,14 +111,15 @@ pub async fn record(
     if !done.0.is_empty() {
         let row = conn
             .query_one(
-                "WITH f AS (SELECT * FROM unnest($1::bigint[], $2::int[]) AS f(id, att)),
-                      d AS (DELETE FROM workpool.jobs j USING f
+                "WITH d AS (DELETE FROM workpool.jobs j
+                             USING unnest($1::bigint[], $2::int[]) AS f(id, att)
                              WHERE j.id = f.id AND j.attempt = f.att AND j.state = 1
-                            RETURNING j.run, j.key, j.attempt),
-                      i AS (INSERT INTO workpool.done (run, key, attempt, worker)
-                            SELECT run, key, attempt, $3 FROM d RETURNING 1),
-                      n AS (SELECT count(*) AS n FROM i),
-                      w AS (UPDATE workpool.workers SET done = done + (SELECT n FROM n) WHERE id = $3)
+                            RETURNING 1),
+                      n AS (SELECT count(*) AS n FROM d),
+                      w AS (UPDATE workpool.workers SET done = done + (SELECT n FROM n)
+                             WHERE id = $3 RETURNING run),
+                      f AS (INSERT INTO workpool.finished (run, worker, n)
+                            SELECT w.run, $3, n.n FROM w, n WHERE n.n > 0)
                  SELECT n FROM n",
                 &[&done.0, &done.1, &worker],
             )

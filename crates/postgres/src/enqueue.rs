@@ -10,6 +10,10 @@ use tokio_postgres::types::Type;
 use crate::error::QueueError;
 use crate::run::{self, RunInfo, RunSettings};
 
+/// The first half of the advisory lock that serialises enqueues of one run
+/// (`work` in ASCII); the second is the run's id.
+const ADVISORY_CLASS: i32 = 0x776f_726b;
+
 /// What an [`enqueue`] did.
 #[derive(Debug, Clone)]
 pub struct Enqueued {
@@ -39,7 +43,7 @@ impl Enqueued {
 /// default named after the tool and a hash of its plan and settings), in
 /// one transaction: the run and its plan once, then every job's key and
 /// payload by binary `COPY`. Keys the run already has, queued or done, are
-/// not added again. Items the source cannot read are handed to
+/// not added again (every key is kept in `workpool.keys`). Items the source cannot read are handed to
 /// `on_invalid` and stored nowhere; items it skips are counted.
 ///
 /// Memory stays bounded: items stream from the source into the `COPY`.
@@ -67,19 +71,21 @@ where
     let name = name.unwrap_or(&default);
     let tx = client.transaction().await?;
     let (run, created) = run::create(&tx, name, tool.name(), &plan, settings).await?;
-    // A new run takes the rows straight into the queue; a run that exists
-    // goes through a temporary table, so that keys it has are left out.
-    if !created {
-        tx.batch_execute(
-            "CREATE TEMP TABLE incoming (run bigint, key text, payload text) ON COMMIT DROP",
-        )
-        .await?;
-    }
-    let target = if created {
-        "COPY workpool.jobs (run, key, payload) FROM STDIN BINARY"
-    } else {
-        "COPY incoming (run, key, payload) FROM STDIN BINARY"
-    };
+    // Two enqueues of one run take turns, so that the second sees the
+    // first's keys (an advisory lock: claims never wait on it).
+    tx.execute(
+        "SELECT pg_advisory_xact_lock($1::int4, ($2::int8 % 2147483647)::int4)",
+        &[&ADVISORY_CLASS, &run.id],
+    )
+    .await?;
+    // The items go to a temporary table (no WAL, no index), then to `keys`
+    // and `jobs` in two bulk statements; those a run already has are left
+    // out first.
+    tx.batch_execute(
+        "CREATE TEMP TABLE incoming (run bigint, key text COLLATE \"C\", payload text) ON COMMIT DROP",
+    )
+    .await?;
+    let target = "COPY incoming (run, key, payload) FROM STDIN BINARY";
     let sink = tx.copy_in(target).await?;
     let writer = BinaryCopyInWriter::new(sink, &[Type::INT8, Type::TEXT, Type::TEXT]);
     pin_mut!(writer);
@@ -109,19 +115,27 @@ where
             }
         }
     }
-    let copied = writer.finish().await?;
-    let added = if created {
-        copied
-    } else {
+    writer.finish().await?;
+    if !created {
         tx.execute(
-            "INSERT INTO workpool.jobs (run, key, payload)
-             SELECT i.run, i.key, i.payload FROM incoming i
-              WHERE NOT EXISTS (SELECT 1 FROM workpool.done d WHERE d.run = i.run AND d.key = i.key)
-             ON CONFLICT (run, key) DO NOTHING",
+            "DELETE FROM incoming i USING workpool.keys k WHERE k.run = i.run AND k.key = i.key",
             &[],
         )
-        .await?
-    };
+        .await?;
+    }
+    // A key twice in one input fails here, naming it: two jobs cannot
+    // share a key.
+    tx.execute(
+        "INSERT INTO workpool.keys (run, key) SELECT run, key FROM incoming",
+        &[],
+    )
+    .await?;
+    let added = tx
+        .execute(
+            "INSERT INTO workpool.jobs (run, key, payload) SELECT run, key, payload FROM incoming",
+            &[],
+        )
+        .await?;
     let added_i = i64::try_from(added).unwrap_or(i64::MAX);
     tx.execute(
         "UPDATE workpool.runs SET enqueued = enqueued + $2 WHERE id = $1",

@@ -19,8 +19,9 @@
 //!   the pool's backoff (`run_at`); after the last attempt the job is dead
 //!   with its error, until `TOOL retry`.
 //! - **No transaction open while a job runs**; claims and completions go
-//!   many jobs per round trip; a finished job leaves the queue table for
-//!   `done`, so the queue stays as small as the work left.
+//!   many jobs per round trip; a finished job is deleted (its key stays in
+//!   `keys`, written at enqueue), so the queue stays as small as the work
+//!   left.
 //! - **A run's rate is the run's**: with `--rate`, claims take tokens from
 //!   one bucket in the run's row, shared by every worker.
 //!

@@ -5,10 +5,19 @@
 //! - `runs`: one row per run: its tool, its plan (what every job shares,
 //!   stored once), retry and rate settings, counters.
 //! - `jobs`: the queue: jobs ready, running (with a lease) or dead. A
-//!   finished job leaves it, so the queue stays as small as the work left.
-//! - `done`: one row per finished job (run, key): what makes enqueueing
-//!   the same inputs again add nothing, and proof that a job finished once.
+//!   finished job leaves it (one fenced `DELETE`, nothing else per job),
+//!   so the queue stays as small as the work left.
+//! - `keys`: every key a run was given (run, key), written at enqueue:
+//!   what makes enqueueing the same inputs again add nothing, whether
+//!   their jobs are still queued or long finished.
+//! - `finished`: one row per batch of completions (run, worker, time,
+//!   how many): the run's recent rate for `status`.
 //! - `workers`: one row per `work` process: host, heartbeat, jobs in hand.
+//!
+//! Version 1 kept a `done` row per finished job instead of `keys` and
+//! `finished`: one more insert (and a text-keyed index entry) per job, at
+//! completion, where the queue is busiest. Version 2 moves that work to
+//! enqueue, which runs once and in bulk.
 
 use tokio_postgres::Client;
 
@@ -20,7 +29,9 @@ const LOCK: i64 = 0x776f_726b_706f_6f6c;
 
 /// The migrations, in order; version N is `MIGRATIONS[N - 1]`. Never edit
 /// one that has shipped: add the next.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    // 1: the queue, its runs and workers, a `done` row per finished job.
+    r#"
 CREATE TABLE workpool.runs (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name         text NOT NULL UNIQUE,
@@ -77,7 +88,31 @@ CREATE TABLE workpool.workers (
     done      bigint NOT NULL DEFAULT 0,
     stopped   timestamptz
 );
-"#];
+"#,
+    // 2: keys at enqueue instead of a `done` row per finished job; keys
+    // compare bytewise (COLLATE "C": with the cluster's default collation
+    // every index comparison is a strcoll).
+    r#"
+CREATE TABLE workpool.keys (
+    run bigint NOT NULL REFERENCES workpool.runs ON DELETE CASCADE,
+    key text COLLATE "C" NOT NULL,
+    PRIMARY KEY (run, key)
+);
+INSERT INTO workpool.keys (run, key)
+    SELECT run, key FROM workpool.jobs UNION SELECT run, key FROM workpool.done;
+CREATE TABLE workpool.finished (
+    run    bigint NOT NULL REFERENCES workpool.runs ON DELETE CASCADE,
+    worker bigint NOT NULL,
+    at     timestamptz NOT NULL DEFAULT now(),
+    n      int NOT NULL
+);
+CREATE INDEX finished_at ON workpool.finished USING brin (at);
+INSERT INTO workpool.finished (run, worker, at, n)
+    SELECT run, worker, finished, count(*) FROM workpool.done GROUP BY 1, 2, 3;
+DROP TABLE workpool.done;
+ALTER TABLE workpool.jobs DROP CONSTRAINT jobs_run_key_key;
+"#,
+];
 
 /// The schema version this program writes.
 pub const VERSION: i32 = MIGRATIONS.len() as i32;

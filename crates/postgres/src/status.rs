@@ -83,8 +83,8 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
                     count(*) FILTER (WHERE state = 2),
                     (SELECT coalesce(sum(done), 0)::int8 FROM workpool.workers WHERE run = $1),
                     (SELECT enqueued FROM workpool.runs WHERE id = $1),
-                    (SELECT count(*) FROM workpool.done
-                      WHERE run = $1 AND finished > now() - interval '1 minute')
+                    (SELECT coalesce(sum(n), 0)::int8 FROM workpool.finished
+                      WHERE run = $1 AND at > now() - interval '1 minute')
                FROM workpool.jobs WHERE run = $1",
             &[&run.id],
         )
