@@ -11,6 +11,7 @@ use printpdf::{
     PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, XObjectId, XObjectTransform,
 };
 
+use crate::embed::Cut;
 use crate::error::ReportError;
 use crate::fonts::{FaceId, FontSet};
 use crate::logo::LogoImage;
@@ -251,18 +252,29 @@ impl<'f> Canvas<'f> {
     }
 
     /// Adds every face some text uses to `doc` (printpdf subsets it when
-    /// saving); returns their ids.
-    fn add_faces(&self, doc: &mut PdfDocument) -> BTreeMap<FaceId, FontId> {
-        let mut ids = BTreeMap::new();
+    /// saving): the face's cut when it has every glyph the document draws
+    /// in that face, else the whole face. Returns them by face.
+    fn add_faces(&self, doc: &mut PdfDocument) -> BTreeMap<FaceId, Embedded<'_>> {
+        // Per face used: its cut, while the cut has every glyph seen.
+        let mut used: BTreeMap<FaceId, Option<&Cut>> = BTreeMap::new();
         for item in self.pages.iter().flatten() {
-            if let Item::Text { line, run, .. } = item
-                && let face = line.runs[*run].face
-                && !ids.contains_key(&face)
-            {
-                ids.insert(face, doc.add_font(&self.fonts.faces()[face].font));
+            if let Item::Text { line, run, .. } = item {
+                let run = &line.runs[*run];
+                let cut = used
+                    .entry(run.face)
+                    .or_insert_with(|| self.fonts.faces()[run.face].cut());
+                if cut.is_some_and(|c| run.glyphs.iter().any(|g| c.gid(g.id).is_none())) {
+                    *cut = None;
+                }
             }
         }
-        ids
+        used.into_iter()
+            .map(|(face, cut)| {
+                let font = cut.map_or(&self.fonts.faces()[face].font, |c| &c.font);
+                let id = doc.add_font(font);
+                (face, Embedded { id, cut })
+            })
+            .collect()
     }
 
     /// The text each glyph of the document stands for.
@@ -281,7 +293,7 @@ impl<'f> Canvas<'f> {
     fn page(
         &self,
         items: &[Item],
-        faces: &BTreeMap<FaceId, FontId>,
+        faces: &BTreeMap<FaceId, Embedded<'_>>,
         unicode: &ToUnicode,
         logo: Option<&XObjectId>,
     ) -> PdfPage {
@@ -379,7 +391,7 @@ impl<'f> Canvas<'f> {
     fn text_ops(
         &self,
         item: &Item,
-        faces: &BTreeMap<FaceId, FontId>,
+        faces: &BTreeMap<FaceId, Embedded<'_>>,
         unicode: &ToUnicode,
         font: &mut Option<(FaceId, f32)>,
         fill: &mut Option<Rgb>,
@@ -398,11 +410,12 @@ impl<'f> Canvas<'f> {
         };
         let run = &line.runs[run];
         let face = run.face;
+        let embedded = faces.get(&face);
         if *font != Some((face, size))
-            && let Some(id) = faces.get(&face)
+            && let Some(e) = embedded
         {
             ops.push(Op::SetFont {
-                font: PdfFontHandle::External(id.clone()),
+                font: PdfFontHandle::External(e.id.clone()),
                 size: Pt(size),
             });
             *font = Some((face, size));
@@ -415,6 +428,7 @@ impl<'f> Canvas<'f> {
             line,
             run,
             face: &self.fonts.faces()[face],
+            cut: embedded.and_then(|e| e.cut),
             unicode,
             x,
             baseline: self.height - y,
@@ -422,6 +436,14 @@ impl<'f> Canvas<'f> {
         };
         glyphs.ops(ops);
     }
+}
+
+/// A face as a document embeds it.
+struct Embedded<'f> {
+    /// Its resource.
+    id: FontId,
+    /// The cut embedded instead of the whole face (glyph ids go through it).
+    cut: Option<&'f Cut>,
 }
 
 /// A printpdf colour.

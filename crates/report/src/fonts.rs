@@ -11,6 +11,7 @@ use std::sync::{Arc, OnceLock};
 
 use printpdf::ParsedFont;
 
+use crate::embed::Cut;
 use crate::error::LayoutError;
 use crate::shaping::{self, Direction, Shaped};
 
@@ -44,6 +45,9 @@ pub struct Face {
     /// The ASCII characters that shape context-free in this face, found
     /// the first time they are asked for ([`Face::context_free`]).
     free: Arc<OnceLock<u128>>,
+    /// The face cut down to the run's glyphs, for embedding
+    /// ([`FontSet::cut_for_embedding`]).
+    cut: Option<Arc<Cut>>,
 }
 
 impl std::fmt::Debug for Face {
@@ -77,7 +81,13 @@ impl Face {
             upem,
             ascii: Arc::new(ascii),
             free: Arc::default(),
+            cut: None,
         })
+    }
+
+    /// The face cut down to the run's glyphs, if it was.
+    pub(crate) fn cut(&self) -> Option<&Cut> {
+        self.cut.as_deref()
     }
 
     /// The face as rustybuzz reads it.
@@ -223,6 +233,18 @@ impl FontSet {
     /// The id shaping caches key their entries by.
     pub(crate) fn id(&self) -> u64 {
         self.id
+    }
+
+    /// Cuts every face down, once, to the glyphs that `chars` (and
+    /// printable ASCII) can be shaped into, for embedding: each document
+    /// then subsets the cut instead of the whole face (see
+    /// [`crate::embed`]). Shaping is unchanged: it keeps the whole face.
+    pub fn cut_for_embedding(&mut self, chars: &BTreeSet<char>) {
+        let mut all = chars.clone();
+        all.extend(' '..='~');
+        for face in &mut self.faces {
+            face.cut = Cut::new(&face.font, face.shaping(), &all).map(Arc::new);
+        }
     }
 
     /// Cuts each fallback face down, once, to the glyphs of `chars` that it

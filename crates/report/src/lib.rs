@@ -49,6 +49,7 @@ mod batch;
 mod canvas;
 mod column_stats;
 mod draw;
+mod embed;
 mod error;
 mod fonts;
 mod format;

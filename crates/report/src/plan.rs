@@ -55,10 +55,11 @@ impl ReportPlan {
         for (path, index) in &self.fallbacks {
             fonts.add_fallback_face(path, *index)?;
         }
+        let chars: BTreeSet<char> = self.chars.chars().collect();
         if !self.fallbacks.is_empty() {
-            let chars: BTreeSet<char> = self.chars.chars().collect();
             fonts.restrict_fallbacks(&chars);
         }
+        fonts.cut_for_embedding(&chars);
         let logo = self
             .layout
             .logo

@@ -22,6 +22,7 @@ use std::ops::Range;
 
 use printpdf::{Codepoint, DictItem, Op, Pt, TextItem, TextMatrix};
 
+use crate::embed::Cut;
 use crate::fonts::{Face, FaceId};
 use crate::shaping::{Glyph, GlyphRun, Shaped};
 
@@ -101,6 +102,9 @@ pub(crate) struct Placed<'a> {
     pub run: &'a GlyphRun,
     /// Its face.
     pub face: &'a Face,
+    /// The cut of the face the document embeds, if it does (glyph ids are
+    /// written as the cut's).
+    pub cut: Option<&'a Cut>,
     /// The document's glyph texts.
     pub unicode: &'a ToUnicode,
     /// Where the pen starts, in PDF points (y up).
@@ -180,7 +184,7 @@ impl Placed<'_> {
                     let g: &Glyph = &glyphs[i];
                     w.raise(g.dy * self.size);
                     w.items.push(Codepoint {
-                        gid: g.id,
+                        gid: self.cut.map_or(Some(g.id), |c| c.gid(g.id)).unwrap_or(0),
                         offset: adjust.after(i, g.id),
                         cid: Some(self.unicode.get(self.run.face, g.id).to_owned()),
                     });
