@@ -7,13 +7,15 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfDocument, PdfFontHandle, PdfPage,
-    PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rect, XObjectId, XObjectTransform,
+    Color, Line, LinePoint, Op, PaintMode, PdfDocument, PdfPage, PdfParseErrorSeverity,
+    PdfSaveOptions, Point, Pt, Rect, XObjectId, XObjectTransform,
 };
 
+use crate::content::{FaceCodes, TextOut};
 use crate::embed::Cut;
 use crate::error::ReportError;
 use crate::fonts::{FaceId, FontSet};
+use crate::glyph_codes::{self, Embedded};
 use crate::logo::LogoImage;
 use crate::shaping::{Direction, Shaped};
 use crate::text_ops::{self, ToUnicode};
@@ -213,6 +215,12 @@ impl<'f> Canvas<'f> {
     /// Serialises the pages to PDF bytes with the given title and producer,
     /// embedding subsets of the faces used.
     ///
+    /// printpdf writes the document, the shapes and the logo, and embeds
+    /// the fonts; the text of each page is written here
+    /// ([`crate::content`]) and added to the page's content stream, with
+    /// the glyph codes printpdf gave the fonts it embedded
+    /// ([`crate::glyph_codes`]).
+    ///
     /// # Errors
     ///
     /// [`ReportError::Pdf`] when printpdf reports an error while saving.
@@ -223,13 +231,19 @@ impl<'f> Canvas<'f> {
         let faces = self.add_faces(&mut doc);
         let unicode = self.to_unicode();
         let logo = self.logo.map(|l| doc.add_xobject(&l.xobject));
-        let pages = self
+        let size = |v: f32| printpdf::Mm::from(Pt(v));
+        let mut pages: Vec<PdfPage> = self
             .pages
             .iter()
-            .map(|items| self.page(items, &faces, &unicode, logo.as_ref()))
+            .map(|items| self.page(items, logo.as_ref()))
             .collect();
+        pages.push(PdfPage::new(
+            size(self.width),
+            size(self.height),
+            glyph_codes::probe_ops(&faces, &unicode),
+        ));
         // printpdf's `optimize` deflates every stream at the best (slowest)
-        // level, most of the run time; level 6 is ~4x faster for a few %.
+        // level; `deflate_streams` does it faster below.
         let opts = PdfSaveOptions {
             optimize: false,
             ..PdfSaveOptions::default()
@@ -243,6 +257,12 @@ impl<'f> Canvas<'f> {
             .find(|w| w.severity == PdfParseErrorSeverity::Error)
         {
             return Err(ReportError::Pdf(w.msg.clone()));
+        }
+        let codes = glyph_codes::take_codes(&mut lo, &faces, &unicode)?;
+        let ids: Vec<lopdf::ObjectId> = lo.get_pages().values().copied().collect();
+        for (items, id) in self.pages.iter().zip(ids) {
+            let text = self.text_content(items, &codes, &unicode);
+            append_content(&mut lo, id, &text)?;
         }
         deflate_streams(&mut lo);
         let mut bytes = Vec::new();
@@ -288,31 +308,39 @@ impl<'f> Canvas<'f> {
         map
     }
 
-    /// One page's operations: shapes and the logo first, then all the text
-    /// in one text section.
-    fn page(
-        &self,
-        items: &[Item],
-        faces: &BTreeMap<FaceId, Embedded<'_>>,
-        unicode: &ToUnicode,
-        logo: Option<&XObjectId>,
-    ) -> PdfPage {
-        let mut ops = Vec::with_capacity(items.len() * 3 + 8);
+    /// One page's shapes and logo, as printpdf writes them (the text is
+    /// added to its content stream after, see [`Canvas::to_pdf`]).
+    fn page(&self, items: &[Item], logo: Option<&XObjectId>) -> PdfPage {
+        let mut ops = Vec::with_capacity(items.len() + 8);
         let mut fill = None;
         for item in items {
             self.shape_ops(item, logo, &mut fill, &mut ops);
         }
-        ops.push(Op::StartTextSection);
-        let mut font = None;
-        for item in items {
-            self.text_ops(item, faces, unicode, &mut font, &mut fill, &mut ops);
-        }
-        ops.push(Op::EndTextSection);
         PdfPage::new(
             printpdf::Mm::from(Pt(self.width)),
             printpdf::Mm::from(Pt(self.height)),
             ops,
         )
+    }
+
+    /// One page's text, in one text section.
+    fn text_content(
+        &self,
+        items: &[Item],
+        codes: &BTreeMap<FaceId, FaceCodes>,
+        unicode: &ToUnicode,
+    ) -> Vec<u8> {
+        let mut out = TextOut::default();
+        out.buf.reserve(items.len() * 48);
+        out.buf.extend_from_slice(b"BT\n");
+        let mut font = None;
+        let mut fill = None;
+        for item in items {
+            self.text_ops(item, codes, unicode, &mut font, &mut fill, &mut out);
+        }
+        out.close_array();
+        out.buf.extend_from_slice(b"ET\n");
+        out.buf
     }
 
     /// The operations of a rectangle, line or logo (nothing for text);
@@ -385,17 +413,17 @@ impl<'f> Canvas<'f> {
         }
     }
 
-    /// The operations of a text item (nothing for the others); `font` and
+    /// The text of a text item (nothing for the others); `font` and
     /// `fill` are the face, size and colour in force, set only when they
     /// change.
     fn text_ops(
         &self,
         item: &Item,
-        faces: &BTreeMap<FaceId, Embedded<'_>>,
+        codes: &BTreeMap<FaceId, FaceCodes>,
         unicode: &ToUnicode,
         font: &mut Option<(FaceId, f32)>,
         fill: &mut Option<Rgb>,
-        ops: &mut Vec<Op>,
+        out: &mut TextOut,
     ) {
         let Item::Text {
             x,
@@ -410,40 +438,55 @@ impl<'f> Canvas<'f> {
         };
         let run = &line.runs[run];
         let face = run.face;
-        let embedded = faces.get(&face);
-        if *font != Some((face, size))
-            && let Some(e) = embedded
-        {
-            ops.push(Op::SetFont {
-                font: PdfFontHandle::External(e.id.clone()),
-                size: Pt(size),
-            });
+        let Some(face_codes) = codes.get(&face) else {
+            return;
+        };
+        if *font != Some((face, size)) {
+            out.font(&face_codes.name, size);
             *font = Some((face, size));
         }
         if *fill != Some(c) {
-            ops.push(Op::SetFillColor { col: pdf_color(c) });
+            out.fill(c);
             *fill = Some(c);
         }
         let glyphs = text_ops::Placed {
             line,
             run,
             face: &self.fonts.faces()[face],
-            cut: embedded.and_then(|e| e.cut),
+            codes: face_codes,
             unicode,
             x,
             baseline: self.height - y,
             size,
         };
-        glyphs.ops(ops);
+        glyphs.write(out);
     }
 }
 
-/// A face as a document embeds it.
-struct Embedded<'f> {
-    /// Its resource.
-    id: FontId,
-    /// The cut embedded instead of the whole face (glyph ids go through it).
-    cut: Option<&'f Cut>,
+/// Appends `text` to the content stream of page `id`, after what printpdf
+/// wrote there (kept in its own graphics state).
+fn append_content(
+    doc: &mut lopdf::Document,
+    id: lopdf::ObjectId,
+    text: &[u8],
+) -> Result<(), ReportError> {
+    let broken = |e: lopdf::Error| ReportError::Pdf(format!("a page as printpdf wrote it: {e}"));
+    let contents = doc
+        .get_dictionary(id)
+        .and_then(|p| p.get(b"Contents"))
+        .and_then(lopdf::Object::as_reference)
+        .map_err(broken)?;
+    let stream = doc
+        .get_object_mut(contents)
+        .and_then(lopdf::Object::as_stream_mut)
+        .map_err(broken)?;
+    let mut bytes = Vec::with_capacity(stream.content.len() + text.len() + 8);
+    bytes.extend_from_slice(b"q\n");
+    bytes.extend_from_slice(&stream.content);
+    bytes.extend_from_slice(b"\nQ\n");
+    bytes.extend_from_slice(text);
+    stream.set_content(bytes);
+    Ok(())
 }
 
 /// A printpdf colour.

@@ -48,11 +48,13 @@
 mod batch;
 mod canvas;
 mod column_stats;
+mod content;
 mod draw;
 mod embed;
 mod error;
 mod fonts;
 mod format;
+mod glyph_codes;
 mod group;
 mod input;
 mod layout;

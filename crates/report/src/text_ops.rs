@@ -20,9 +20,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
-use printpdf::{Codepoint, DictItem, Op, Pt, TextItem, TextMatrix};
-
-use crate::embed::Cut;
+use crate::content::{FaceCodes, TextOut};
 use crate::fonts::{Face, FaceId};
 use crate::shaping::{Glyph, GlyphRun, Shaped};
 
@@ -85,6 +83,14 @@ impl ToUnicode {
         }
     }
 
+    /// The glyphs of `face` in the document, by id, with their texts.
+    pub(crate) fn glyphs(&self, face: FaceId) -> impl Iterator<Item = (u16, &str)> {
+        self.faces
+            .get(&face)
+            .into_iter()
+            .flat_map(|m| m.iter().map(|(&id, t)| (id, t.as_str())))
+    }
+
     fn get(&self, face: FaceId, id: u16) -> &str {
         self.faces
             .get(&face)
@@ -102,9 +108,8 @@ pub(crate) struct Placed<'a> {
     pub run: &'a GlyphRun,
     /// Its face.
     pub face: &'a Face,
-    /// The cut of the face the document embeds, if it does (glyph ids are
-    /// written as the cut's).
-    pub cut: Option<&'a Cut>,
+    /// The codes of the face's glyphs in the document.
+    pub codes: &'a FaceCodes,
     /// The document's glyph texts.
     pub unicode: &'a ToUnicode,
     /// Where the pen starts, in PDF points (y up).
@@ -115,35 +120,11 @@ pub(crate) struct Placed<'a> {
     pub size: f32,
 }
 
-/// The state of the operations being written for one stretch of glyphs.
-struct Writer<'o> {
-    ops: &'o mut Vec<Op>,
-    items: Vec<Codepoint>,
-    rise: f32,
-}
-
-impl Writer<'_> {
-    fn flush(&mut self) {
-        if !self.items.is_empty() {
-            self.ops.push(Op::ShowText {
-                items: vec![TextItem::GlyphIds(std::mem::take(&mut self.items))],
-            });
-        }
-    }
-
-    fn raise(&mut self, dy: f32) {
-        if dy != self.rise {
-            self.flush();
-            self.rise = dy;
-            self.ops.push(Op::SetLineOffset { multiplier: dy });
-        }
-    }
-}
-
 impl Placed<'_> {
-    /// Appends the run's operations: glyphs placed by [`Adjust`], a glyph
-    /// raised or lowered (a mark over its base) under a text rise.
-    pub(crate) fn ops(&self, ops: &mut Vec<Op>) {
+    /// Writes the run: glyphs placed by [`Adjust`], a glyph raised or
+    /// lowered (a mark over its base) under a text rise, a cluster whose
+    /// glyphs do not give back its text in an `/ActualText` span.
+    pub(crate) fn write(&self, out: &mut TextOut) {
         let glyphs = &self.run.glyphs;
         // Where each glyph is drawn, in ems from the pen's start.
         let mut at = Vec::with_capacity(glyphs.len());
@@ -152,75 +133,49 @@ impl Placed<'_> {
             at.push(pen + g.dx);
             pen += g.advance;
         }
-        let mut w = Writer {
-            ops,
-            items: Vec::with_capacity(glyphs.len()),
-            rise: 0.0,
-        };
+        let mut rise = 0.0f32;
         for words in self.stretches() {
             let Some(first) = words.clone().next() else {
                 continue;
             };
-            w.ops.push(Op::SetTextMatrix {
-                matrix: TextMatrix::Translate(
-                    Pt(self.x + at[first] * self.size),
-                    Pt(self.baseline),
-                ),
-            });
+            out.move_to(self.x + at[first] * self.size, self.baseline);
+            let mut adjust = self.adjust(&at, &words);
             if self.run.simple {
-                self.simple_ops(&at, words, &mut w);
+                // Every glyph is its character's own: nothing to map.
+                for i in words {
+                    let g = &glyphs[i];
+                    out.glyph(self.codes.code(g.id));
+                    out.adjust(adjust.after(i, g.id));
+                }
+                out.close_array();
                 continue;
             }
-            let mut adjust = self.adjust(&at, &words);
             for c in clusters(self.run).filter(|c| words.contains(&c.start)) {
                 let text = glyph_text(&self.line.text[glyphs[c.start].text.clone()], self.run.rtl);
                 let plain =
                     c.len() == 1 && self.unicode.get(self.run.face, glyphs[c.start].id) == text;
                 if !plain {
-                    w.flush();
-                    w.ops.push(actual_text(&text));
+                    out.begin_span(&text);
                 }
                 for i in c.clone() {
                     let g: &Glyph = &glyphs[i];
-                    w.raise(g.dy * self.size);
-                    w.items.push(Codepoint {
-                        gid: self.cut.map_or(Some(g.id), |c| c.gid(g.id)).unwrap_or(0),
-                        offset: adjust.after(i, g.id),
-                        cid: Some(self.unicode.get(self.run.face, g.id).to_owned()),
-                    });
+                    let dy = g.dy * self.size;
+                    if dy != rise {
+                        rise = dy;
+                        out.rise(dy);
+                    }
+                    out.glyph(self.codes.code(g.id));
+                    out.adjust(adjust.after(i, g.id));
                 }
                 if !plain {
-                    w.flush();
-                    w.ops.push(Op::EndMarkedContentWithProperties);
+                    out.end_span();
                 }
             }
-            w.flush();
+            out.close_array();
         }
-        w.raise(0.0);
-    }
-
-    /// The glyphs `words` of a [simple](GlyphRun::simple) run as text: one
-    /// string of characters between kerning adjustments. printpdf maps the
-    /// characters to their glyphs and back (ToUnicode), and writes each
-    /// string as one run of codes: the cheapest way through it.
-    fn simple_ops(&self, at: &[f32], words: Range<usize>, w: &mut Writer<'_>) {
-        let glyphs = &self.run.glyphs;
-        let mut items = Vec::new();
-        let mut text = String::new();
-        let mut adjust = self.adjust(at, &words);
-        for i in words.clone() {
-            let g = &glyphs[i];
-            text.push_str(&self.line.text[g.text.clone()]);
-            let o = adjust.after(i, g.id);
-            if o != 0.0 {
-                items.push(TextItem::Text(std::mem::take(&mut text)));
-                items.push(TextItem::Offset(o));
-            }
+        if rise != 0.0 {
+            out.rise(0.0);
         }
-        if !text.is_empty() {
-            items.push(TextItem::Text(text));
-        }
-        w.ops.push(Op::ShowText { items });
     }
 
     /// The adjustments of the glyphs `words`, drawn at `at`.
@@ -282,24 +237,5 @@ impl Adjust<'_> {
         let o = self.carry.round();
         self.carry -= o;
         o
-    }
-}
-
-/// `BDC` of a span whose text is `text` (UTF-16BE with a byte order mark).
-fn actual_text(text: &str) -> Op {
-    let mut data = vec![0xFE, 0xFF];
-    for u in text.encode_utf16() {
-        data.extend_from_slice(&u.to_be_bytes());
-    }
-    let map = BTreeMap::from([(
-        "ActualText".to_owned(),
-        DictItem::String {
-            data,
-            literal: false,
-        },
-    )]);
-    Op::BeginMarkedContentWithProperties {
-        tag: "Span".into(),
-        properties: DictItem::Dict { map },
     }
 }
