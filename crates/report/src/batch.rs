@@ -116,16 +116,32 @@ impl Batch {
             .and_then(|l| l.logo.as_ref())
             .map(|l| LogoImage::load(&l.path))
             .transpose()?;
-        let mut fonts = FontSet::bundled()?;
-        let mut fallbacks = Vec::new();
-        for f in &opts.fonts {
-            fonts.add_fallback(f)?;
-            fallbacks.push((f.clone(), 0));
-        }
-        let format = Format::from_path(&opts.input)?;
-        let mut gopts = GroupOptions::new(&opts.group_by);
-        gopts.memory_limit = opts.memory_limit;
-        let grouped = group_file(&opts.input, format, &gopts)?;
+        // The fonts are parsed on a thread of their own while the input is
+        // read and grouped: both take a while, and nothing else runs yet.
+        // A font error is still reported first.
+        let (fonts, grouped) = std::thread::scope(|scope| {
+            let fonts = scope.spawn(|| -> Result<_, SetupError> {
+                let mut fonts = FontSet::bundled()?;
+                let mut fallbacks = Vec::new();
+                for f in &opts.fonts {
+                    fonts.add_fallback(f)?;
+                    fallbacks.push((f.clone(), 0));
+                }
+                Ok((fonts, fallbacks))
+            });
+            let grouped = (|| -> Result<_, SetupError> {
+                let format = Format::from_path(&opts.input)?;
+                let mut gopts = GroupOptions::new(&opts.group_by);
+                gopts.memory_limit = opts.memory_limit;
+                Ok(group_file(&opts.input, format, &gopts)?)
+            })();
+            let fonts = fonts
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (fonts, grouped)
+        });
+        let (mut fonts, mut fallbacks) = fonts?;
+        let grouped = grouped?;
         let layout = match layout {
             Some(l) => l,
             None => Layout::default_for(&grouped.columns, &grouped.stats, &opts.group_by),

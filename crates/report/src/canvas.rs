@@ -499,7 +499,8 @@ fn pdf_color(c: Rgb) -> Color {
     })
 }
 
-/// Deflates (zlib, default level) every stream printpdf left uncompressed.
+/// Deflates (zlib level 2: level 1 was 5% faster and PDFs 20% larger)
+/// every stream printpdf left uncompressed.
 fn deflate_streams(lo: &mut lopdf::Document) {
     for obj in lo.objects.values_mut() {
         if let lopdf::Object::Stream(s) = obj

@@ -2,7 +2,7 @@
 //! grouped: whether it holds numbers, with how many decimals, whether a
 //! total of it means anything, and how wide its values are.
 
-use crate::format::parse_decimal;
+use crate::format::decimal;
 
 /// Words in a column name that say its numbers are labels, not quantities:
 /// a total of ids, years, postal codes or unit prices means nothing.
@@ -75,7 +75,7 @@ impl ColumnStats {
         }
         self.values += 1;
         self.max_chars = self.max_chars.max(v.chars().count());
-        let Ok(d) = parse_decimal(v) else {
+        let Some(d) = decimal(v) else {
             return;
         };
         self.numbers += 1;

@@ -38,6 +38,8 @@ pub(crate) struct TextOut {
     pub(crate) buf: Vec<u8>,
     /// Whether a `TJ` array is open.
     in_array: bool,
+    /// Whether a hex string is open in it (glyphs in a row share one).
+    in_hex: bool,
 }
 
 impl TextOut {
@@ -121,27 +123,38 @@ impl TextOut {
         self.op(b" Ts");
     }
 
-    /// A glyph code in the open `TJ` array (opened if need be).
+    /// A glyph code in the open `TJ` array (opened if need be); glyphs in
+    /// a row go in one hex string.
     pub(crate) fn glyph(&mut self, code: u16) {
         if !self.in_array {
             self.buf.push(b'[');
             self.in_array = true;
         }
+        if !self.in_hex {
+            self.buf.push(b'<');
+            self.in_hex = true;
+        }
         let b = code.to_be_bytes();
         self.buf.extend_from_slice(&[
-            b'<',
             HEX[usize::from(b[0] >> 4)],
             HEX[usize::from(b[0] & 15)],
             HEX[usize::from(b[1] >> 4)],
             HEX[usize::from(b[1] & 15)],
-            b'>',
         ]);
+    }
+
+    fn close_hex(&mut self) {
+        if self.in_hex {
+            self.buf.push(b'>');
+            self.in_hex = false;
+        }
     }
 
     /// An adjustment in the open `TJ` array: the next glyph moves left by
     /// `thousandths` of an em.
     pub(crate) fn adjust(&mut self, thousandths: f32) {
         if thousandths != 0.0 && self.in_array {
+            self.close_hex();
             self.num(thousandths);
         }
     }
@@ -149,6 +162,7 @@ impl TextOut {
     /// Ends the open `TJ` array, if any.
     pub(crate) fn close_array(&mut self) {
         if self.in_array {
+            self.close_hex();
             self.in_array = false;
             self.op(b"] TJ");
         }
@@ -218,6 +232,7 @@ mod tests {
         out.glyph(0x41);
         out.adjust(-12.0);
         out.glyph(0x1F3);
+        out.glyph(0x20);
         out.begin_span("fi");
         out.glyph(7);
         out.end_span();
@@ -225,7 +240,7 @@ mod tests {
         out.glyph(8);
         out.close_array();
         let text = String::from_utf8(out.buf.clone()).unwrap_or_default();
-        assert!(text.contains("[<0041>-12<01F3>] TJ"), "{text}");
+        assert!(text.contains("[<0041>-12<01F30020>] TJ"), "{text}");
         let content = lopdf::content::Content::decode(&out.buf).expect("parses");
         let ops: Vec<&str> = content
             .operations

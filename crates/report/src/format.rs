@@ -10,17 +10,25 @@ use rust_decimal::{Decimal, RoundingStrategy};
 ///
 /// A message naming the value when it is not a number.
 pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
+    decimal(s).ok_or_else(|| format!("{s:?} is not a number"))
+}
+
+/// [`parse_decimal`] without the message: for the many cells that are
+/// tried as numbers and are text, where the message would be thrown away.
+pub fn decimal(s: &str) -> Option<Decimal> {
     let t = s.trim();
     let t = t.strip_prefix('+').unwrap_or(t);
-    Decimal::from_str(t)
-        .or_else(|_| {
-            if t.contains(['e', 'E']) {
-                Decimal::from_scientific(t)
-            } else {
-                Decimal::from_str("x")
-            }
-        })
-        .map_err(|_| format!("{s:?} is not a number"))
+    // Text is told apart at its first character, before any parsing.
+    if !t.starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '.') {
+        return None;
+    }
+    Decimal::from_str(t).ok().or_else(|| {
+        if t.contains(['e', 'E']) {
+            Decimal::from_scientific(t).ok()
+        } else {
+            None
+        }
+    })
 }
 
 /// Formats `d` with `decimals` places (rounded half away from zero; `None`
