@@ -264,7 +264,8 @@ impl<'f> Canvas<'f> {
             let text = self.text_content(items, &codes, &unicode);
             append_content(&mut lo, id, &text)?;
         }
-        deflate_streams(&mut lo);
+        let cuts: Vec<&Cut> = faces.values().filter_map(|e| e.cut).collect();
+        deflate_streams(&mut lo, &cuts);
         let mut bytes = Vec::new();
         lo.save_to(&mut bytes)
             .map_err(|e| ReportError::Pdf(e.to_string()))?;
@@ -292,6 +293,12 @@ impl<'f> Canvas<'f> {
             .map(|(face, cut)| {
                 let font = cut.map_or(&self.fonts.faces()[face].font, |c| &c.font);
                 let id = doc.add_font(font);
+                // A cut is embedded whole: it is already the run's subset.
+                if cut.is_some()
+                    && let Some(f) = doc.resources.fonts.map.get_mut(&id)
+                {
+                    f.meta.embedding_mode = printpdf::FontEmbeddingMode::Full;
+                }
                 (face, Embedded { id, cut })
             })
             .collect()
@@ -500,13 +507,23 @@ fn pdf_color(c: Rgb) -> Color {
 }
 
 /// Deflates (zlib level 2: level 1 was 5% faster and PDFs 20% larger)
-/// every stream printpdf left uncompressed.
-fn deflate_streams(lo: &mut lopdf::Document) {
+/// every stream printpdf left uncompressed; a font program that is one of
+/// `cuts` gets the cut's bytes deflated once for the run.
+fn deflate_streams(lo: &mut lopdf::Document, cuts: &[&Cut]) {
     for obj in lo.objects.values_mut() {
         if let lopdf::Object::Stream(s) = obj
             && s.dict.get(b"Filter").is_err()
             && s.content.len() > 64
         {
+            if s.dict.get(b"Length1").is_ok()
+                && let Some(packed) = cuts.iter().find_map(|c| c.packed_if_same(&s.content))
+            {
+                // Length1 stays the unpacked length printpdf set.
+                s.set_content(packed.to_vec());
+                s.dict
+                    .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
+                continue;
+            }
             let mut z = flate2::write::ZlibEncoder::new(
                 Vec::with_capacity(s.content.len() / 3),
                 flate2::Compression::new(2),

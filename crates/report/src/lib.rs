@@ -63,6 +63,7 @@ mod names;
 mod output;
 mod plan;
 mod prepare;
+mod sfnt;
 mod shaping;
 mod system_fonts;
 mod template;
