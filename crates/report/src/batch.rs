@@ -170,6 +170,7 @@ impl Batch {
             fonts.restrict_fallbacks(&chars);
         }
         fonts.cut_for_embedding(&chars);
+        fonts.check_word_shaping(&chars);
         let output = Output::open(&opts.out_dir)?;
         let plan = ReportPlan {
             layout: layout.clone(),

@@ -48,6 +48,9 @@ pub struct Face {
     /// The face cut down to the run's glyphs, for embedding
     /// ([`FontSet::cut_for_embedding`]).
     cut: Option<Arc<Cut>>,
+    /// Whether the run's text can be shaped word by word in this face
+    /// ([`FontSet::check_word_shaping`]).
+    words: bool,
 }
 
 impl std::fmt::Debug for Face {
@@ -82,7 +85,15 @@ impl Face {
             ascii: Arc::new(ascii),
             free: Arc::default(),
             cut: None,
+            words: false,
         })
+    }
+
+    /// Whether no glyph of the run's text interacts with a space in this
+    /// face, so a line can be shaped word by word
+    /// ([`crate::shaping::words`]).
+    pub(crate) fn spaces_stand_apart(&self) -> bool {
+        self.words
     }
 
     /// The face cut down to the run's glyphs, if it was.
@@ -245,6 +256,20 @@ impl FontSet {
         for face in &mut self.faces {
             face.cut = Cut::new(&face.font, face.shaping(), &all).map(Arc::new);
         }
+    }
+
+    /// Checks, for each face, whether the run's text (`chars`, and
+    /// printable ASCII) can be shaped word by word in it: when it can,
+    /// shaping caches words, not only whole lines.
+    pub fn check_word_shaping(&mut self, chars: &BTreeSet<char>) {
+        let apart: Vec<bool> = (0..self.faces.len())
+            .map(|f| shaping::words_stand_apart(self, f, chars))
+            .collect();
+        for (face, apart) in self.faces.iter_mut().zip(apart) {
+            face.words = apart;
+        }
+        // Shaping results change with this: caches start over.
+        self.id = next_id();
     }
 
     /// Cuts each fallback face down, once, to the glyphs of `chars` that it

@@ -60,6 +60,7 @@ impl ReportPlan {
             fonts.restrict_fallbacks(&chars);
         }
         fonts.cut_for_embedding(&chars);
+        fonts.check_word_shaping(&chars);
         let logo = self
             .layout
             .logo

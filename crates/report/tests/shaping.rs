@@ -92,6 +92,19 @@ fn latin_arabic_and_hebrew_shape_as_harfbuzz_does() {
         let want = hb_shape(DEJAVU, text);
         assert_eq!(ours(&fonts, text, 0, DEJAVU), want, "{text}");
     }
+    // Shaped word by word (as a run does when the face's spaces stand
+    // apart), lines still come out as HarfBuzz shapes them whole.
+    let mut words = FontSet::bundled().unwrap();
+    let lines = [
+        "AVATAR Toyota office",
+        "hardened Sprocket B87 fine",
+        "Señora Núñez, Göteborg",
+    ];
+    words.check_word_shaping(&lines.iter().flat_map(|l| l.chars()).collect());
+    for text in lines {
+        let want = hb_shape(DEJAVU, text);
+        assert_eq!(ours(&words, text, 0, DEJAVU), want, "{text}");
+    }
     // The checks mean something: kerning moved "AVATAR" closer, "fi" is one
     // glyph, and Arabic letters took joined forms.
     let kerned: i64 = hb_shape(DEJAVU, "AVATAR").iter().map(|g| g.advance).sum();

@@ -20,6 +20,7 @@
 
 mod cache;
 mod itemize;
+mod words;
 
 use std::ops::Range;
 
@@ -30,6 +31,7 @@ use crate::fonts::{FaceId, FontSet};
 
 pub(crate) use cache::cached;
 pub(crate) use itemize::needs_layout_tables;
+pub(crate) use words::stand_apart as words_stand_apart;
 
 /// The direction of a paragraph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -282,7 +284,63 @@ fn may_be_rtl(c: char) -> bool {
     )
 }
 
-/// Shapes one item; hands the buffer back for the next one.
+/// A glyph as the shaper gives it, in font units; `cluster` is the byte
+/// offset of its cluster in the item.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RawGlyph {
+    pub(crate) id: u32,
+    pub(crate) x_advance: i32,
+    pub(crate) x_offset: i32,
+    pub(crate) y_offset: i32,
+    pub(crate) cluster: u32,
+}
+
+/// Sets `buffer` up to shape `s` (a part of a line) in `direction`, with
+/// clusters kept apart where the font allows: marks and other characters
+/// keep clusters of their own, so fewer glyphs' text depends on their
+/// neighbours.
+pub(crate) fn prepare_buffer(buffer: &mut UnicodeBuffer, s: &str, rtl: bool) {
+    buffer.push_str(s);
+    buffer.set_direction(if rtl {
+        rustybuzz::Direction::RightToLeft
+    } else {
+        rustybuzz::Direction::LeftToRight
+    });
+    buffer.guess_segment_properties();
+    buffer.set_cluster_level(rustybuzz::BufferClusterLevel::MonotoneCharacters);
+}
+
+/// Shapes `buffer` (made by [`prepare_buffer`]) with face `face` of
+/// `fonts`; appends the glyphs to `out`, clusters moved by `offset`.
+pub(crate) fn run_shaper(
+    fonts: &FontSet,
+    face: FaceId,
+    plans: &mut cache::Plans,
+    buffer: UnicodeBuffer,
+    offset: u32,
+    out: &mut Vec<RawGlyph>,
+) -> UnicodeBuffer {
+    let plan = plans.get(fonts, face, buffer.direction(), buffer.script());
+    let shaped = rustybuzz::shape_with_plan(fonts.faces()[face].shaping(), plan, buffer);
+    out.extend(
+        shaped
+            .glyph_infos()
+            .iter()
+            .zip(shaped.glyph_positions())
+            .map(|(info, pos)| RawGlyph {
+                id: info.glyph_id,
+                x_advance: pos.x_advance,
+                x_offset: pos.x_offset,
+                y_offset: pos.y_offset,
+                cluster: info.cluster + offset,
+            }),
+    );
+    shaped.clear()
+}
+
+/// Shapes one item; hands the buffer back for the next one. A
+/// left-to-right item of a face whose spaces stand apart
+/// ([`words`]) is shaped word by word, each word from the cache.
 fn shape_item(
     fonts: &FontSet,
     text: &str,
@@ -294,69 +352,71 @@ fn shape_item(
     let face = &fonts.faces()[item.face];
     let range = item.range.clone();
     let s = &text[range.clone()];
-    buffer.push_str(s);
-    buffer.set_pre_context(&text[..range.start]);
-    buffer.set_post_context(&text[range.end..]);
-    buffer.set_direction(if rtl {
-        rustybuzz::Direction::RightToLeft
+    let mut raw = Vec::with_capacity(s.len());
+    if !rtl && face.spaces_stand_apart() && s.contains(' ') {
+        buffer = words::shape(fonts, item.face, s, plans, buffer, &mut raw);
     } else {
-        rustybuzz::Direction::LeftToRight
-    });
-    buffer.guess_segment_properties();
-    // Marks and other characters keep clusters of their own where the font
-    // allows: fewer glyphs whose text depends on their neighbours.
-    buffer.set_cluster_level(rustybuzz::BufferClusterLevel::MonotoneCharacters);
-    let plan = plans.get(fonts, item.face, buffer.direction(), buffer.script());
-    let out = rustybuzz::shape_with_plan(face.shaping(), plan, buffer);
+        prepare_buffer(&mut buffer, s, rtl);
+        buffer.set_pre_context(&text[..range.start]);
+        buffer.set_post_context(&text[range.end..]);
+        buffer = run_shaper(fonts, item.face, plans, buffer, 0, &mut raw);
+    }
+    (glyph_run(fonts, item, s, rtl, &raw), buffer)
+}
+
+/// The glyph run of `item` (its text `s`) from the shaper's glyphs.
+fn glyph_run(
+    fonts: &FontSet,
+    item: &itemize::Item,
+    s: &str,
+    rtl: bool,
+    raw: &[RawGlyph],
+) -> GlyphRun {
+    let face = &fonts.faces()[item.face];
+    let range = item.range.clone();
     let scale = face.upem();
     // Where each cluster ends: the next cluster's start, in logical order.
-    let mut starts: Vec<usize> = out
-        .glyph_infos()
-        .iter()
-        .map(|g| g.cluster as usize)
-        .collect();
+    let mut starts: Vec<usize> = raw.iter().map(|g| g.cluster as usize).collect();
     starts.sort_unstable();
     starts.dedup();
     let mut run = GlyphRun {
         face: item.face,
-        glyphs: Vec::with_capacity(out.len()),
+        glyphs: Vec::with_capacity(raw.len()),
         width: 0.0,
         rtl,
         start: range.start,
         simple: true,
     };
-    for (info, pos) in out.glyph_infos().iter().zip(out.glyph_positions()) {
-        let Ok(id) = u16::try_from(info.glyph_id) else {
+    for g in raw {
+        let Ok(id) = u16::try_from(g.id) else {
             continue;
         };
         if id == 0 {
             // No face has the character: drawn blank, as reported.
             continue;
         }
-        let cluster = info.cluster as usize;
+        let cluster = g.cluster as usize;
         let k = starts.partition_point(|&c| c < cluster);
         let end = starts.get(k + 1).copied().unwrap_or(s.len());
         let text = range.start + cluster..range.start + end;
         if run.simple {
             let mut chars = s[cluster..end].chars();
             run.simple = match (chars.next(), chars.next()) {
-                (Some(c), None) => {
-                    pos.x_offset == 0 && pos.y_offset == 0 && face.glyph(c) == Some(id)
-                }
+                (Some(c), None) => g.x_offset == 0 && g.y_offset == 0 && face.glyph(c) == Some(id),
                 _ => false,
             };
         }
-        let advance = pos.x_advance as f32 / scale;
+        let advance = g.x_advance as f32 / scale;
         run.width += advance;
         run.glyphs.push(Glyph {
             id,
             advance,
-            dx: pos.x_offset as f32 / scale,
-            dy: pos.y_offset as f32 / scale,
+            dx: g.x_offset as f32 / scale,
+            dy: g.y_offset as f32 / scale,
             text,
         });
     }
-    (run, out.clear())
+    run
 }
 
 #[cfg(test)]

@@ -130,3 +130,27 @@ fn numbers_shape_without_the_shaper_in_dejavu() {
         .sum();
     assert!((line.width - adv / f.faces()[0].upem()).abs() < 1e-4);
 }
+
+#[test]
+fn word_by_word_shaping_gives_what_whole_lines_give() {
+    let texts = [
+        "AVATAR Toyota office",
+        "hardened Sprocket B87",
+        "  two  spaces ",
+        "fi fl ffi office",
+        "Zürich Göteborg Señora",
+        "SKU-42098 (12.50) x",
+    ];
+    let whole = fonts();
+    let mut words = fonts();
+    let chars = texts.iter().flat_map(|t| t.chars()).collect();
+    words.check_word_shaping(&chars);
+    assert!(words.faces()[0].spaces_stand_apart());
+    assert!(!whole.faces()[0].spaces_stand_apart());
+    for text in texts {
+        let a = whole.shape(text, false, Direction::Auto);
+        let b = words.shape(text, false, Direction::Auto);
+        assert_eq!(a.runs, b.runs, "{text:?}");
+        assert_eq!(a.width, b.width, "{text:?}");
+    }
+}
