@@ -8,7 +8,7 @@
 //! codes as hex; printpdf still writes the shapes, the fonts and the
 //! document around it.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::canvas::Rgb;
 

@@ -4,7 +4,9 @@
 //! appended to one temporary file per group and cleared. A job then reads its
 //! group's rows back. Small inputs never touch the disk.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -144,7 +146,7 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
     let mut columns = Columns::default();
     let group_col = columns.intern(&opts.group_by);
     let require = (format == Format::Csv).then_some(opts.group_by.as_str());
-    let mut index: HashMap<String, usize> = HashMap::new();
+    let mut index: HashMap<String, usize> = HashMap::default();
     let mut pending: Vec<Pending> = Vec::new();
     let mut stats: Vec<ColumnStats> = Vec::new();
     let mut buffered = 0usize;

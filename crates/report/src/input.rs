@@ -1,8 +1,8 @@
 //! Streaming readers for CSV, JSON (one array) and NDJSON: one [`Record`] at a
 //! time, never the whole file.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::Cell;
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -1,7 +1,7 @@
 //! Checks and formats a group's rows: cells, exact totals, chart sums.
 //! The first bad row fails the whole group (a report missing rows is wrong).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use rust_decimal::Decimal;
 
@@ -96,8 +96,8 @@ pub fn prepare(
         .iter()
         .map(|c| c.total.then_some(Decimal::ZERO))
         .collect();
-    let mut sums: HashMap<String, (usize, Decimal)> = HashMap::new();
-    let mut months: HashMap<(i32, u32), Decimal> = HashMap::new();
+    let mut sums: HashMap<String, (usize, Decimal)> = HashMap::default();
+    let mut months: HashMap<(i32, u32), Decimal> = HashMap::default();
     let mut out = Vec::with_capacity(rows.len());
     for rec in rows {
         let line = rec.line;
@@ -241,6 +241,6 @@ mod tests {
     fn a_stray_date_far_away_does_not_make_thousands_of_bars() {
         let m = every_month(months(&[((1900, 1), 1), ((2025, 6), 2)]));
         assert_eq!(m.len(), 2);
-        assert!(every_month(HashMap::new()).is_empty());
+        assert!(every_month(HashMap::default()).is_empty());
     }
 }

@@ -17,7 +17,9 @@
 //!   order (each placed where it belongs), so readers that follow the
 //!   content's order (`pdftotext -raw`) read the words in order.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::ops::Range;
 
 use crate::content::{FaceCodes, TextOut};

@@ -6,8 +6,8 @@
 //! [`FontSet`] at a time (by [`FontSet::id`]) and is emptied when it grows
 //! past [`MAX_LINES`], so memory stays bounded.
 
+use rustc_hash::FxHashMap as HashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustybuzz::{Direction as HbDirection, Script, ShapePlan};

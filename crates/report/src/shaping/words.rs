@@ -14,7 +14,9 @@
 //! the same plan applies.
 
 use std::cell::RefCell;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
+
+use rustc_hash::FxHashMap as HashMap;
 use std::rc::Rc;
 
 use rustybuzz::{Script, UnicodeBuffer};
