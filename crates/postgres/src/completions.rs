@@ -23,6 +23,12 @@ use crate::leased::{Attempted, Leased};
 /// Completions written per statement at most.
 const MAX_BATCH: usize = 1000;
 
+/// Completions a statement waits for, up to [`LINGER`], when fewer came in.
+const FULL_BATCH: usize = 100;
+
+/// How long a short batch of completions waits for more.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// What this worker's completions came to.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Tally {
@@ -52,6 +58,20 @@ pub(crate) fn start_recorder(
         let mut total = Recorded::default();
         let mut batch = Vec::with_capacity(MAX_BATCH);
         while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+            // A short batch waits a little for more: fewer, fuller
+            // statements (the database's work per job is what limits a
+            // busy run; a completion's latency only matters to its lease).
+            if batch.len() < FULL_BATCH {
+                let linger = tokio::time::sleep(LINGER);
+                tokio::pin!(linger);
+                while batch.len() < FULL_BATCH {
+                    let room = MAX_BATCH - batch.len();
+                    tokio::select! {
+                        n = rx.recv_many(&mut batch, room) => if n == 0 { break },
+                        () = &mut linger => break,
+                    }
+                }
+            }
             let recorded = complete::record(&mut conn, worker, &batch).await?;
             if recorded.refused > 0 {
                 tracing::warn!(
