@@ -49,6 +49,9 @@ impl Direction {
     /// The direction of the paragraph `text`, from its first strong
     /// character.
     pub fn of(text: &str) -> Direction {
+        if text.is_ascii() {
+            return Direction::Ltr;
+        }
         match unicode_bidi::get_base_direction(text) {
             unicode_bidi::Direction::Rtl => Direction::Rtl,
             _ => Direction::Ltr,
@@ -119,10 +122,13 @@ pub(crate) fn shape(
     direction: Direction,
     plans: &mut cache::Plans,
 ) -> Shaped {
-    let text: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let text: String = if text.chars().any(char::is_control) {
+        text.chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect()
+    } else {
+        text.to_owned()
+    };
     let mut out = Shaped::default();
     if direction != Direction::Rtl
         && let Some(run) = context_free_run(fonts, &text, bold)

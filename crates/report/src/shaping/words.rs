@@ -69,10 +69,16 @@ pub(super) fn shape(
     mut buffer: UnicodeBuffer,
     out: &mut Vec<RawGlyph>,
 ) -> UnicodeBuffer {
-    // The script the shaper would take for the whole item.
-    prepare_buffer(&mut buffer, s, false);
-    let script = buffer.script();
-    buffer.clear();
+    // The script the shaper would take for the whole item: Latin for
+    // ASCII with a letter (its first character of a script of its own).
+    let script = if s.is_ascii() && s.bytes().any(|b| b.is_ascii_alphabetic()) {
+        rustybuzz::script::LATIN
+    } else {
+        prepare_buffer(&mut buffer, s, false);
+        let script = buffer.script();
+        buffer.clear();
+        script
+    };
     WORDS.with_borrow_mut(move |words| {
         if words.fonts != fonts.id() || words.len >= MAX_WORDS {
             *words = Words {
