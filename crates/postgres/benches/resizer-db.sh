@@ -11,14 +11,7 @@ cd "$(dirname "$0")/../../.."
 CORPUS=${1:?usage: resizer-db.sh CORPUS [ROUNDS]}; ROUNDS=${2:-3}
 cargo build --release --quiet -p resizer
 R=$PWD/target/release/resizer
-PGB=$(ls -d /usr/lib/postgresql/*/bin | tail -1)
-d=$(mktemp -d); chmod 755 "$d"; chown postgres "$d"
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-as_pg() { su postgres -s /bin/sh -c "$*"; }
-trap 'as_pg "$PGB/pg_ctl -s -D $d/data -m immediate stop" >/dev/null 2>&1; rm -rf "$d"' EXIT
-as_pg "$PGB/initdb -D $d/data -A trust -U postgres" >/dev/null
-as_pg "$PGB/pg_ctl -s -D $d/data -l $d/log -o '-p $PORT -k $d -c listen_addresses=127.0.0.1' -w start"
-export WORKPOOL_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+. crates/postgres/benches/cluster.sh
 out=$(mktemp -d)
 now() { date +%s.%N; }
 single=0; queued=0

@@ -17,14 +17,7 @@ ANCHOR=../shared/anchors/queue/pgbench-claim.sh
 cargo build --release --quiet -p pool-postgres --example noop
 NOOP=$PWD/target/release/examples/noop
 
-PGB=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1)
-d=$(mktemp -d); chmod 755 "$d"; chown postgres "$d"
-PORT=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
-as_pg() { su postgres -s /bin/sh -c "$*"; }
-trap 'as_pg "$PGB/pg_ctl -s -D $d/data -m immediate stop" >/dev/null 2>&1; rm -rf "$d"' EXIT
-as_pg "$PGB/initdb -D $d/data -A trust -U postgres" >/dev/null
-as_pg "$PGB/pg_ctl -s -D $d/data -l $d/log -o '-p $PORT -k $d -c listen_addresses=127.0.0.1' -w start"
-export WORKPOOL_DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/postgres"
+. crates/postgres/benches/cluster.sh
 
 now() { date +%s.%N; }
 results=()
@@ -45,7 +38,7 @@ for procs in 1 2 4; do
   results+=("$procs:$rate")
 done
 trap - EXIT
-as_pg "$PGB/pg_ctl -s -D $d/data -m immediate stop" >/dev/null 2>&1; rm -rf "$d"
+stop_cluster
 
 for r in "${results[@]}"; do
   procs=${r%%:*}; ours=${r##*:}
