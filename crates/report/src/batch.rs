@@ -166,11 +166,7 @@ impl Batch {
                 }
             }
         }
-        if !opts.fonts.is_empty() || !system_fonts.is_empty() {
-            fonts.restrict_fallbacks(&chars);
-        }
-        fonts.cut_for_embedding(&chars);
-        fonts.check_word_shaping(&chars);
+        fonts.fit_to_run(&chars);
         let output = Output::open(&opts.out_dir)?;
         let plan = ReportPlan {
             layout: layout.clone(),

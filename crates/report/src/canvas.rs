@@ -231,17 +231,12 @@ impl<'f> Canvas<'f> {
         let faces = self.add_faces(&mut doc);
         let unicode = self.to_unicode();
         let logo = self.logo.map(|l| doc.add_xobject(&l.xobject));
-        let size = |v: f32| printpdf::Mm::from(Pt(v));
         let mut pages: Vec<PdfPage> = self
             .pages
             .iter()
             .map(|items| self.page(items, logo.as_ref()))
             .collect();
-        pages.push(PdfPage::new(
-            size(self.width),
-            size(self.height),
-            glyph_codes::probe_ops(&faces, &unicode),
-        ));
+        pages.push(self.pdf_page(glyph_codes::probe_ops(&faces, &unicode)));
         // printpdf's `optimize` deflates every stream at the best (slowest)
         // level; `deflate_streams` does it faster below.
         let opts = PdfSaveOptions {
@@ -323,11 +318,13 @@ impl<'f> Canvas<'f> {
         for item in items {
             self.shape_ops(item, logo, &mut fill, &mut ops);
         }
-        PdfPage::new(
-            printpdf::Mm::from(Pt(self.width)),
-            printpdf::Mm::from(Pt(self.height)),
-            ops,
-        )
+        self.pdf_page(ops)
+    }
+
+    /// A printpdf page of this canvas's size holding `ops`.
+    fn pdf_page(&self, ops: Vec<Op>) -> PdfPage {
+        let mm = |v: f32| printpdf::Mm::from(Pt(v));
+        PdfPage::new(mm(self.width), mm(self.height), ops)
     }
 
     /// One page's text, in one text section.

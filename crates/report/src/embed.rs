@@ -30,9 +30,7 @@ pub(crate) struct Cut {
     pub(crate) font: ParsedFont,
     /// The cut's id of each glyph of the whole face (0: not in the cut).
     ids: Vec<u16>,
-    /// The cut's font program.
-    bytes: Vec<u8>,
-    /// The same, deflated (zlib, best compression) once for every document.
+    /// The cut's font program (`font`'s bytes), deflated (zlib, best compression) once for every document.
     packed: Vec<u8>,
 }
 
@@ -80,14 +78,17 @@ impl Cut {
         Some(Cut {
             font: cut,
             ids,
-            bytes,
             packed,
         })
     }
 
     /// The cut's font program deflated, if `program` is it.
     pub(crate) fn packed_if_same(&self, program: &[u8]) -> Option<&[u8]> {
-        (program == self.bytes).then_some(self.packed.as_slice())
+        let same = self
+            .font
+            .source_bytes()
+            .is_some_and(|b| b.as_slice() == program);
+        same.then_some(self.packed.as_slice())
     }
 
     /// The cut's id of glyph `id` of the whole face; `None` if the cut

@@ -246,13 +246,23 @@ impl FontSet {
         self.id
     }
 
+    /// Readies the set for a run whose text (beside printable ASCII) is
+    /// made of `chars`: fallback faces cut down to what they draw
+    /// ([`FontSet::restrict_fallbacks`]), every face cut for embedding
+    /// ([`FontSet::cut_for_embedding`]), word-by-word shaping where it
+    /// gives the same ([`FontSet::check_word_shaping`]).
+    pub fn fit_to_run(&mut self, chars: &BTreeSet<char>) {
+        self.restrict_fallbacks(chars);
+        self.cut_for_embedding(chars);
+        self.check_word_shaping(chars);
+    }
+
     /// Cuts every face down, once, to the glyphs that `chars` (and
-    /// printable ASCII) can be shaped into, for embedding: each document
-    /// then subsets the cut instead of the whole face (see
+    /// printable ASCII) can be shaped into, for embedding: every document
+    /// embeds the cut as it is instead of a subset of the whole face (see
     /// [`crate::embed`]). Shaping is unchanged: it keeps the whole face.
     pub fn cut_for_embedding(&mut self, chars: &BTreeSet<char>) {
-        let mut all = chars.clone();
-        all.extend(' '..='~');
+        let all = with_printable_ascii(chars);
         for face in &mut self.faces {
             face.cut = Cut::new(&face.font, face.shaping(), &all).map(Arc::new);
         }
@@ -262,8 +272,9 @@ impl FontSet {
     /// printable ASCII) can be shaped word by word in it: when it can,
     /// shaping caches words, not only whole lines.
     pub fn check_word_shaping(&mut self, chars: &BTreeSet<char>) {
+        let all = with_printable_ascii(chars);
         let apart: Vec<bool> = (0..self.faces.len())
-            .map(|f| shaping::words_stand_apart(self, f, chars))
+            .map(|f| shaping::words_stand_apart(self, f, &all))
             .collect();
         for (face, apart) in self.faces.iter_mut().zip(apart) {
             face.words = apart;
@@ -353,6 +364,14 @@ impl FontSet {
     pub fn width(&self, text: &str, bold: bool) -> f32 {
         self.shape(text, bold, Direction::Auto).width
     }
+}
+
+/// `chars` and the printable ASCII characters: what a run can draw beside
+/// its input (numbers, labels, page numbers).
+fn with_printable_ascii(chars: &BTreeSet<char>) -> BTreeSet<char> {
+    let mut all = chars.clone();
+    all.extend(' '..='~');
+    all
 }
 
 /// Wraps `text` into lines no wider than `max` (at size 1): at spaces where

@@ -2,7 +2,6 @@
 //! engine stores it: the layout, the fonts and the columns once per run,
 //! each group as its key, file name and rows.
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -55,12 +54,7 @@ impl ReportPlan {
         for (path, index) in &self.fallbacks {
             fonts.add_fallback_face(path, *index)?;
         }
-        let chars: BTreeSet<char> = self.chars.chars().collect();
-        if !self.fallbacks.is_empty() {
-            fonts.restrict_fallbacks(&chars);
-        }
-        fonts.cut_for_embedding(&chars);
-        fonts.check_word_shaping(&chars);
+        fonts.fit_to_run(&self.chars.chars().collect());
         let logo = self
             .layout
             .logo

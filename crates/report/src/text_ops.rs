@@ -18,9 +18,9 @@
 //!   content's order (`pdftotext -raw`) read the words in order.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
 use rustc_hash::FxHashMap as HashMap;
-use std::ops::Range;
 
 use crate::content::{FaceCodes, TextOut};
 use crate::fonts::{Face, FaceId};

@@ -111,9 +111,9 @@ pub(super) fn shape(
     })
 }
 
-/// Whether face `face` of `fonts` shapes each of `chars` it has (and
-/// printable ASCII) next to a space as it shapes the two apart, both ways
-/// round: then a line can be shaped word by word.
+/// Whether face `face` of `fonts` shapes each of `chars` it has next to a
+/// space as it shapes the two apart, both ways round: then a line of them
+/// can be shaped word by word.
 pub(crate) fn stand_apart(fonts: &FontSet, face: FaceId, chars: &BTreeSet<char>) -> bool {
     let f = &fonts.faces()[face];
     if !f.has(' ') {
@@ -131,8 +131,7 @@ pub(crate) fn stand_apart(fonts: &FontSet, face: FaceId, chars: &BTreeSet<char>)
         buffer = run_shaper(fonts, face, &mut plans, b, offset, out);
         script
     };
-    let candidates = chars.iter().copied().chain(' '..='~');
-    for c in candidates.filter(|&c| f.has(c)) {
+    for c in chars.iter().copied().filter(|&c| f.has(c)) {
         let mut one = [0u8; 4];
         let c = &*c.encode_utf8(&mut one);
         for (a, b) in [(c, " "), (" ", c)] {
