@@ -13,14 +13,14 @@ use super::smtp_server::SmtpServer;
 use super::{Case, TEMPLATE, emails, per_recipient, stderr, stdout};
 
 impl Case {
-    fn enqueue(&self, db: &Postgres, extra: &[&str]) -> Output {
+    pub(super) fn enqueue(&self, db: &Postgres, extra: &[&str]) -> Output {
         let url = db.url();
         let mut args = vec!["enqueue", "rows.csv", "template.txt", "--db", &url];
         args.extend_from_slice(extra);
         self.mailer(&args).output().unwrap()
     }
 
-    fn worker(&self, db: &Postgres, server: &SmtpServer, extra: &[&str]) -> Command {
+    pub(super) fn worker(&self, db: &Postgres, server: &SmtpServer, extra: &[&str]) -> Command {
         let (url, smtp) = (db.url(), server.url());
         let mut args = vec![
             "work", "--db", &url, "--send", "--smtp", &smtp, "--json", "--quiet",
@@ -31,7 +31,7 @@ impl Case {
         cmd
     }
 
-    fn status(&self, db: &Postgres) -> Value {
+    pub(super) fn status(&self, db: &Postgres) -> Value {
         let url = db.url();
         let out = self
             .mailer(&["status", "--db", &url, "--json"])
@@ -43,7 +43,7 @@ impl Case {
 }
 
 /// Waits for `child` with a deadline; its output.
-fn finish(child: Child, limit: Duration) -> Output {
+pub(super) fn finish(child: Child, limit: Duration) -> Output {
     let started = Instant::now();
     let mut child = child;
     while child.try_wait().unwrap().is_none() {
@@ -62,7 +62,7 @@ fn signal(signal: &str, pid: &str) {
     assert!(sent.success(), "kill {signal} {pid}");
 }
 
-fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+pub(super) fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     let started = Instant::now();
     while !done() {
         assert!(started.elapsed() < limit, "{what}: not after {limit:?}");
@@ -70,7 +70,7 @@ fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
-fn summary(out: &Output) -> Value {
+pub(super) fn summary(out: &Output) -> Value {
     serde_json::from_str(stdout(out).trim())
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(out), stderr(out)))
 }
@@ -137,14 +137,29 @@ fn enqueue_twice_adds_no_job_and_bad_usage_writes_nothing() {
         stderr(&third)
     );
     assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
-    // Other settings under the same name are refused, before anything is written.
-    let clash = case.enqueue(&db, &["--run", &run, "--retries", "7"]);
+    // Other inputs under the same name are refused, before anything is
+    // written (other settings change the run: tests/mailer/distributed.rs).
+    case.write("other.txt", &TEMPLATE.replace("is ready", "has shipped"));
+    let url = db.url();
+    let clash = case
+        .mailer(&[
+            "enqueue",
+            "rows.csv",
+            "other.txt",
+            "--db",
+            &url,
+            "--run",
+            &run,
+        ])
+        .output()
+        .unwrap();
     assert_eq!(clash.status.code(), Some(2), "{}", stderr(&clash));
     assert!(
-        stderr(&clash).contains("exists with other inputs or settings"),
+        stderr(&clash).contains("exists with other inputs"),
         "{}",
         stderr(&clash)
     );
+    assert_eq!(db.count("SELECT count(*) FROM workpool.runs"), 1);
 }
 
 #[test]

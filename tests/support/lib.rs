@@ -45,6 +45,36 @@ pub fn command(name: &str) -> Command {
     cmd
 }
 
+pub use rustix::process::Signal;
+
+/// Sends `signal` to the process `pid` (a child the test started), as a
+/// terminal's Ctrl-C (`Signal::INT`), systemd's stop (`Signal::TERM`) or
+/// `kill -9` (`Signal::KILL`) would.
+///
+/// # Panics
+///
+/// When the signal cannot be sent (the process is gone).
+pub fn send_signal(pid: u32, signal: Signal) {
+    let pid = i32::try_from(pid)
+        .ok()
+        .and_then(rustix::process::Pid::from_raw)
+        .expect("a child's pid is a positive i32");
+    rustix::process::kill_process(pid, signal)
+        .unwrap_or_else(|e| panic!("sending {signal:?} to {pid:?}: {e}"));
+}
+
+/// Makes a named pipe (FIFO) at `path`: an input file the test writes at
+/// its own pace while the binary reads it.
+///
+/// # Panics
+///
+/// When it cannot be made.
+pub fn make_fifo(path: &Path) {
+    use rustix::fs::{CWD, FileType, Mode, mknodat};
+    mknodat(CWD, path, FileType::Fifo, Mode::from_raw_mode(0o600), 0)
+        .unwrap_or_else(|e| panic!("mkfifo {}: {e}", path.display()));
+}
+
 /// The repository's `samples/` folder.
 pub fn samples_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -17,7 +17,7 @@ use crate::outcome::Outcome;
 use crate::queue::{Queue, TryPushError};
 use crate::rate::{Limiter, Rate};
 use crate::retry::RetryPolicy;
-use crate::shared::{Config, JournalHook, Shared};
+use crate::shared::{Config, JournalHook, RetryHook, Shared};
 use crate::stats::{Snapshot, Stats};
 use crate::worker;
 
@@ -31,17 +31,18 @@ pub type OutcomesOf<J, H> = Outcomes<J, <H as Handler<J>>::Output, <H as Handler
 
 /// Configures and starts a [`Pool`]; made by [`Pool::builder`].
 #[must_use = "a builder does nothing until `start` is called"]
-pub struct Builder<J, H> {
+pub struct Builder<J, H: Handler<J>> {
     handler: H,
     config: Config,
     queue: usize,
     outcome_queue: Option<usize>,
     rate: Option<Rate>,
     journal: Option<JournalHook<J>>,
+    on_retry: Option<RetryHook<J, H::Error>>,
     cancel: Option<CancellationToken>,
 }
 
-impl<J, H> fmt::Debug for Builder<J, H> {
+impl<J, H: Handler<J>> fmt::Debug for Builder<J, H> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Builder")
             .field("config", &self.config)
@@ -107,12 +108,13 @@ where
         self
     }
 
-    /// Cancels the pool once `max` jobs have failed, timed out or panicked
-    /// (default: never): a relay that refuses everything, a full disk. The
-    /// job that reaches `max` cancels it as its outcome is recorded, so no
-    /// other job starts after it; jobs already running (at most one per
-    /// other worker) finish, and every job still queued ends
-    /// [`Cancelled`](crate::Status::Cancelled).
+    /// [Stops](Pool::stop) the pool once `max` items have failed, timed
+    /// out or panicked (default: never): a relay that refuses everything, a
+    /// full disk. The job that reaches `max` stops it as its outcome is
+    /// recorded, so no other job starts after it; jobs already running (at
+    /// most one per other worker) finish, and every job still queued ends
+    /// [`Cancelled`](crate::Status::Cancelled). Items that failed outside
+    /// the pool count too: see [`Pool::count_failure`].
     pub fn max_failures(mut self, max: Option<u64>) -> Self {
         self.config.max_failures = max.map(|m| m.max(1));
         self
@@ -145,6 +147,17 @@ where
         self
     }
 
+    /// Calls `hook` each time a job is about to be retried, with the job,
+    /// the failed attempt's error (`None` when it timed out), that
+    /// attempt's number and the wait before the next: for logging.
+    pub fn on_retry(
+        mut self,
+        hook: impl Fn(&J, Option<&H::Error>, u32, Duration) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_retry = Some(Box::new(hook));
+        self
+    }
+
     /// Uses `token` as the pool's cancellation token (default: a new one),
     /// so that cancelling it cancels the pool.
     pub fn cancellation(mut self, token: CancellationToken) -> Self {
@@ -166,8 +179,11 @@ where
             outcomes: Arc::clone(&outcomes),
             limiter: self.rate.map(Limiter::new),
             journal: self.journal,
+            on_retry: self.on_retry,
             cancel: self.cancel.clone().unwrap_or_default(),
             cancelled: AtomicBool::new(false),
+            stop: CancellationToken::new(),
+            stopped: AtomicBool::new(false),
             stats: Stats::new(workers),
             failures: AtomicU64::new(0),
             handles: AtomicUsize::new(1),
@@ -258,6 +274,7 @@ where
             outcome_queue: None,
             rate: None,
             journal: None,
+            on_retry: None,
             cancel: None,
         }
     }
@@ -298,13 +315,29 @@ where
         self.shared.jobs.close();
     }
 
-    /// Stops intake and cancels: jobs still queued (or waiting for a retry
-    /// or the rate limit) end [`Cancelled`](crate::Status::Cancelled);
-    /// running handlers see the [cancellation
-    /// token](crate::JobContext::cancellation) and finish as they choose.
-    /// Every accepted job still gets exactly one outcome.
+    /// Starts nothing new (what a first Ctrl-C asks for): intake closes,
+    /// jobs still queued and jobs waiting for a retry or for the rate limit
+    /// end [`Cancelled`](crate::Status::Cancelled) (they did not run, or
+    /// not to their end: a journal does not record them, so a re-run does
+    /// them), and running handlers finish undisturbed. Every accepted job
+    /// still gets exactly one outcome. Idempotent.
+    pub fn stop(&self) {
+        self.shared.stop();
+    }
+
+    /// [Stops](Self::stop), and running handlers see the [cancellation
+    /// token](crate::JobContext::cancellation) and finish as they choose
+    /// (what a second Ctrl-C asks for). Every accepted job still gets
+    /// exactly one outcome.
     pub fn cancel(&self) {
         self.shared.cancel();
+    }
+
+    /// Counts an item that failed outside the pool (an input item that
+    /// could not become a job) towards [`Builder::max_failures`], as a
+    /// failed job counts.
+    pub fn count_failure(&self) {
+        self.shared.job_failed();
     }
 
     /// Closes now, and cancels if the pool has not drained within
@@ -360,6 +393,11 @@ where
         self.shared.jobs.is_closed()
     }
 
+    /// Whether the pool was stopped (or cancelled): no job starts any more.
+    pub fn is_stopped(&self) -> bool {
+        self.shared.is_stopped()
+    }
+
     /// Whether the pool was cancelled.
     pub fn is_cancelled(&self) -> bool {
         self.shared.is_cancelled()
@@ -388,6 +426,14 @@ where
     /// A live view of the pool's counters and latencies.
     pub fn snapshot(&self) -> Snapshot {
         self.shared.snapshot()
+    }
+
+    /// A function that [counts a failure](Self::count_failure), for an
+    /// outcome sink. Unlike a clone of the handle, it does not keep the
+    /// pool open.
+    pub fn count_failure_fn(&self) -> impl Fn() + Send + Sync + 'static {
+        let shared = Arc::clone(&self.shared);
+        move || shared.job_failed()
     }
 
     /// A function that takes [`snapshot`](Self::snapshot)s, for a progress

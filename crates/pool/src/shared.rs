@@ -33,6 +33,10 @@ pub(crate) struct JournalHook<J> {
     pub(crate) key: for<'a> fn(&'a J) -> Cow<'a, str>,
 }
 
+/// Called before a retry's wait: the job, the attempt's error (`None` when
+/// it timed out), the attempt that failed and the wait before the next.
+pub(crate) type RetryHook<J, E> = Box<dyn Fn(&J, Option<&E>, u32, Duration) + Send + Sync>;
+
 type OutcomeOf<J, H> = Outcome<J, <H as Handler<J>>::Output, <H as Handler<J>>::Error>;
 
 /// What the pool's handles and workers share.
@@ -43,10 +47,18 @@ pub(crate) struct Shared<J, H: Handler<J>> {
     pub(crate) outcomes: Arc<Queue<OutcomeOf<J, H>>>,
     pub(crate) limiter: Option<Limiter>,
     pub(crate) journal: Option<JournalHook<J>>,
+    pub(crate) on_retry: Option<RetryHook<J, H::Error>>,
+    /// Cancelled by [`Pool::cancel`](crate::Pool::cancel): running
+    /// handlers see it.
     pub(crate) cancel: CancellationToken,
     /// Mirrors `cancel` for the workers' per-job check: a plain atomic load
     /// (the token's own check takes a lock).
     pub(crate) cancelled: AtomicBool,
+    /// Cancelled by [`Pool::stop`](crate::Pool::stop) and by a cancel: no
+    /// job starts after it (waits for a rate token or a retry end).
+    pub(crate) stop: CancellationToken,
+    /// Mirrors `stop`, as `cancelled` mirrors `cancel`.
+    pub(crate) stopped: AtomicBool,
     pub(crate) stats: Stats,
     /// Jobs that failed, timed out or panicked, for `max_failures`.
     pub(crate) failures: AtomicU64,
@@ -63,10 +75,27 @@ impl<J, H: Handler<J>> Shared<J, H> {
         self.cancelled.load(Ordering::Acquire)
     }
 
+    /// Whether the pool was stopped (or cancelled): no job starts any
+    /// more.
+    #[inline]
+    pub(crate) fn is_stopped(&self) -> bool {
+        self.stopped.load(Ordering::Acquire)
+    }
+
+    /// Starts nothing new: intake closes, queued jobs and jobs waiting for
+    /// a rate token or a retry end cancelled; running handlers go on.
+    pub(crate) fn stop(&self) {
+        self.stopped.store(true, Ordering::Release);
+        self.stop.cancel();
+        self.jobs.close();
+    }
+
+    /// [`stop`](Self::stop), and running handlers see the cancellation
+    /// token.
     pub(crate) fn cancel(&self) {
+        self.stop();
         self.cancelled.store(true, Ordering::Release);
         self.cancel.cancel();
-        self.jobs.close();
     }
 
     pub(crate) fn snapshot(&self) -> Snapshot {
@@ -74,12 +103,16 @@ impl<J, H: Handler<J>> Shared<J, H> {
         self.stats.snapshot(waiting, pushed)
     }
 
-    /// Counts a job that ended badly (failed, timed out, panicked); the
-    /// `max_failures`-th cancels the pool.
+    /// Counts an item that ended badly (a job failed, timed out or
+    /// panicked; an input item that could not become a job); the
+    /// `max_failures`-th stops the pool.
     pub(crate) fn job_failed(&self) {
         let failed = self.failures.fetch_add(1, Ordering::AcqRel) + 1;
         if self.config.max_failures.is_some_and(|max| failed >= max) {
-            self.cancel();
+            if !self.is_stopped() {
+                tracing::debug!("{failed} items failed: stopping: no new job starts");
+            }
+            self.stop();
         }
     }
 

@@ -38,7 +38,9 @@ where
         let mut mark = shared.stats.clock.raw();
         while let Some(job) = batch.pop_front() {
             stats.held.store(batch.len() as u64, Ordering::Relaxed);
-            let outcome = if shared.is_cancelled() {
+            // A stopped pool starts nothing new: what is still in hand was
+            // never tried.
+            let outcome = if shared.is_stopped() {
                 Outcome {
                     job,
                     status: Status::Cancelled,
@@ -91,17 +93,41 @@ where
     let mut ran = 0;
     let status = loop {
         if let Some(limiter) = &shared.limiter {
+            // A job waiting for a rate token has not started: a stop ends
+            // the wait.
+            let waited = std::time::Instant::now();
             tokio::select! {
+                biased;
+                () = shared.stop.cancelled() => break Status::Cancelled,
                 () = limiter.acquire() => {}
-                () = shared.cancel.cancelled() => break Status::Cancelled,
             }
+            let waited = waited.elapsed();
+            if waited >= Duration::from_millis(1) {
+                tracing::trace!("waited {waited:?} for the rate limit");
+            }
+        }
+        if shared.is_stopped() {
+            break Status::Cancelled;
         }
         cx.set_attempt(attempt);
         ran = attempt;
         let call = AssertUnwindSafe(shared.handler.call(&job, cx)).catch_unwind();
-        let result = match config.timeout {
-            Some(limit) => tokio::time::timeout(limit, call).await.ok(),
-            None => Some(call.await),
+        let attempt_run = async {
+            match config.timeout {
+                Some(limit) => tokio::time::timeout(limit, call).await.ok(),
+                None => Some(call.await),
+            }
+        };
+        // A cancel (a second Ctrl-C) ends a running attempt that does not
+        // end itself when it sees the token: its effect is unknown, so it
+        // is not journaled and a re-run does it again. The attempt is
+        // polled first, so a result ready at once (or one the handler
+        // returns on seeing the token) wins, and an attempt that completes
+        // at its first poll never registers with the token.
+        let result = tokio::select! {
+            biased;
+            result = attempt_run => result,
+            () = shared.cancel.cancelled() => break Status::Cancelled,
         };
         let retry_status = match result {
             Some(Ok(Ok(output))) => {
@@ -118,14 +144,22 @@ where
         if attempt >= config.retry.max_attempts() {
             break retry_status;
         }
-        if shared.is_cancelled() {
+        if shared.is_stopped() {
             // It would have been retried: it did not fail, it was stopped.
             break Status::Cancelled;
         }
         stats.retried();
+        let delay = config.retry.delay(attempt);
+        if let Some(on_retry) = &shared.on_retry {
+            let error = match &retry_status {
+                Status::Failed(e) => Some(e),
+                _ => None,
+            };
+            on_retry(&job, error, attempt, delay);
+        }
         tokio::select! {
-            () = tokio::time::sleep(config.retry.delay(attempt)) => {}
-            () = shared.cancel.cancelled() => break Status::Cancelled,
+            () = tokio::time::sleep(delay) => {}
+            () = shared.stop.cancelled() => break Status::Cancelled,
         }
         attempt += 1;
     };

@@ -348,9 +348,99 @@ async fn a_drain_deadline_turns_into_a_cancel() {
     assert_eq!(all.len(), 10);
     let ok = all.iter().filter(|o| o.status.is_success()).count();
     let cancelled = all.iter().filter(|o| o.status == Status::Cancelled).count();
-    // Jobs 0..4 finish by 4 s (the 4th was in flight at the deadline), the rest are cancelled.
-    assert_eq!((ok, cancelled), (4, 6));
-    assert!(start.elapsed() <= Duration::from_secs(4));
+    // Jobs 0..3 finish by 3 s; the 4th was in flight at the deadline and
+    // ignores the token: the cancel ends it; the rest never start.
+    assert_eq!((ok, cancelled), (3, 7));
+    assert_eq!(start.elapsed(), Duration::from_millis(3_500));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_starts_nothing_new_and_lets_running_jobs_finish() {
+    // Two workers: job 0 runs (2 s), job 1 fails once and waits 10 s for
+    // its retry; the rest wait for a rate token (one per 10 s) or in the
+    // queue. A stop at 1 s: job 0 finishes undisturbed (it never sees the
+    // token), job 1's retry and every other job end cancelled.
+    let handler = async_fn(|job: u64, cx: JobContext| async move {
+        match job {
+            0 => {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                if cx.is_cancelled() {
+                    Err(JobError::Permanent("saw the token"))
+                } else {
+                    Ok(job)
+                }
+            }
+            _ if cx.attempt() == 1 && job == 1 => Err(JobError::Transient("try again")),
+            _ => Ok(job),
+        }
+    });
+    let (pool, outcomes) = Pool::builder(handler)
+        .workers(2)
+        .max_batch(1)
+        .queue(100)
+        .retry(
+            RetryPolicy::new(3)
+                .backoff(Duration::from_secs(10), Duration::from_secs(10))
+                .jitter(false),
+        )
+        .rate(Rate::every(Duration::from_secs(10)).with_burst(2))
+        .start();
+    for job in 0..20 {
+        pool.submit(job).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    pool.stop();
+    assert!(pool.is_stopped() && !pool.is_cancelled());
+    let start = Instant::now();
+    let all = collect(outcomes).await;
+    assert_eq!(all.len(), 20, "every accepted job has an outcome");
+    let by_job = |n: u64| all.iter().find(|o| o.job == n).expect("an outcome per job");
+    assert_eq!(
+        by_job(0).status,
+        Status::Succeeded(0),
+        "a running job finishes"
+    );
+    assert_eq!(
+        by_job(1).status,
+        Status::Cancelled,
+        "a retry is not started"
+    );
+    assert_eq!(by_job(1).attempts, 1);
+    for n in 2..20 {
+        assert_eq!(by_job(n).status, Status::Cancelled, "job {n} never started");
+        assert_eq!(by_job(n).attempts, 0, "job {n} never started");
+    }
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(1),
+        "only job 0 was waited for"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancel_ends_a_running_job_that_ignores_the_token() {
+    let handler = async_fn(|job: u64, _cx| async move {
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        Ok::<_, JobError<()>>(job)
+    });
+    let (pool, outcomes) = Pool::builder(handler).workers(1).max_batch(1).start();
+    pool.submit(7).await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    pool.stop();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    pool.cancel();
+    let start = Instant::now();
+    let all = collect(outcomes).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        (all[0].status.clone(), all[0].attempts),
+        (Status::Cancelled, 1)
+    );
+    assert_eq!(
+        start.elapsed(),
+        Duration::ZERO,
+        "the cancel did not wait for the job"
+    );
 }
 
 #[tokio::test]

@@ -124,6 +124,14 @@ impl Claimer {
             };
             if claimed.is_empty() {
                 drop(permits);
+                // Nothing ready: take back the jobs of a worker that died
+                // as soon as their lease ends (the keepers reap only every
+                // third of a lease), then look again.
+                let reaped = lease::reap(&mut self.conn, self.run).await?;
+                if reaped > 0 {
+                    tracing::warn!("took back {reaped} jobs whose worker's lease expired");
+                    continue;
+                }
                 if !self.follow && !lease::pending(&mut self.conn, self.run).await? {
                     return Ok(());
                 }

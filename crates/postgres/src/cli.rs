@@ -128,8 +128,9 @@ pub struct EnqueueArgs {
     /// The database.
     #[command(flatten)]
     pub db: DbArgs,
-    /// The run's name [default: the tool and a hash of its inputs and
-    /// settings, so that enqueueing the same inputs again finds the same run]
+    /// The run's name [default: the tool and a hash of its inputs, so that
+    /// enqueueing the same inputs again finds the same run; new --retries,
+    /// --timeout or --rate then change that run's settings]
     #[arg(long)]
     pub run: Option<String>,
 }
@@ -244,20 +245,40 @@ pub async fn enqueue_command<T: Distributed>(
         },
     )
     .await?;
-    let _ = failures.finish(enqueued.invalid == 0);
+    if let Err(e) = failures.finish(enqueued.invalid == 0) {
+        write_error.get_or_insert(e);
+    }
+    let written = if enqueued.invalid > 0 {
+        format!(" (written to {})", failures.path().display())
+    } else {
+        String::new()
+    };
+    if !enqueued.kept {
+        eprintln!(
+            "{name}: nothing to enqueue: the input holds no job ({} skipped, {} invalid{written}); no run was made",
+            enqueued.skipped, enqueued.invalid
+        );
+        if let Some(e) = write_error {
+            eprintln!("{name}: failures file: {e}");
+        }
+        return Ok(ExitCode::from(u8::from(enqueued.invalid > 0)));
+    }
+    if let Some(old) = &enqueued.changed_from {
+        eprintln!(
+            "{name}: run {}: settings changed from {} to {}",
+            enqueued.run.name,
+            old.describe(),
+            enqueued.run.settings.describe()
+        );
+    }
     if !pool_args.quiet {
         eprintln!(
-            "{name}: run {}: {} jobs added, {} already in the run, {} skipped, {} invalid{}",
+            "{name}: run {}: {} jobs added, {} already in the run, {} skipped, {} invalid{written}",
             enqueued.run.name,
             enqueued.added,
             enqueued.already(),
             enqueued.skipped,
             enqueued.invalid,
-            if enqueued.invalid > 0 {
-                format!(" (written to {})", failures.path().display())
-            } else {
-                String::new()
-            }
         );
     }
     println!("{}", enqueued.run.name);
@@ -312,7 +333,10 @@ where
     if let Some(e) = &worked.error {
         eprintln!("{name}: {e}");
     }
-    let failed = worked.error.is_some() || worked.lease_lost || worked.tally.dead > 0;
+    let failed = worked.error.is_some()
+        || worked.lease_lost
+        || worked.tally.dead > 0
+        || worked.summary.report.interrupted;
     Ok(ExitCode::from(u8::from(failed)))
 }
 

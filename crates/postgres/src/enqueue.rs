@@ -21,6 +21,9 @@ pub struct Enqueued {
     pub run: RunInfo,
     /// Whether this call created the run.
     pub created: bool,
+    /// The run's settings before this call changed them, if it did (an
+    /// enqueue of the same inputs with another rate, retries or timeout).
+    pub changed_from: Option<RunSettings>,
     /// Items read from the input that became jobs to store.
     pub read: u64,
     /// Jobs added to the queue.
@@ -30,6 +33,9 @@ pub struct Enqueued {
     pub skipped: u64,
     /// Input items that could not become jobs (reported to `on_invalid`).
     pub invalid: u64,
+    /// Whether the run is in the database: `false` when the input held no
+    /// job for a new run (nothing was stored).
+    pub kept: bool,
 }
 
 impl Enqueued {
@@ -67,10 +73,12 @@ where
         what: "the run's plan cannot be written".into(),
         source,
     })?;
-    let default = run::default_name(tool.name(), &plan, settings);
-    let name = name.unwrap_or(&default);
     let tx = client.transaction().await?;
-    let (run, created) = run::create(&tx, name, tool.name(), &plan, settings).await?;
+    let run::Created {
+        run,
+        created,
+        changed_from,
+    } = run::create(&tx, name, tool.name(), &plan, settings).await?;
     // Two enqueues of one run take turns, so that the second sees the
     // first's keys (an advisory lock: claims never wait on it).
     tx.execute(
@@ -116,6 +124,20 @@ where
         }
     }
     writer.finish().await?;
+    if created && read == 0 {
+        // Nothing to store: no run is left behind for `work` to find.
+        tx.rollback().await?;
+        return Ok(Enqueued {
+            run,
+            created: false,
+            changed_from: None,
+            read,
+            added: 0,
+            skipped,
+            invalid,
+            kept: false,
+        });
+    }
     if !created {
         tx.execute(
             "DELETE FROM incoming i USING workpool.keys k WHERE k.run = i.run AND k.key = i.key",
@@ -152,9 +174,11 @@ where
     Ok(Enqueued {
         run,
         created,
+        changed_from,
         read,
         added,
         skipped,
         invalid,
+        kept: true,
     })
 }

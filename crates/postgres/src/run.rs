@@ -72,61 +72,162 @@ impl RunInfo {
 
 const COLUMNS: &str = "id, name, tool, plan, max_attempts, timeout_ms, rate_per_s, burst";
 
-/// The default name of a run: the tool's name and a hash of its plan and
-/// settings, so that enqueueing the same inputs again finds the same run.
-pub fn default_name(tool: &str, plan: &str, settings: &RunSettings) -> String {
+/// The default name of a run: the tool's name and a hash of its plan (its
+/// inputs and whatever changes what a job produces), so that enqueueing
+/// the same inputs again finds the same run. The run's settings (retries,
+/// timeout, rate) are not part of it: they are the run's to change.
+pub fn default_name(tool: &str, plan: &str) -> String {
     let mut hash = Sha256::new();
     hash.update(tool.as_bytes());
     hash.update([0]);
     hash.update(plan.as_bytes());
-    hash.update(format!("{settings:?}").as_bytes());
     let digest = hash.finalize();
     let hex: String = digest[..5].iter().map(|b| format!("{b:02x}")).collect();
     format!("{tool}-{hex}")
 }
 
-/// Finds run `name`, or creates it with `plan` and `settings`. Returns the
-/// run and whether this call created it.
+/// What [`create`] found or made.
+#[derive(Debug, Clone)]
+pub struct Created {
+    /// The run, with the settings it has now.
+    pub run: RunInfo,
+    /// Whether this call created it.
+    pub created: bool,
+    /// The settings the run had before this call changed them (`None`
+    /// when it created the run or its settings were already these).
+    pub changed_from: Option<RunSettings>,
+}
+
+/// Finds the run of `tool` with `plan` (run `name` if given, else any run
+/// of that tool with that plan, whatever its name), or creates it named
+/// `name` or [`default_name`]. An existing run takes `settings` when they
+/// differ from its own: enqueueing the same inputs with another rate or
+/// another number of retries changes the run, never makes a second one.
 ///
 /// # Errors
 ///
-/// [`QueueError::Usage`] when the run exists for another tool or with
+/// [`QueueError::Usage`] when run `name` exists for another tool or with
 /// another plan; a database error.
 pub async fn create(
     client: &impl GenericClient,
-    name: &str,
+    name: Option<&str>,
     tool: &str,
     plan: &str,
     settings: &RunSettings,
-) -> Result<(RunInfo, bool), QueueError> {
-    let attempts = i32::try_from(settings.max_attempts).unwrap_or(i32::MAX);
-    let timeout = settings
-        .timeout
-        .map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX));
-    let rate = settings.rate.map(|r| r.per_second_f64());
-    let burst = settings
-        .rate
-        .map_or(1, |r| i32::try_from(r.burst()).unwrap_or(i32::MAX));
-    let created = client
-        .query_opt(
-            &format!(
-                "INSERT INTO workpool.runs (name, tool, plan, max_attempts, timeout_ms, rate_per_s, burst)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)
-                 ON CONFLICT (name) DO NOTHING RETURNING {COLUMNS}"
-            ),
-            &[&name, &tool, &plan, &attempts, &timeout, &rate, &burst],
-        )
-        .await?;
-    if let Some(row) = created {
-        return Ok((RunInfo::from_row(&row), true));
-    }
-    let run = find(client, tool, Some(name)).await?;
-    if run.plan != plan || run.settings != *settings {
+) -> Result<Created, QueueError> {
+    let existing = match name {
+        Some(name) => client
+            .query_opt(
+                &format!("SELECT {COLUMNS} FROM workpool.runs WHERE name = $1 FOR UPDATE"),
+                &[&name],
+            )
+            .await?
+            .map(|row| RunInfo::from_row(&row)),
+        // Any run of this tool with this plan, whatever its name (one
+        // enqueued by an older version, named with its settings, too).
+        None => client
+            .query_opt(
+                &format!(
+                    "SELECT {COLUMNS} FROM workpool.runs WHERE tool = $1 AND plan = $2
+                     ORDER BY id LIMIT 1 FOR UPDATE"
+                ),
+                &[&tool, &plan],
+            )
+            .await?
+            .map(|row| RunInfo::from_row(&row)),
+    };
+    let default;
+    let name = match name {
+        Some(name) => name,
+        None => {
+            default = default_name(tool, plan);
+            &default
+        }
+    };
+    let (attempts, timeout, rate, burst) = columns(settings);
+    let Some(mut run) = existing else {
+        let created = client
+            .query_opt(
+                &format!(
+                    "INSERT INTO workpool.runs (name, tool, plan, max_attempts, timeout_ms, rate_per_s, burst)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)
+                     ON CONFLICT (name) DO NOTHING RETURNING {COLUMNS}"
+                ),
+                &[&name, &tool, &plan, &attempts, &timeout, &rate, &burst],
+            )
+            .await?;
+        return match created {
+            Some(row) => Ok(Created {
+                run: RunInfo::from_row(&row),
+                created: true,
+                changed_from: None,
+            }),
+            // Made by another enqueue at the same instant, or a run of
+            // that name with other inputs.
+            None => Box::pin(create(client, Some(name), tool, plan, settings)).await,
+        };
+    };
+    if run.tool != tool {
         return Err(QueueError::Usage(format!(
-            "run {name:?} exists with other inputs or settings: give another --run name, or enqueue the same inputs"
+            "run {name:?} is a {} run, not a {tool} run: give another --run name",
+            run.tool
         )));
     }
-    Ok((run, false))
+    if run.plan != plan {
+        return Err(QueueError::Usage(format!(
+            "run {name:?} exists with other inputs (another file, template, layout or size): give another --run name, or enqueue the same inputs"
+        )));
+    }
+    if run.settings == *settings {
+        return Ok(Created {
+            run,
+            created: false,
+            changed_from: None,
+        });
+    }
+    client
+        .execute(
+            "UPDATE workpool.runs SET max_attempts = $2, timeout_ms = $3, rate_per_s = $4, burst = $5
+             WHERE id = $1",
+            &[&run.id, &attempts, &timeout, &rate, &burst],
+        )
+        .await?;
+    let old = std::mem::replace(&mut run.settings, settings.clone());
+    Ok(Created {
+        run,
+        created: false,
+        changed_from: Some(old),
+    })
+}
+
+/// `settings` as the columns of `workpool.runs`: max_attempts, timeout_ms,
+/// rate_per_s, burst.
+fn columns(settings: &RunSettings) -> (i32, Option<i64>, Option<f64>, i32) {
+    (
+        i32::try_from(settings.max_attempts).unwrap_or(i32::MAX),
+        settings
+            .timeout
+            .map(|t| i64::try_from(t.as_millis()).unwrap_or(i64::MAX)),
+        settings.rate.map(|r| r.per_second_f64()),
+        settings
+            .rate
+            .map_or(1, |r| i32::try_from(r.burst()).unwrap_or(i32::MAX)),
+    )
+}
+
+impl RunSettings {
+    /// The settings in words, as `enqueue` reports a change:
+    /// `3 attempts, no time limit, 50/s`.
+    pub fn describe(&self) -> String {
+        let timeout = self.timeout.map_or_else(
+            || "no time limit".to_owned(),
+            |t| format!("{t:?} per attempt"),
+        );
+        let rate = self
+            .rate
+            .map_or_else(|| "no rate limit".to_owned(), |r| r.to_string());
+        format!("{} attempts, {timeout}, {rate}", self.max_attempts)
+    }
 }
 
 /// Finds run `name` of `tool`; without a name, the one run of `tool` that

@@ -28,11 +28,18 @@ pub struct RunStatus {
     pub dead: i64,
     /// Jobs finished.
     pub done: i64,
-    /// Jobs finished per second over the last minute.
+    /// Jobs finished per second over the last minute (or since the run's
+    /// first worker started, when that is sooner).
     pub per_s: f64,
     /// Seconds to finish what is left at that rate (none when nothing
     /// finishes).
     pub eta_s: Option<f64>,
+    /// Attempts a job gets (1 + retries).
+    pub max_attempts: u32,
+    /// The time limit per attempt, in seconds.
+    pub timeout_s: Option<f64>,
+    /// The run's rate over all workers (`10/s`, `0.5/s,burst=4`).
+    pub rate: Option<String>,
     /// The run's workers.
     pub workers: Vec<WorkerStatus>,
     /// The dead jobs (the first 100) with their last error.
@@ -48,12 +55,13 @@ pub struct WorkerStatus {
     pub host: String,
     /// The process.
     pub pid: i32,
-    /// `alive`, `stopped` (it ended) or `dead` (no heartbeat for a lease).
+    /// `alive`, `stopped` (it ended) or `dead` (it missed its last
+    /// heartbeat: every third of its lease, with half a beat to spare).
     pub state: &'static str,
     /// Seconds since its last heartbeat.
     pub heartbeat_age_s: f64,
-    /// Jobs it holds.
-    pub in_flight: i32,
+    /// Jobs it holds now (claimed, running or about to).
+    pub in_flight: i64,
     /// Jobs it finished.
     pub done: i64,
 }
@@ -91,13 +99,25 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
         .await?;
     let workers = client
         .query(
-            "SELECT id, host, pid, stopped IS NOT NULL,
-                    extract(epoch FROM now() - heartbeat)::float8,
-                    lease_ms, in_flight, done
-               FROM workpool.workers WHERE run = $1 ORDER BY id",
+            "SELECT w.id, w.host, w.pid, w.stopped IS NOT NULL,
+                    extract(epoch FROM now() - w.heartbeat)::float8,
+                    w.lease_ms, w.done,
+                    (SELECT count(*) FROM workpool.jobs j
+                      WHERE j.run = w.run AND j.state = 1 AND j.worker = w.id)
+               FROM workpool.workers w WHERE w.run = $1 ORDER BY w.id",
             &[&run.id],
         )
         .await?;
+    // How long the last-minute rate is over: a run whose first worker
+    // started 10 s ago has finished its jobs in 10 s, not in a minute.
+    let since_start: Option<f64> = client
+        .query_one(
+            "SELECT extract(epoch FROM now() - min(started))::float8
+               FROM workpool.workers WHERE run = $1",
+            &[&run.id],
+        )
+        .await?
+        .get(0);
     let dead_jobs = client
         .query(
             "SELECT key, attempt, last_error FROM workpool.jobs
@@ -108,8 +128,9 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
     let (ready, waiting, running, dead): (i64, i64, i64, i64) =
         (counts.get(0), counts.get(1), counts.get(2), counts.get(3));
     let last_minute: i64 = counts.get(6);
-    // Over the last minute, or since the first job finished if sooner.
-    let per_s = last_minute as f64 / 60.0;
+    // Over the last minute, or since the first worker started if sooner.
+    let window = since_start.unwrap_or(60.0).clamp(1.0, 60.0);
+    let per_s = last_minute as f64 / window;
     let left = (ready + waiting + running) as f64;
     Ok(RunStatus {
         run: run.name.clone(),
@@ -122,26 +143,31 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
         done: counts.get(4),
         per_s: (per_s * 10.0).round() / 10.0,
         eta_s: (per_s > 0.0).then(|| (left / per_s).round()),
+        max_attempts: run.settings.max_attempts,
+        timeout_s: run.settings.timeout.map(|t| t.as_secs_f64()),
+        rate: run.settings.rate.map(|r| r.to_string()),
         workers: workers
             .iter()
             .map(|w| {
                 let stopped: bool = w.get(3);
                 let age: f64 = w.get(4);
                 let lease_ms: i64 = w.get(5);
+                // The keeper beats every third of the lease.
+                let beat_s = lease_ms as f64 / 3000.0;
                 WorkerStatus {
                     id: w.get(0),
                     host: w.get(1),
                     pid: w.get(2),
                     state: if stopped {
                         "stopped"
-                    } else if age * 1000.0 > lease_ms as f64 {
+                    } else if age > beat_s * 1.5 {
                         "dead"
                     } else {
                         "alive"
                     },
                     heartbeat_age_s: (age * 10.0).round() / 10.0,
-                    in_flight: w.get(6),
-                    done: w.get(7),
+                    done: w.get(6),
+                    in_flight: w.get(7),
                 }
             })
             .collect(),

@@ -61,9 +61,9 @@ fn host_name() -> String {
 /// has no jobs left (or, with `follow`, until stopped): claims jobs in
 /// batches with a lease, runs them on a local pool of `workers`, records
 /// outcomes in batches, renews the leases it holds every third of a lease.
-/// Ctrl-C stops claiming and finishes the jobs in progress; a second
-/// Ctrl-C cancels those not started. Jobs claimed and not run go back to
-/// the queue at once.
+/// Ctrl-C or SIGTERM stops claiming and starting jobs: the jobs running
+/// finish, those claimed and not started go back to the queue at once; a
+/// second one cancels the running jobs too (they go back as well).
 ///
 /// # Errors
 ///
@@ -123,16 +123,22 @@ where
             },
         )
     };
+    // Ctrl-C or SIGTERM: claim nothing more and start nothing new (the
+    // jobs claimed and not started end cancelled and go back at once);
+    // the second cancels the running ones too.
+    let interrupted: Arc<Mutex<Option<pool::cli::Interrupt>>> = Arc::default();
     {
-        let (stop_1, stop_2, closer, canceller) =
+        let (stop_1, stop_2, stopper, canceller) =
             (stop.clone(), stop.clone(), pool.clone(), pool.clone());
-        pool::cli::on_ctrl_c(
+        let seen = Arc::clone(&interrupted);
+        pool::cli::on_interrupt(
             done.clone(),
-            move || {
+            move |signal| {
+                *seen.lock() = Some(signal);
                 stop_1.cancel();
-                closer.close();
+                stopper.stop();
             },
-            move || {
+            move |_| {
                 stop_2.cancel();
                 canceller.cancel();
             },
@@ -205,6 +211,7 @@ where
     let lease_lost = lost.load(Ordering::SeqCst);
     let tool = Arc::try_unwrap(tool).ok().map(Mutex::into_inner);
     let mut summary = Summary::new(name, report.clone(), None);
+    summary.interrupted(interrupted.lock().map(pool::cli::Interrupt::name), None);
     summary.counts.insert("done", tally.done);
     summary.counts.insert("retry_later", tally.retried);
     summary.counts.insert("dead", tally.dead);

@@ -141,9 +141,10 @@ async fn case(db: &Postgres, index: usize, jobs: i64, ops: Vec<(usize, Op)>) {
         timeout: None,
         rate: None,
     };
-    let (info, _) = run::create(&client, "sim", "sim", "null", &settings)
+    let info = run::create(&client, Some("sim"), "sim", "null", &settings)
         .await
-        .unwrap();
+        .unwrap()
+        .run;
     client
         .execute(
             "INSERT INTO workpool.jobs (run, key, payload)

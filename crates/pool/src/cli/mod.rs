@@ -1,7 +1,7 @@
 //! What the three apps share on the command line (feature `cli`): the pool
 //! flags ([`PoolArgs`]), logging, and [`run_tool`], which runs any
 //! [`Tool`](crate::Tool) with the journal, the progress bar
-//! ([`Progress`]), Ctrl-C handling ([`on_ctrl_c`]), the [`FailuresFile`],
+//! ([`Progress`]), Ctrl-C and SIGTERM handling ([`on_interrupt`]), the [`FailuresFile`],
 //! the end-of-run [`Summary`] and the exit code.
 //!
 //! An app's `main` reads its flags, builds its tool (a usage or
@@ -44,7 +44,7 @@ pub use failures::{FailuresFile, Format};
 pub use progress::Progress;
 pub use run_tool::run_tool;
 pub use runtime::run_main;
-pub use signal::on_ctrl_c;
+pub use signal::{Interrupt, on_ctrl_c, on_interrupt};
 pub use summary::{Summary, exit_code};
 
 /// Starts logging to stderr with `tracing`: `RUST_LOG` tunes it with levels

@@ -5,15 +5,17 @@ use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use parking_lot::Mutex;
+
 use tokio_util::sync::CancellationToken;
 
 use super::args::PoolArgs;
 use super::failures::{FailuresFile, Format};
 use super::progress::Progress;
-use super::signal::on_ctrl_c;
+use super::signal::{Interrupt, on_interrupt};
 use super::summary::{Summary, exit_code};
 use crate::tool::{ErrorOf, Failure, InvalidOf, JobOf, OutputOf, Tool};
-use crate::{Journal, JournalError, Outcome, OutcomeSink, Pool, RunError, Status};
+use crate::{Journal, JournalError, Keyed as _, Outcome, OutcomeSink, Pool, RunError, Status};
 
 /// Runs `tool` on a pool configured by `args` and returns the exit status:
 /// 0 when every item succeeded or was skipped, 1 otherwise.
@@ -23,18 +25,22 @@ use crate::{Journal, JournalError, Outcome, OutcomeSink, Pool, RunError, Status}
 ///   and items this run finishes are recorded as they finish;
 /// - starts the pool with the tool's handler and the pool flags, and a
 ///   progress bar on stderr when it is a terminal;
-/// - watches Ctrl-C: the first press stops reading input and drains, the
-///   second cancels what is still queued;
+/// - watches Ctrl-C and SIGTERM: the first starts nothing new (the jobs
+///   running finish; those queued, waiting for a retry or for the rate
+///   limit end cancelled, unjournaled, so a re-run does them), the second
+///   cancels the running ones too; the run then exits 1 and its summary
+///   says it was interrupted and how much was left;
 /// - prints each item that did not succeed as it ends and writes it to the
 ///   tool's failures file (a new file; a stale one from an earlier run is
 ///   removed after a complete run without failures);
 /// - at the end, syncs the journal and prints the summary (`--json`: one
 ///   JSON object on stdout).
 ///
-/// With `--max-failures N`, the N-th job that fails stops the run: no new
-/// item is read, the items in progress finish, those queued end cancelled
-/// (they were never tried: a re-run with the same journal does them), and
-/// the summary says why the run stopped. A failure to write the failures
+/// With `--max-failures N`, the N-th item that fails (a job, or an input
+/// item that could not become one) stops the run: no new item is read, the
+/// items in progress finish, those queued end cancelled (they were never
+/// tried: a re-run with the same journal does them), and the summary says
+/// why the run stopped. A failure to write the failures
 /// file or the journal stops the run (cancelling what is queued), is
 /// printed, and exits 1.
 ///
@@ -65,19 +71,37 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
     // then cancels everything not yet started.
     let mut builder = args
         .configure(Pool::builder(tool.handler()), tool.default_workers())
-        .max_batch(1);
+        .max_batch(1)
+        .on_retry(
+            |job: &JobOf<T>, error: Option<&ErrorOf<T>>, attempt, delay| {
+                let key = job.key();
+                match error {
+                    Some(error) => tracing::debug!(
+                        "{key}: attempt {attempt} failed, retrying in {delay:.1?}: {error}"
+                    ),
+                    None => tracing::debug!(
+                        "{key}: attempt {attempt} timed out, retrying in {delay:.1?}"
+                    ),
+                }
+            },
+        );
     if let Some(journal) = &journal {
         builder = builder.journal(Arc::clone(journal));
     }
     let (pool, outcomes) = builder.start();
     let progress = Progress::start(name, tool.total(), args.quiet, pool.snapshot_fn());
     let watching = CancellationToken::new();
-    let (closer, canceller) = (pool.clone(), pool.clone());
-    on_ctrl_c(
+    let interrupted: Arc<Mutex<Option<Interrupt>>> = Arc::default();
+    let (stopper, canceller, seen) = (pool.clone(), pool.clone(), Arc::clone(&interrupted));
+    on_interrupt(
         watching.clone(),
-        move || closer.close(),
-        move || canceller.cancel(),
+        move |signal| {
+            *seen.lock() = Some(signal);
+            stopper.stop();
+        },
+        move |_| canceller.cancel(),
     );
+    let count_failure = Box::new(pool.count_failure_fn());
 
     let source = tool.source();
     let format = match tool.failures_header() {
@@ -90,6 +114,7 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
         failures,
         progress,
         max_failures: args.max_failures,
+        pool_failure: count_failure,
         failed: 0,
         stopped: false,
     };
@@ -117,7 +142,8 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
             report
         }
     };
-    let complete = problems.is_empty() && !report.interrupted;
+    let interrupted = *interrupted.lock();
+    let complete = problems.is_empty() && !report.interrupted && interrupted.is_none();
     if let Err(e) = failures.finish(complete) {
         problems.push(format!("failures file: {e}"));
     }
@@ -136,6 +162,7 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
             "stopped taking new items after {max} failures (--max-failures {max})"
         ));
     }
+    summary.interrupted(interrupted.map(Interrupt::name), tool.total());
     summary.print(args.json, args.quiet);
     if !problems.is_empty() {
         for problem in problems {
@@ -152,10 +179,12 @@ struct ToolSink<T> {
     tool: T,
     failures: FailuresFile,
     progress: Progress,
-    /// `--max-failures`: failed jobs that stop intake.
+    /// `--max-failures`: failed items that stop intake.
     max_failures: Option<u64>,
-    /// Jobs that failed so far (invalid input items are not counted: they
-    /// say nothing of the trouble downstream).
+    /// Counts an invalid input item towards the pool's `--max-failures`
+    /// (the pool counts its failed jobs itself).
+    pool_failure: Box<dyn Fn() + Send + Sync>,
+    /// Items that failed so far: failed jobs and invalid input items.
     failed: u64,
     /// Whether `--max-failures` stopped the run (the pool itself cancels;
     /// the sink says so).
@@ -199,11 +228,14 @@ impl<T: Tool> OutcomeSink<JobOf<T>, OutputOf<T>, ErrorOf<T>, InvalidOf<T>> for T
                 }
                 Ok(())
             }
-            Status::Cancelled => self.fail(&Failure::Job {
+            // Not started because the run stopped: counted and written to
+            // the failures file (fed back, it does them), not printed one
+            // by one: the summary says how many.
+            Status::Cancelled => self.failures.row(&self.tool.failure_row(&Failure::Job {
                 job: &outcome.job,
                 status: &Status::Cancelled,
                 attempts: outcome.attempts,
-            }),
+            })),
             status => {
                 self.count_failure();
                 self.fail(&Failure::Job {
@@ -216,6 +248,8 @@ impl<T: Tool> OutcomeSink<JobOf<T>, OutputOf<T>, ErrorOf<T>, InvalidOf<T>> for T
     }
 
     async fn invalid(&mut self, error: InvalidOf<T>) -> io::Result<()> {
+        (self.pool_failure)();
+        self.count_failure();
         self.fail(&Failure::Invalid(&error))
     }
 }

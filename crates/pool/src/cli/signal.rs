@@ -1,35 +1,130 @@
-//! Ctrl-C: the first press drains, the second cancels.
+//! Ctrl-C and SIGTERM: the first stops starting jobs, the second cancels
+//! the running ones.
+//!
+//! systemd, Docker and Kubernetes stop a program with SIGTERM, a user at a
+//! terminal with Ctrl-C (SIGINT): both mean the same here.
 
 use tokio_util::sync::CancellationToken;
 
-/// Watches Ctrl-C in a spawned task: on the first press it calls `close`
-/// (stop reading input, finish what was accepted, write the summary and
-/// journal), on the second `cancel` (queued jobs end cancelled). `done`
-/// stops the watch.
+/// Which signal asked the program to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Interrupt {
+    /// Ctrl-C (SIGINT).
+    CtrlC,
+    /// SIGTERM (systemd, Docker, Kubernetes, `kill`).
+    Terminate,
+}
+
+impl Interrupt {
+    /// How the signal is named in messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            Interrupt::CtrlC => "Ctrl-C",
+            Interrupt::Terminate => "SIGTERM",
+        }
+    }
+}
+
+/// The program's Ctrl-C and SIGTERM handlers, installed once: a signal
+/// that comes between two waits is kept for the second.
+struct Signals {
+    #[cfg(unix)]
+    int: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                int: signal(SignalKind::interrupt()).ok(),
+                term: signal(SignalKind::terminate()).ok(),
+            }
+        }
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    /// The next Ctrl-C or SIGTERM; `None` when neither can be watched.
+    async fn next(&mut self) -> Option<Interrupt> {
+        #[cfg(unix)]
+        {
+            async fn recv(signal: Option<&mut tokio::signal::unix::Signal>) -> Option<()> {
+                match signal {
+                    Some(signal) => signal.recv().await,
+                    None => std::future::pending().await,
+                }
+            }
+            if self.int.is_none() && self.term.is_none() {
+                return None;
+            }
+            tokio::select! {
+                r = recv(self.int.as_mut()) => r.map(|()| Interrupt::CtrlC),
+                r = recv(self.term.as_mut()) => r.map(|()| Interrupt::Terminate),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c()
+                .await
+                .ok()
+                .map(|()| Interrupt::CtrlC)
+        }
+    }
+}
+
+/// Watches Ctrl-C and SIGTERM in a spawned task, until `done` is
+/// cancelled: on the first signal it calls `stop` (start nothing new: the
+/// jobs running finish, the queued ones are left for a re-run, the summary
+/// and journal are written), on the second `cancel` (the running jobs are
+/// cancelled too).
+///
+/// The signal handlers are installed before this returns, so a signal
+/// that arrives right after is not lost (and does not kill the process).
 ///
 /// # Panics
 ///
 /// Panics if called outside a tokio runtime.
-pub fn on_ctrl_c<C, X>(done: CancellationToken, close: C, cancel: X)
+pub fn on_interrupt<S, X>(done: CancellationToken, stop: S, cancel: X)
+where
+    S: FnOnce(Interrupt) + Send + 'static,
+    X: FnOnce(Interrupt) + Send + 'static,
+{
+    let mut signals = Signals::install();
+    tokio::spawn(async move {
+        let first = tokio::select! {
+            () = done.cancelled() => return,
+            first = signals.next() => match first { Some(i) => i, None => return },
+        };
+        eprintln!(
+            "{}: starting nothing new; the jobs running finish, the rest are left for a re-run ({} again to cancel the running ones)",
+            first.name(),
+            first.name()
+        );
+        stop(first);
+        tokio::select! {
+            () = done.cancelled() => {}
+            second = signals.next() => if let Some(second) = second {
+                eprintln!("{}: cancelling the running jobs", second.name());
+                cancel(second);
+            },
+        }
+    });
+}
+
+/// Watches Ctrl-C and SIGTERM (see [`on_interrupt`]) with closures that do
+/// not care which signal came.
+///
+/// # Panics
+///
+/// Panics if called outside a tokio runtime.
+pub fn on_ctrl_c<C, X>(done: CancellationToken, stop: C, cancel: X)
 where
     C: FnOnce() + Send + 'static,
     X: FnOnce() + Send + 'static,
 {
-    tokio::spawn(async move {
-        tokio::select! {
-            () = done.cancelled() => return,
-            r = tokio::signal::ctrl_c() => if r.is_err() { return },
-        }
-        eprintln!(
-            "interrupted: finishing the jobs in progress (press Ctrl-C again to cancel them)"
-        );
-        close();
-        tokio::select! {
-            () = done.cancelled() => {}
-            r = tokio::signal::ctrl_c() => if r.is_ok() {
-                eprintln!("cancelling: queued jobs will be reported as cancelled");
-                cancel();
-            },
-        }
-    });
+    on_interrupt(done, move |_| stop(), move |_| cancel());
 }

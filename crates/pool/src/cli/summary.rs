@@ -30,6 +30,17 @@ pub struct Summary {
     /// The tool's own lists (the mailer's suppressed addresses).
     #[serde(flatten)]
     pub lists: BTreeMap<&'static str, Vec<String>>,
+    /// The signal that stopped the run (`Ctrl-C`, `SIGTERM`), if one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub interrupted_by: Option<&'static str>,
+    /// Items left undone by an interrupted run: those not started, and the
+    /// input not read when its size is known. `None` when the run was not
+    /// interrupted or the rest of the input is of unknown size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub left: Option<u64>,
+    /// Whether intake stopped before the input's end.
+    #[serde(skip)]
+    input_unread: bool,
     /// The tool's own lines for the text summary.
     #[serde(skip)]
     pub lines: Vec<String>,
@@ -40,13 +51,31 @@ impl Summary {
     /// were written to it.
     pub fn new(tool: &str, report: RunReport, failures_file: Option<&Path>) -> Summary {
         Summary {
+            input_unread: report.interrupted,
             tool: tool.to_owned(),
             per_s: (report.per_s() * 10.0).round() / 10.0,
             failures_file: failures_file.map(|p| p.display().to_string()),
             report,
             counts: BTreeMap::new(),
             lists: BTreeMap::new(),
+            interrupted_by: None,
+            left: None,
             lines: Vec::new(),
+        }
+    }
+
+    /// Marks the run interrupted by `signal` (when one came), and counts
+    /// what it [left](Self::left) from an input of `total` items (when
+    /// known).
+    pub fn interrupted(&mut self, signal: Option<&'static str>, total: Option<u64>) {
+        self.input_unread = self.report.interrupted;
+        if signal.is_some() {
+            self.report.interrupted = true;
+            self.interrupted_by = signal;
+        }
+        let r = &self.report;
+        if r.interrupted {
+            self.left = total.map(|total| r.cancelled + total.saturating_sub(r.total));
         }
     }
 
@@ -102,9 +131,20 @@ impl Summary {
             text.push_str(&format!("\n  {line}"));
         }
         if r.interrupted {
-            text.push_str(
-                "\n  interrupted: the rest of the input was not read; run again with the same --journal to resume",
-            );
+            let by = self
+                .interrupted_by
+                .map_or_else(String::new, |signal| format!(" by {signal}"));
+            let left = match self.left {
+                Some(left) => format!("{left} items left undone"),
+                None if self.input_unread => format!(
+                    "{} items not started and the rest of the input not read",
+                    r.cancelled
+                ),
+                None => format!("{} items not started", r.cancelled),
+            };
+            text.push_str(&format!(
+                "\n  interrupted{by}: {left}; run the same command again (with the same --journal) to do them"
+            ));
         }
         text
     }

@@ -1,0 +1,135 @@
+//! What an operator meets running `mailer enqueue` and `mailer work`: the
+//! same inputs enqueued again with other settings change the run and never
+//! make a second one; SIGTERM (what systemd, Docker and Kubernetes send)
+//! stops a worker as Ctrl-C does and gives its unstarted jobs back at once.
+
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+use workpool_tests::{Postgres, Signal, send_signal};
+
+use super::scale::{finish, summary, wait_until};
+use super::smtp_server::SmtpServer;
+use super::{Case, TEMPLATE, emails, per_recipient, stderr, stdout};
+
+/// Enqueueing the same rows with three different rates (and retries)
+/// leaves one run whose settings are the last ones; the workers send each
+/// row once.
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh installs it)"]
+fn the_same_inputs_enqueued_with_other_settings_are_one_run() {
+    const ROWS: usize = 60;
+    let db = Postgres::start();
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    case.csv(&emails(ROWS, "once"));
+    case.write("template.txt", TEMPLATE);
+    let mut names = Vec::new();
+    for (rate, retries) in [("100/s", "3"), ("50/s", "5"), ("200/s", "1")] {
+        let out = case.enqueue(&db, &["--rate", rate, "--retries", retries]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        names.push(stdout(&out).trim().to_owned());
+        if names.len() > 1 {
+            let err = stderr(&out);
+            assert!(
+                err.contains("settings changed from") && err.contains(rate),
+                "the second enqueue says what changed: {err}"
+            );
+            assert!(err.contains("0 jobs added"), "{err}");
+        }
+    }
+    assert!(
+        names.windows(2).all(|w| w[0] == w[1]),
+        "one run, not {names:?}"
+    );
+    let status = case.status(&db);
+    assert_eq!(status["run"], names[0].as_str(), "{status}");
+    assert_eq!(status["enqueued"], ROWS, "{status}");
+    assert_eq!(
+        status["max_attempts"], 2,
+        "the last enqueue's --retries 1: {status}"
+    );
+    let workers: Vec<Child> = (0..2)
+        .map(|_| case.worker(&db, &server, &[]).spawn().unwrap())
+        .collect();
+    for worker in workers {
+        let out = finish(worker, Duration::from_secs(60));
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let counts = per_recipient(&server);
+    assert_eq!(counts.len(), ROWS, "every row was sent");
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "a row was sent twice: {counts:?}"
+    );
+}
+
+/// SIGTERM to a worker sending at 10/s: it starts nothing new, finishes
+/// what it was sending, gives back at once the jobs it had claimed (no
+/// lease to wait out), says it stopped, prints its summary and exits 1;
+/// another worker then sends the rest: each row once.
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh installs it)"]
+fn sigterm_stops_a_worker_and_gives_its_jobs_back_at_once() {
+    const ROWS: usize = 40;
+    let db = Postgres::start();
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    case.csv(&emails(ROWS, "term"));
+    case.write("template.txt", TEMPLATE);
+    let out = case.enqueue(&db, &["--rate", "10/s"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    // A long lease: jobs left claimed would stay stuck for a minute.
+    let worker = case
+        .worker(&db, &server, &["--lease", "60s", "--batch", "20"])
+        .spawn()
+        .unwrap();
+    wait_until("5 messages sent", Duration::from_secs(30), || {
+        server.count() >= 5
+    });
+    send_signal(worker.id(), Signal::TERM);
+    let signalled = Instant::now();
+    let out = finish(worker, Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let worked = summary(&out);
+    assert_eq!(worked["interrupted"], true, "{worked}");
+    assert_eq!(worked["interrupted_by"], "SIGTERM", "{worked}");
+    let after = server
+        .messages()
+        .iter()
+        .filter(|m| m.at > signalled)
+        .count();
+    assert!(after <= 1, "{after} messages went out after SIGTERM");
+    let status = case.status(&db);
+    assert_eq!(status["running"], 0, "nothing is left claimed: {status}");
+    assert_eq!(
+        status["done"].as_u64().unwrap() + status["ready"].as_u64().unwrap(),
+        ROWS as u64,
+        "{status}"
+    );
+    let states: Vec<&str> = status["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["stopped"], "{status}");
+
+    // Another worker picks the rest up at once: no lease to wait out.
+    let started = Instant::now();
+    let out = finish(
+        case.worker(&db, &server, &[]).spawn().unwrap(),
+        Duration::from_secs(30),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the second worker waited for a lease"
+    );
+    let counts = per_recipient(&server);
+    assert_eq!(counts.len(), ROWS, "every row was sent");
+    assert!(
+        counts.values().all(|&n| n == 1),
+        "a row was sent twice: {counts:?}"
+    );
+}
