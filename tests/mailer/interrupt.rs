@@ -279,3 +279,50 @@ fn sigint_while_a_resumed_run_skips_ends_it_and_keeps_the_journal() {
     assert_eq!(summary["skipped"], ROWS as u64, "{summary}");
     assert_eq!(summary["succeeded"], 0, "{summary}");
 }
+
+/// `--max-failures` counts bad rows as the summary does: 3,000 rows, every
+/// other one with an invalid address, stop after 5 failures. The run stops
+/// reading within a few rows of the fifth bad one, sends nothing after it,
+/// exits 1 and says why.
+#[test]
+fn max_failures_counts_bad_rows() {
+    let case = Case::new();
+    let rows: Vec<String> = (0..3000)
+        .map(|i| {
+            if i % 2 == 1 {
+                format!("not-an-address-{i}")
+            } else {
+                format!("good{i}@example.com")
+            }
+        })
+        .collect();
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    let out = case
+        .mailer(&[
+            "rows.csv",
+            "template.txt",
+            "--outbox",
+            "outbox",
+            "--max-failures",
+            "5",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(summary["interrupted"], true, "{summary}");
+    assert!(summary["invalid"].as_u64().unwrap() >= 5, "{summary}");
+    let total = summary["total"].as_u64().unwrap();
+    assert!(
+        total < 100,
+        "the run read {total} of 3,000 rows after its fifth bad one: {summary}"
+    );
+    let written = std::fs::read_dir(case.path("outbox")).unwrap().count() as u64;
+    assert_eq!(
+        Some(written),
+        summary["succeeded"].as_u64(),
+        "what was written is what the summary counts"
+    );
+}

@@ -37,11 +37,33 @@ pub fn bin(name: &str) -> PathBuf {
     path
 }
 
-/// A [`Command`] for the workspace binary `name`, with `RUST_LOG` cleared so
-/// that the output the test reads does not depend on the caller's shell.
+/// The prefixes of the environment variables the tools read: a developer's
+/// shell that sets one must not change what a test sees.
+const TOOL_VARIABLES: [&str; 6] = [
+    "WORKPOOL_",
+    "MAILER_",
+    "RESIZER_",
+    "REPORTER_",
+    "AMQP_",
+    "PG",
+];
+
+/// A [`Command`] for the workspace binary `name`, with `RUST_LOG`,
+/// `SOURCE_DATE_EPOCH` and every variable the tools read (`WORKPOOL_*`,
+/// `MAILER_*`, `RESIZER_*`, `REPORTER_*`, `AMQP_*`, libpq's `PG*`) cleared,
+/// so that the output the test reads does not depend on the caller's
+/// shell. A test sets what it needs on the command it gets.
 pub fn command(name: &str) -> Command {
     let mut cmd = Command::new(bin(name));
-    cmd.env_remove("RUST_LOG");
+    cmd.env_remove("RUST_LOG").env_remove("SOURCE_DATE_EPOCH");
+    for (key, _) in std::env::vars_os() {
+        if key
+            .to_str()
+            .is_some_and(|k| TOOL_VARIABLES.iter().any(|p| k.starts_with(p)))
+        {
+            cmd.env_remove(key);
+        }
+    }
     cmd
 }
 

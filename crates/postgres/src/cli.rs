@@ -153,7 +153,7 @@ pub struct WorkArgs {
     /// How long a claimed job stays this worker's without renewal; the
     /// worker renews every third of it, and a job whose lease expired is
     /// taken back by the other workers
-    #[arg(long, default_value = "30s", value_parser = pool::cli::parse_duration)]
+    #[arg(long, default_value = "30s", value_parser = pool::cli::parse_positive_duration)]
     pub lease: Duration,
     /// When the run has no jobs left, wait for new ones instead of ending
     #[arg(long)]

@@ -23,7 +23,7 @@ pub struct PoolArgs {
     pub retries: u32,
 
     /// Time limit per attempt, e.g. 30s, 500ms, 2m [default: none]
-    #[arg(long, env = "WORKPOOL_TIMEOUT", value_parser = parse_duration)]
+    #[arg(long, env = "WORKPOOL_TIMEOUT", value_parser = parse_positive_duration)]
     pub timeout: Option<Duration>,
 
     /// Rate limit across all workers, e.g. 10/s, 600/min, 10/s,burst=20
@@ -108,6 +108,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("invalid duration {text:?}: {e}"))
 }
 
+/// Parses a duration as [`parse_duration`] does, refusing zero (a time
+/// limit of nothing, a lease of nothing).
+///
+/// # Errors
+///
+/// A message naming the expected form, or saying that zero is not allowed.
+pub fn parse_positive_duration(text: &str) -> Result<Duration, String> {
+    let duration = parse_duration(text)?;
+    if duration.is_zero() {
+        return Err(format!(
+            "{text:?} is no time at all: give more than zero, e.g. 30s"
+        ));
+    }
+    Ok(duration)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +136,14 @@ mod tests {
         assert_eq!(parse_duration("1.5"), Ok(Duration::from_millis(1500)));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn zero_is_refused_where_a_time_must_pass() {
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+        for zero in ["0s", "0", "0ms", "0.0m"] {
+            assert!(parse_positive_duration(zero).is_err(), "{zero}");
+        }
+        assert_eq!(parse_positive_duration("1ms"), Ok(Duration::from_millis(1)));
     }
 }

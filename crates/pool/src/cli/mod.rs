@@ -39,7 +39,7 @@ mod runtime;
 mod signal;
 mod summary;
 
-pub use args::{PoolArgs, parse_duration};
+pub use args::{PoolArgs, parse_duration, parse_positive_duration};
 pub use failures::{FailuresFile, Format};
 pub use progress::Progress;
 pub use run_tool::run_tool;
