@@ -14,17 +14,34 @@ use pool::cli::PoolArgs;
 /// Format), a blank line, then the body (a line `--- html ---` starts an
 /// HTML alternative).
 #[derive(Debug, clap::Parser)]
-#[command(name = "mailer", version, about, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "mailer"))]
+#[command(name = "mailer", version, about)]
 pub struct Cli {
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub inputs: Inputs,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub delivery: Delivery,
+
+    /// Only check the template against the CSV and render every row; send nothing
+    #[arg(long)]
+    pub check: bool,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub pool: PoolArgs,
+}
+
+/// The campaign: the rows, the template and what shapes each message; the
+/// same for a single-machine run and `mailer enqueue`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Inputs {
     /// The CSV file: a header row, then one row per message (delimiter , ; or tab)
     pub csv: PathBuf,
 
     /// The template file: headers, a blank line, the body (minijinja, strict)
     pub template: PathBuf,
-
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub delivery: Delivery,
 
     /// One-click unsubscribe (RFC 8058, required by Gmail and Yahoo of bulk
     /// senders): an https:// URL template rendered per row, e.g.
@@ -43,10 +60,6 @@ pub struct Cli {
     /// Only the first N rows: try a campaign on a few messages first
     #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     pub limit: Option<u64>,
-
-    /// Only check the template against the CSV and render every row; send nothing
-    #[arg(long)]
-    pub check: bool,
 
     /// The column with each row's recipient address
     #[arg(long, env = "MAILER_TO_COLUMN", default_value = "email")]
@@ -70,13 +83,9 @@ pub struct Cli {
     /// can be fed back as input
     #[arg(long, env = "MAILER_FAILURES", default_value = "mailer-failures.csv")]
     pub failures: PathBuf,
-
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub pool: PoolArgs,
 }
 
-impl Cli {
+impl Inputs {
     /// The options for the CSV reader and the template.
     pub fn options(&self) -> Options {
         Options {
@@ -88,20 +97,38 @@ impl Cli {
         }
     }
 
-    /// What the mailer needs, from the flags: bad usage is an error here,
-    /// before any file is opened.
-    pub fn settings(&self) -> anyhow::Result<Settings> {
-        Ok(Settings {
+    /// What the mailer needs to deliver to `destination` over
+    /// `connections`, signing with `dkim`.
+    pub fn settings(
+        &self,
+        destination: Destination,
+        connections: usize,
+        dkim: Option<DkimSettings>,
+    ) -> Settings {
+        Settings {
             csv: self.csv.clone(),
             template: self.template.clone(),
             options: self.options(),
-            destination: self.delivery.destination(self.pool.quiet)?,
-            connections: usize::from(self.delivery.connections),
+            destination,
+            connections,
             failures: self.failures.clone(),
             limit: self.limit,
             suppress: self.suppress.clone(),
-            dkim: self.delivery.dkim(),
-        })
+            dkim,
+        }
+    }
+}
+
+impl Cli {
+    /// What the mailer needs, from the flags: bad usage is an error here,
+    /// before any file is opened.
+    pub fn settings(&self) -> anyhow::Result<Settings> {
+        let destination = self.delivery.destination(self.pool.quiet)?;
+        Ok(self.inputs.settings(
+            destination,
+            usize::from(self.delivery.connections),
+            self.delivery.dkim(),
+        ))
     }
 }
 

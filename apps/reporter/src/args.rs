@@ -10,8 +10,18 @@ use report_jobs::{Options, Reporter};
 /// Exit status: 0 all reports written, 1 some groups failed (listed in the
 /// failures file), 2 bad usage, layout, font or input file (nothing written).
 #[derive(Debug, clap::Parser)]
-#[command(name = "reporter", version, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "reporter"))]
+#[command(name = "reporter", version)]
 pub struct Cli {
+    #[command(flatten)]
+    pub inputs: Inputs,
+    #[command(flatten)]
+    pub pool: PoolArgs,
+}
+
+/// The input, its grouping, the layout and the output folder: the same for
+/// a single-machine run and `reporter enqueue`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Inputs {
     /// Input rows: .csv (with a header), .json (an array of objects) or
     /// .ndjson/.jsonl (one object per line); need not be sorted; a local
     /// path or s3://bucket/key
@@ -43,11 +53,9 @@ pub struct Cli {
     /// to temporary files
     #[arg(long, default_value_t = 64, env = "REPORTER_MEMORY_MB")]
     pub memory_mb: usize,
-    #[command(flatten)]
-    pub pool: PoolArgs,
 }
 
-impl Cli {
+impl Inputs {
     /// The batch options the flags ask for.
     pub fn options(&self) -> Options {
         Options {

@@ -13,8 +13,19 @@ use pool::cli::PoolArgs;
 /// input and made with the same settings are skipped (so an interrupted run
 /// resumes) unless --force.
 #[derive(Debug, Parser)]
-#[command(name = "resizer", version, about, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "resizer"))]
+#[command(name = "resizer", version, about)]
 pub struct Cli {
+    #[command(flatten)]
+    pub inputs: Inputs,
+
+    #[command(flatten)]
+    pub pool: PoolArgs,
+}
+
+/// The folders and what shapes each output: the same for a single-machine
+/// run and `resizer enqueue`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Inputs {
     /// The folder of images, walked recursively
     pub input: PathBuf,
 
@@ -87,12 +98,9 @@ pub struct Cli {
     /// file of an earlier run
     #[arg(long, value_name = "LIST")]
     pub only: Option<PathBuf>,
-
-    #[command(flatten)]
-    pub pool: PoolArgs,
 }
 
-impl Cli {
+impl Inputs {
     /// The resizer the flags ask for, its folders checked.
     pub fn resizer(&self) -> Result<Resizer, SettingsError> {
         Resizer::open(

@@ -8,27 +8,13 @@
 //! `resizer enqueue|work|status|retry` run it across machines on a
 //! PostgreSQL queue.
 
+mod app;
 mod args;
 mod malloc;
-mod verbs;
 
 use std::process::ExitCode;
 
-use clap::Parser as _;
-
-use crate::args::Cli;
-
 fn main() -> ExitCode {
     malloc::tune();
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if let Some(verb) = pool_postgres::cli::Verb::of(&args) {
-        return verbs::main(verb, args);
-    }
-    let cli = Cli::parse_from(args);
-    pool::cli::init_logging(cli.pool.quiet);
-    // The work runs on blocking threads: one runtime thread walks the input.
-    pool::cli::run_main("resizer", Some(1), async move {
-        let resizer = cli.resizer()?;
-        anyhow::Ok(pool::cli::run_tool(resizer, &cli.pool).await?)
-    })
+    pool::cli::main::<app::ResizerApp>(&[pool_postgres::cli::engine()])
 }

@@ -12,7 +12,6 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser as _;
-use pool::cli::PoolArgs;
 use pool::{AsyncFn, Distributed, Failure, IterSource, JobContext, JobError, Tool, async_fn};
 use pool_postgres::cli::{EnqueueArgs, WorkArgs};
 
@@ -74,8 +73,6 @@ enum Cli {
         jobs: u64,
         #[command(flatten)]
         queue: EnqueueArgs,
-        #[command(flatten)]
-        pool: PoolArgs,
     },
     /// Work on a run.
     Work {
@@ -88,10 +85,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     pool::cli::run_main("noop", Some(1), async move {
         match cli {
-            Cli::Enqueue { jobs, queue, pool } => {
+            Cli::Enqueue { jobs, queue } => {
                 let started = Instant::now();
-                let code =
-                    pool_postgres::cli::enqueue_command(NoOp { n: jobs }, &pool, &queue).await?;
+                let code = pool_postgres::cli::enqueue_command(NoOp { n: jobs }, &queue).await?;
                 eprintln!(
                     "enqueue_per_s={:.0}",
                     jobs as f64 / started.elapsed().as_secs_f64()

@@ -67,10 +67,11 @@ const IDLE: Duration = Duration::from_millis(50);
 
 impl Claimer {
     /// Starts claiming on a task of its own: a batch whenever there is room
-    /// for one in the channel (two batches deep), until the run has no jobs
+    /// for one in the channel (one batch deep: the next batch is claimed
+    /// while the pool's queue holds this one), until the run has no jobs
     /// left (without `follow`), the worker stops, or the database fails.
     pub(crate) fn start<T>(self, tool: Arc<Mutex<T>>) -> Claims<T> {
-        let (tx, rx) = mpsc::channel(2 * self.batch.max(1));
+        let (tx, rx) = mpsc::channel(self.batch.max(1));
         let stop = self.stop.clone();
         tokio::spawn(async move {
             let error = Arc::clone(&self.error);

@@ -6,9 +6,10 @@
 use std::sync::Arc;
 
 use parking_lot::Mutex;
-use pool::cli::Progress;
+use pool::cli::{FailuresFile, Progress};
 use pool::{
-    Distributed, ErrorOf, Failure, JobOf, Outcome, OutcomeSink, OutputOf, RetryPolicy, Status,
+    Distributed, ErrorOf, Failure, JobOf, Outcome, OutcomeSink, OutputOf, RetryPolicy, RunReport,
+    Status,
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -95,6 +96,17 @@ pub(crate) struct Completions<T> {
     pub(crate) policy: RetryPolicy,
     pub(crate) progress: Progress,
     pub(crate) tally: Tally,
+    /// The jobs this worker ended, counted as a single-machine run counts
+    /// its items: a job sent back for a retry is not an item yet (its
+    /// retry is counted), one given back unstarted is a cancelled one.
+    pub(crate) items: RunReport,
+    /// This machine's failures file: a row per job that ended dead here,
+    /// in the tool's own shape (fed back as input, it redoes them).
+    pub(crate) failures: FailuresFile,
+    /// `--max-failures`: dead jobs that stop this worker.
+    pub(crate) max_failures: Option<u64>,
+    /// Stops the worker (claims nothing more, starts nothing new).
+    pub(crate) stop: Box<dyn Fn() + Send + Sync>,
 }
 
 impl<T: Distributed> Completions<T> {
@@ -104,9 +116,24 @@ impl<T: Distributed> Completions<T> {
         })
     }
 
-    fn print(&self, line: String) {
+    fn print(&self, line: &str) {
         let name = self.tool.lock().name();
         self.progress.println(&format!("{name}: {line}"));
+    }
+
+    /// Counts a job that ended dead here; the `--max-failures`-th stops
+    /// the worker.
+    fn count_dead(&mut self) {
+        self.tally.dead += 1;
+        self.items.total += 1;
+        self.items.failed += 1;
+        if self.max_failures.is_some_and(|max| self.tally.dead == max) {
+            self.print(&format!(
+                "{} jobs failed on this worker: stopping (--max-failures): nothing more is claimed or started",
+                self.tally.dead
+            ));
+            (self.stop)();
+        }
     }
 }
 
@@ -129,9 +156,16 @@ where
                     tracing::warn!("{warning}");
                 }
                 self.tally.done += 1;
+                self.items.total += 1;
+                self.items.succeeded += 1;
                 return self.send(Completion::Done { id, attempt }).await;
             }
-            Status::Cancelled => return self.send(Completion::Release { id, attempt }).await,
+            Status::Cancelled => {
+                self.items.total += 1;
+                self.items.failed += 1;
+                self.items.cancelled += 1;
+                return self.send(Completion::Release { id, attempt }).await;
+            }
             Status::Failed(Attempted { error, transient }) => (Status::Failed(error), transient),
             Status::TimedOut => (Status::TimedOut, true),
             Status::Panicked(message) => (Status::Panicked(message), false),
@@ -140,11 +174,12 @@ where
         let error = status.reason().unwrap_or_default();
         if transient && attempts < self.policy.max_attempts() {
             let delay = self.policy.delay(attempts);
-            tracing::info!(
-                "{}: attempt {attempts} failed, retrying in {delay:?}: {error}",
+            tracing::debug!(
+                "{}: attempt {attempts} failed, retrying in {delay:.1?}: {error}",
                 pool::Keyed::key(&job)
             );
             self.tally.retried += 1;
+            self.items.retried += 1;
             return self
                 .send(Completion::Retry {
                     id,
@@ -154,25 +189,49 @@ where
                 })
                 .await;
         }
-        let line = self.tool.lock().failure_line(&Failure::Job {
-            job: &job,
-            status: &status,
-            attempts,
-        });
+        match &status {
+            Status::TimedOut => self.items.timed_out += 1,
+            Status::Panicked(_) => self.items.panicked += 1,
+            _ => self.items.errors += 1,
+        }
+        let (line, row) = {
+            let tool = self.tool.lock();
+            let failure = Failure::Job {
+                job: &job,
+                status: &status,
+                attempts,
+            };
+            (tool.failure_line(&failure), tool.failure_row(&failure))
+        };
         drop(status);
         drop(job);
-        self.print(line);
-        self.tally.dead += 1;
-        self.send(Completion::Dead { id, attempt, error }).await
+        self.print(&line);
+        if let Err(e) = self.failures.row(&row) {
+            tracing::warn!(
+                "cannot write the failures file {}: {e}",
+                self.failures.path().display()
+            );
+        }
+        self.count_dead();
+        // What `status` shows of a dead job: the tool's own line, which
+        // names the row, file or group.
+        self.send(Completion::Dead {
+            id,
+            attempt,
+            error: line,
+        })
+        .await
     }
 
     async fn invalid(&mut self, unusable: Unusable) -> Result<(), QueueError> {
-        self.print(unusable.to_string());
-        self.tally.dead += 1;
+        let line = unusable.to_string();
+        self.print(&line);
+        self.items.invalid += 1;
+        self.count_dead();
         self.send(Completion::Dead {
             id: unusable.id,
             attempt: unusable.attempt,
-            error: unusable.message,
+            error: line,
         })
         .await
     }

@@ -69,9 +69,9 @@ where
     T: Distributed,
     F: FnMut(&T, &Failure<'_, T>),
 {
-    let plan = serde_json::to_string(&tool.plan()).map_err(|source| QueueError::Json {
+    let plan = serde_json::to_string(&tool.plan()).map_err(|error| QueueError::Json {
         what: "the run's plan cannot be written".into(),
-        source,
+        error,
     })?;
     let tx = client.transaction().await?;
     let run::Created {
@@ -108,7 +108,7 @@ where
                 })?;
                 let payload = serde_json::to_string(&payload).map_err(|e| QueueError::Json {
                     what: format!("job {}: its payload cannot be written", job.key()),
-                    source: e,
+                    error: e,
                 })?;
                 let key = job.key();
                 writer

@@ -27,12 +27,12 @@ pub enum QueueError {
     #[error("{0}")]
     Usage(String),
     /// A plan or payload that does not read back as the tool's.
-    #[error("{what}: {source}")]
+    #[error("{what}: {error}")]
     Json {
         /// What was being read or written.
         what: String,
         /// The JSON error.
-        source: serde_json::Error,
+        error: serde_json::Error,
     },
 }
 

@@ -63,9 +63,9 @@ impl RunInfo {
     ///
     /// [`QueueError::Json`] when it is not.
     pub fn plan<P: serde::de::DeserializeOwned>(&self) -> Result<P, QueueError> {
-        serde_json::from_str(&self.plan).map_err(|source| QueueError::Json {
+        serde_json::from_str(&self.plan).map_err(|error| QueueError::Json {
             what: format!("run {:?}: its plan is not a {} plan", self.name, self.tool),
-            source,
+            error,
         })
     }
 }

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use pool::cli::{Progress, Summary};
+use pool::cli::{FailuresFile, Format, Progress, Summary};
 use pool::{CancellationToken, Distributed, JobOf, Pool, RetryPolicy, RunError, RunReport};
 
 use crate::claims::Claimer;
@@ -23,12 +23,15 @@ use crate::run::RunInfo;
 pub struct WorkOptions {
     /// Jobs run at once on this worker.
     pub workers: usize,
-    /// Jobs claimed per round trip (at least `workers`).
+    /// Jobs claimed per round trip; the worker holds at most its running
+    /// jobs and two batches claimed ahead.
     pub batch: usize,
     /// How long a claim holds a job without renewal.
     pub lease: Duration,
     /// Wait for new jobs when the run has none left, instead of ending.
     pub follow: bool,
+    /// Stop this worker after this many of its jobs ended dead.
+    pub max_failures: Option<u64>,
     /// No progress bar, no summary text.
     pub quiet: bool,
 }
@@ -36,7 +39,9 @@ pub struct WorkOptions {
 /// What a worker did, as it ends.
 #[derive(Debug)]
 pub struct Worked {
-    /// The local pool's report of the jobs this worker ran.
+    /// The jobs this worker ended, counted as a single-machine run counts
+    /// items (a job retried through the queue is one item, and its retries
+    /// are counted as retries).
     pub report: RunReport,
     /// What the database recorded of them.
     pub tally: Tally,
@@ -46,6 +51,20 @@ pub struct Worked {
     pub error: Option<QueueError>,
     /// The summary to print.
     pub summary: Summary,
+}
+
+/// This worker's own failures file: `mailer-failures.csv` becomes
+/// `mailer-failures.worker-17.csv`, so that workers sharing a folder never
+/// write over each other's.
+fn worker_file(path: &std::path::Path, worker: i64) -> std::path::PathBuf {
+    let stem = path
+        .file_stem()
+        .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = match path.extension() {
+        Some(ext) => format!("{stem}.worker-{worker}.{}", ext.to_string_lossy()),
+        None => format!("{stem}.worker-{worker}"),
+    };
+    path.with_file_name(name)
 }
 
 fn host_name() -> String {
@@ -97,7 +116,7 @@ where
         .get(0);
 
     let workers = options.workers.max(1);
-    let batch = options.batch.max(workers);
+    let batch = options.batch.max(1);
     let handler = Fenced(tool.handler());
     let (pool, outcomes) = Pool::builder(handler)
         .workers(workers)
@@ -160,27 +179,58 @@ where
     }
     .start(Arc::clone(&tool));
     let (recorder, recording) = completions::start_recorder(record_client, worker);
+    let failures = {
+        let tool = tool.lock();
+        let format = match tool.failures_header() {
+            Some(header) => Format::Csv { header },
+            None => Format::Tsv,
+        };
+        FailuresFile::new(worker_file(&tool.failures_path(), worker), format)
+    };
+    let stopper = {
+        let (stop, pool) = (stop.clone(), pool.clone());
+        Box::new(move || {
+            stop.cancel();
+            pool.stop();
+        })
+    };
     let mut sink = Completions {
         tool: Arc::clone(&tool),
         recorder,
         policy: RetryPolicy::new(run.settings.max_attempts),
         progress,
         tally: Tally::default(),
+        items: RunReport::default(),
+        failures,
+        max_failures: options.max_failures,
+        stop: stopper,
     };
     let result = pool::run(pool, outcomes, source, &mut sink).await;
     let Completions {
         recorder,
         progress,
         mut tally,
+        mut items,
+        mut failures,
         ..
     } = sink;
     drop(recorder);
     progress.finish();
-    let (report, sink_error) = match result {
+    let (pool_report, sink_error) = match result {
         Ok(report) => (report, None),
         Err(RunError::Sink(e, report)) => (report, Some(e)),
         Err(RunError::Journal(e, report)) => (report, Some(QueueError::Usage(e.to_string()))),
     };
+    items.elapsed = pool_report.elapsed;
+    items.interrupted = pool_report.interrupted;
+    let report = items;
+    if let Err(e) = failures.finish(false) {
+        tracing::warn!(
+            "cannot write the failures file {}: {e}",
+            failures.path().display()
+        );
+    }
+    let failures_file = (failures.count() > 0).then(|| failures.path().to_path_buf());
     // The first cause: the recorder's or the claimer's own error comes
     // before the sink's "the recorder stopped".
     let mut error = match recording.await {
@@ -210,7 +260,7 @@ where
     }
     let lease_lost = lost.load(Ordering::SeqCst);
     let tool = Arc::try_unwrap(tool).ok().map(Mutex::into_inner);
-    let mut summary = Summary::new(name, report.clone(), None);
+    let mut summary = Summary::new(name, report.clone(), failures_file.as_deref());
     summary.interrupted(interrupted.lock().map(pool::cli::Interrupt::name), None);
     summary.counts.insert("done", tally.done);
     summary.counts.insert("retry_later", tally.retried);

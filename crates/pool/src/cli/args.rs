@@ -17,25 +17,13 @@ pub struct PoolArgs {
     #[arg(long, env = "WORKPOOL_QUEUE", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub queue: u32,
 
-    /// Retries for transient failures (attempts = 1 + retries), with
-    /// exponential backoff and jitter
-    #[arg(long, env = "WORKPOOL_RETRIES", default_value_t = 3)]
-    pub retries: u32,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub run: RunArgs,
 
-    /// Time limit per attempt, e.g. 30s, 500ms, 2m [default: none]
-    #[arg(long, env = "WORKPOOL_TIMEOUT", value_parser = parse_positive_duration)]
-    pub timeout: Option<Duration>,
-
-    /// Rate limit across all workers, e.g. 10/s, 600/min, 10/s,burst=20
-    #[arg(long, env = "WORKPOOL_RATE")]
-    pub rate: Option<Rate>,
-
-    /// Stop after this many items have failed (a relay that starts refusing
-    /// everything, a full disk): no new item is read, those in progress
-    /// finish, those queued are cancelled, the run exits 1, and a re-run
-    /// with the same --journal resumes [default: never stop]
-    #[arg(long, env = "WORKPOOL_MAX_FAILURES", value_parser = clap::value_parser!(u64).range(1..))]
-    pub max_failures: Option<u64>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub stop: StopArgs,
 
     /// Journal file of finished items: a re-run with the same journal skips
     /// them (resume after Ctrl-C or a crash)
@@ -51,15 +39,46 @@ pub struct PoolArgs {
     pub quiet: bool,
 }
 
+/// The flags that say how each job of a run is tried: on one machine, and
+/// stored with a run across machines (where every worker follows them).
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Retries for transient failures (attempts = 1 + retries), with
+    /// exponential backoff and jitter
+    #[arg(long, env = "WORKPOOL_RETRIES", default_value_t = 3)]
+    pub retries: u32,
+
+    /// Time limit per attempt, e.g. 30s, 500ms, 2m [default: none]
+    #[arg(long, env = "WORKPOOL_TIMEOUT", value_parser = parse_positive_duration)]
+    pub timeout: Option<Duration>,
+
+    /// Rate limit across all workers, e.g. 10/s, 600/min, 10/s,burst=20
+    #[arg(long, env = "WORKPOOL_RATE")]
+    pub rate: Option<Rate>,
+}
+
+impl RunArgs {
+    /// The retry policy the flags ask for.
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy::new(self.retries.saturating_add(1))
+    }
+}
+
+/// `--max-failures`: on one machine, and for each worker of a run.
+#[derive(Debug, Clone, clap::Args)]
+pub struct StopArgs {
+    /// Stop after this many items have failed (a relay that starts refusing
+    /// everything, a full disk): no new item is started, those in progress
+    /// finish, those queued are left for a re-run, and the run exits 1
+    /// [default: never stop]
+    #[arg(long, env = "WORKPOOL_MAX_FAILURES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_failures: Option<u64>,
+}
+
 impl PoolArgs {
     /// The worker count: the flag, or `default`.
     pub fn workers_or(&self, default: usize) -> usize {
         self.workers.map_or(default, usize::from).max(1)
-    }
-
-    /// The retry policy the flags ask for.
-    pub fn retry_policy(&self) -> RetryPolicy {
-        RetryPolicy::new(self.retries.saturating_add(1))
     }
 
     /// Applies the flags to a pool builder, with `default_workers` when
@@ -72,10 +91,10 @@ impl PoolArgs {
         builder
             .workers(self.workers_or(default_workers))
             .queue(self.queue as usize)
-            .retry(self.retry_policy())
-            .timeout_opt(self.timeout)
-            .rate_opt(self.rate)
-            .max_failures(self.max_failures)
+            .retry(self.run.retry_policy())
+            .timeout_opt(self.run.timeout)
+            .rate_opt(self.run.rate)
+            .max_failures(self.stop.max_failures)
     }
 }
 

@@ -31,16 +31,20 @@
 //! }
 //! ```
 
+mod app;
 mod args;
 mod failures;
+mod front;
 mod progress;
 mod run_tool;
 mod runtime;
 mod signal;
 mod summary;
 
-pub use args::{PoolArgs, parse_duration, parse_positive_duration};
+pub use app::{App, PlanOf};
+pub use args::{PoolArgs, RunArgs, StopArgs, parse_duration, parse_positive_duration};
 pub use failures::{FailuresFile, Format};
+pub use front::{Engine, Verb, belongs_to, commands, main, main_with, single_command};
 pub use progress::Progress;
 pub use run_tool::run_tool;
 pub use runtime::run_main;

@@ -113,7 +113,7 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
         tool,
         failures,
         progress,
-        max_failures: args.max_failures,
+        max_failures: args.stop.max_failures,
         pool_failure: count_failure,
         failed: 0,
         stopped: false,
@@ -157,7 +157,7 @@ pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode,
     summary.counts = tool.summary_counts().into_iter().collect();
     summary.lists = tool.summary_lists().into_iter().collect();
     summary.lines = tool.summary_lines();
-    if stopped && let Some(max) = args.max_failures {
+    if stopped && let Some(max) = args.stop.max_failures {
         summary.lines.push(format!(
             "stopped taking new items after {max} failures (--max-failures {max})"
         ));
