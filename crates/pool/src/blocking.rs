@@ -112,7 +112,7 @@ where
         let inner = Arc::clone(&self.inner);
         let job = job.clone();
         let cx = cx.clone();
-        on_blocking_thread(move || inner.call(&job, &cx))
+        on_blocking_thread(move || crate::job_scope::as_job(|| inner.call(&job, &cx)))
     }
 }
 

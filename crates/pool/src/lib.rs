@@ -79,6 +79,7 @@ pub mod cli;
 mod distributed;
 mod error;
 mod handler;
+mod job_scope;
 mod journal;
 mod outcome;
 mod pool;
@@ -99,6 +100,7 @@ pub use blocking::{Blocking, BlockingFn, BlockingHandler, FnHandler, blocking_fn
 pub use distributed::Distributed;
 pub use error::{JournalError, SubmitError, TrySubmitError};
 pub use handler::{AsyncFn, Handler, JobContext, JobError, async_fn};
+pub use job_scope::in_job;
 pub use journal::{Journal, Keyed};
 pub use outcome::{Outcome, Status};
 pub use pool::{Builder, Outcomes, OutcomesOf, Pool};

@@ -9,8 +9,10 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::FutureExt;
+use futures_util::future::Either;
 
 use crate::handler::{Handler, JobContext, JobError};
+use crate::job_scope::{JobScope, as_job};
 use crate::outcome::{Outcome, Status};
 use crate::shared::Shared;
 use crate::stats::WorkerStats;
@@ -111,7 +113,14 @@ where
         }
         cx.set_attempt(attempt);
         ran = attempt;
-        let call = AssertUnwindSafe(shared.handler.call(&job, cx)).catch_unwind();
+        // A handler that panics making its future is caught too.
+        let made = std::panic::catch_unwind(AssertUnwindSafe(|| {
+            as_job(|| shared.handler.call(&job, cx))
+        }));
+        let call = match made {
+            Ok(future) => Either::Left(AssertUnwindSafe(JobScope { inner: future }).catch_unwind()),
+            Err(panic) => Either::Right(std::future::ready(Err(panic))),
+        };
         let attempt_run = async {
             match config.timeout {
                 Some(limit) => tokio::time::timeout(limit, call).await.ok(),
