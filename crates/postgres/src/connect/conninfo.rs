@@ -45,11 +45,11 @@ fn parse_url(prefix: &str, rest: &str) -> Result<Parsed, String> {
     let mut redacted = String::from(prefix);
     let mut s = rest;
 
-    // As libpq: the user part ends at the first '@', if one comes before
-    // the first '/'.
-    if let Some(at) = s.find(['@', '/'])
-        && s.as_bytes()[at] == b'@'
-    {
+    // The user part ends at the last '@' before the first '/' (libpq
+    // takes the first: a password with an unescaped '@' would otherwise
+    // end up in the host name, and be printed with it).
+    let authority_end = s.find('/').unwrap_or(s.len());
+    if let Some(at) = s[..authority_end].rfind('@') {
         let userspec = &s[..at];
         let (user, password) = match userspec.split_once(':') {
             Some((user, password)) => (user, Some(password)),
@@ -360,5 +360,19 @@ mod tests {
             "host=db user=app"
         );
         assert_eq!(redact("postgres://app@db/jobs"), "postgres://app@db/jobs");
+        // An '@' or '?' left unescaped in the password stays in it.
+        assert_eq!(
+            redact("postgres://app:p@s?s@db/jobs"),
+            "postgres://app@db/jobs"
+        );
+        assert_eq!(
+            options("postgres://app:p@s?s@db/jobs"),
+            pairs(&[
+                ("dbname", "jobs"),
+                ("host", "db"),
+                ("password", "p@s?s"),
+                ("user", "app")
+            ])
+        );
     }
 }

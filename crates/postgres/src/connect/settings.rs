@@ -167,7 +167,7 @@ pub(crate) enum PasswordFrom {
 /// let client = info.connect().await?;
 /// # Ok(()) }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ConnInfo {
     pub(crate) endpoints: Vec<Endpoint>,
     pub(crate) random_order: bool,
@@ -183,6 +183,25 @@ pub struct ConnInfo {
     pub(crate) base: tokio_postgres::Config,
     pub(crate) redacted: String,
     pub(crate) password_in_conninfo: bool,
+}
+
+// Never the password.
+impl fmt::Debug for ConnInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ConnInfo")
+            .field("conninfo", &self.redacted)
+            .field("endpoints", &self.endpoints)
+            .field("user", &self.user)
+            .field("dbname", &self.dbname)
+            .field(
+                "password_from",
+                &self.password.as_ref().map(|(_, from)| from),
+            )
+            .field("passfile", &self.passfile)
+            .field("sslmode", &self.sslmode)
+            .field("tls", &self.tls)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ConnInfo {
@@ -570,6 +589,7 @@ mod tests {
             info.redacted(),
             "postgres://other@h2:7000/db2?sslmode=disable"
         );
+        assert!(!format!("{info:?}").contains("pw"), "{info:?}");
     }
 
     #[test]
