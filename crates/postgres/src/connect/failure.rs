@@ -4,7 +4,9 @@
 use std::fmt;
 use std::io;
 
-use super::settings::{Endpoint, Host, PasswordFrom, SslMode};
+use super::endpoint::{Endpoint, Host};
+use super::settings::PasswordFrom;
+use super::sslmode::SslMode;
 use super::tls::TlsFailure;
 
 /// Why no connection to the database could be made.

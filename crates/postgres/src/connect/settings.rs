@@ -4,12 +4,14 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use super::conninfo;
+use super::endpoint::{Endpoint, endpoints};
 use super::failure::ConnectError;
-use super::tls::{Check, Roots, Tls};
+use super::login::{os_home, os_user};
+use super::sslmode::{SslMode, tls};
+use super::tls::Tls;
 
 /// The environment variables libpq reads, by the option each stands for.
 /// One in the connection string wins over its variable.
@@ -50,101 +52,6 @@ const UNSUPPORTED: &[(&str, &str)] = &[
     ),
     ("requirepeer", "requirepeer is not supported"),
 ];
-
-/// libpq's `sslmode`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SslMode {
-    Disable,
-    Allow,
-    Prefer,
-    Require,
-    VerifyCa,
-    VerifyFull,
-}
-
-impl SslMode {
-    fn parse(s: &str) -> Option<SslMode> {
-        Some(match s {
-            "disable" => SslMode::Disable,
-            "allow" => SslMode::Allow,
-            "prefer" => SslMode::Prefer,
-            "require" => SslMode::Require,
-            "verify-ca" => SslMode::VerifyCa,
-            "verify-full" => SslMode::VerifyFull,
-            _ => return None,
-        })
-    }
-}
-
-impl fmt::Display for SslMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            SslMode::Disable => "disable",
-            SslMode::Allow => "allow",
-            SslMode::Prefer => "prefer",
-            SslMode::Require => "require",
-            SslMode::VerifyCa => "verify-ca",
-            SslMode::VerifyFull => "verify-full",
-        })
-    }
-}
-
-/// Where a server listens.
-#[derive(Debug, Clone)]
-pub(crate) enum Host {
-    /// A host name or address, and the address to use instead of looking
-    /// the name up (`hostaddr`), if given.
-    Tcp(String, Option<IpAddr>),
-    /// Only an address (`hostaddr` without `host`).
-    Addr(IpAddr),
-    /// The folder of a Unix-domain socket.
-    Unix(PathBuf),
-}
-
-/// One server to try.
-#[derive(Debug, Clone)]
-pub(crate) struct Endpoint {
-    pub host: Host,
-    pub port: u16,
-}
-
-impl Endpoint {
-    /// The host as the password file matches it: libpq's `localhost` for
-    /// the default socket folder.
-    pub(crate) fn pgpass_host(&self) -> String {
-        match &self.host {
-            Host::Tcp(name, _) => name.clone(),
-            Host::Addr(addr) => addr.to_string(),
-            Host::Unix(dir) if dir.as_os_str() == DEFAULT_SOCKET_DIR => "localhost".to_owned(),
-            Host::Unix(dir) => dir.display().to_string(),
-        }
-    }
-}
-
-impl fmt::Display for Endpoint {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let port = self.port;
-        match &self.host {
-            Host::Tcp(name, addr) => {
-                if name.contains(':') {
-                    write!(f, "[{name}]:{port}")?;
-                } else {
-                    write!(f, "{name}:{port}")?;
-                }
-                match addr {
-                    Some(addr) => write!(f, " (address {addr})"),
-                    None => Ok(()),
-                }
-            }
-            Host::Addr(addr) => write!(f, "{}", std::net::SocketAddr::new(*addr, port)),
-            Host::Unix(dir) => write!(f, "socket \"{}/.s.PGSQL.{port}\"", dir.display()),
-        }
-    }
-}
-
-/// Debian's (and so Ubuntu's) folder for the server's socket, where libpq
-/// looks when no host is given.
-const DEFAULT_SOCKET_DIR: &str = "/var/run/postgresql";
 
 /// Where the password came from, for the message when it is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -251,19 +158,19 @@ impl ConnInfo {
 
 /// The options of `conninfo`, completed from `env`, and where each came
 /// from (the option's name, or its variable's) for messages.
-struct Options {
+pub(super) struct Options {
     values: BTreeMap<String, String>,
     from_env: BTreeMap<String, &'static str>,
 }
 
 impl Options {
-    fn take(&mut self, key: &str) -> Option<String> {
+    pub(super) fn take(&mut self, key: &str) -> Option<String> {
         self.values.remove(key).filter(|v| !v.is_empty())
     }
 
     /// How `key` is named to the user: `sslmode`, or `PGSSLMODE` when the
     /// value came from there.
-    fn name(&self, key: &str) -> String {
+    pub(super) fn name(&self, key: &str) -> String {
         self.from_env
             .get(key)
             .map_or_else(|| key.to_owned(), |var| (*var).to_owned())
@@ -358,173 +265,6 @@ fn build(conninfo: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<ConnInf
         base,
         redacted: parsed.redacted,
         password_in_conninfo,
-    })
-}
-
-/// The servers named by `host`, `hostaddr` and `port` (each a
-/// comma-separated list), as libpq pairs them.
-fn endpoints(options: &mut Options) -> Result<Vec<Endpoint>, String> {
-    let split = |s: Option<String>| -> Vec<String> {
-        s.map(|s| s.split(',').map(str::to_owned).collect())
-            .unwrap_or_default()
-    };
-    let (host_name, addr_name, port_name) = (
-        options.name("host"),
-        options.name("hostaddr"),
-        options.name("port"),
-    );
-    let hosts = split(options.take("host"));
-    let addrs = split(options.take("hostaddr"));
-    let ports = split(options.take("port"));
-    if !hosts.is_empty() && !addrs.is_empty() && hosts.len() != addrs.len() {
-        return Err(format!(
-            "{} names {} hosts but {} names {} addresses",
-            host_name,
-            hosts.len(),
-            addr_name,
-            addrs.len()
-        ));
-    }
-    let count = hosts.len().max(addrs.len()).max(1);
-    if ports.len() > 1 && ports.len() != count {
-        return Err(format!(
-            "{port_name} names {} ports for {count} hosts",
-            ports.len()
-        ));
-    }
-    (0..count)
-        .map(|i| {
-            let port = match ports.get(i).or(ports.first()).map(String::as_str) {
-                None | Some("") => 5432,
-                Some(p) => p
-                    .trim()
-                    .parse::<u16>()
-                    .ok()
-                    .filter(|p| *p > 0)
-                    .ok_or_else(|| {
-                        format!("{port_name} \"{p}\" is not a port number (1 to 65535)")
-                    })?,
-            };
-            let addr = match addrs.get(i).map(String::as_str) {
-                None | Some("") => None,
-                Some(a) => Some(
-                    a.trim()
-                        .parse::<IpAddr>()
-                        .map_err(|_| format!("{addr_name} \"{a}\" is not an IP address"))?,
-                ),
-            };
-            let host = match (hosts.get(i).map(String::as_str), addr) {
-                (Some(dir), _) if dir.starts_with('/') => Host::Unix(PathBuf::from(dir)),
-                (Some(name), addr) if !name.is_empty() => Host::Tcp(name.to_owned(), addr),
-                (_, Some(addr)) => Host::Addr(addr),
-                (_, None) => default_host(),
-            };
-            Ok(Endpoint { host, port })
-        })
-        .collect()
-}
-
-/// Where libpq goes with no host: the server's socket on this machine
-/// (Debian's folder), or `localhost` where there is no such folder.
-fn default_host() -> Host {
-    if std::path::Path::new(DEFAULT_SOCKET_DIR).is_dir() {
-        Host::Unix(PathBuf::from(DEFAULT_SOCKET_DIR))
-    } else {
-        Host::Tcp("localhost".to_owned(), None)
-    }
-}
-
-/// The sslmode and the connector it asks for.
-fn tls(
-    options: &mut Options,
-    home: Option<&std::path::Path>,
-) -> Result<(SslMode, Option<Tls>), String> {
-    let mode_name = options.name("sslmode");
-    let root_name = options.name("sslrootcert");
-    let rootcert = options.take("sslrootcert");
-    let system = rootcert.as_deref() == Some("system");
-    let sslmode = match options.take("sslmode") {
-        Some(s) => SslMode::parse(&s).ok_or_else(|| {
-            format!(
-                "{mode_name} \"{s}\" is not one of disable, allow, prefer, require, verify-ca, verify-full"
-            )
-        })?,
-        // As libpq 16: the platform's roots are for checking the name too.
-        None if system => SslMode::VerifyFull,
-        None => SslMode::Prefer,
-    };
-    let sni = match options.take("sslsni").as_deref() {
-        None | Some("1") => true,
-        Some("0") => false,
-        Some(other) => {
-            return Err(format!(
-                "{} \"{other}\" is not 0 or 1",
-                options.name("sslsni")
-            ));
-        }
-    };
-    if sslmode == SslMode::Disable {
-        return Ok((sslmode, None));
-    }
-    if system && sslmode != SslMode::VerifyFull {
-        return Err(format!(
-            "{root_name}=system checks a certificate against the platform's roots, which only means something with the host name checked too: use sslmode=verify-full (not {sslmode})"
-        ));
-    }
-    // A file named is read, whatever the mode (libpq skips a missing one
-    // below verify-ca, which hides a typo); the default file only if it
-    // is there.
-    let roots = match (&rootcert, home) {
-        (Some(_), _) if system => Some(Roots::platform()?),
-        (Some(file), _) => Some(Roots::from_file(std::path::Path::new(file), &root_name)?),
-        (None, Some(home)) if home.join(".postgresql/root.crt").is_file() => Some(
-            Roots::from_file(&home.join(".postgresql/root.crt"), "root certificate file")?,
-        ),
-        (None, _) => None,
-    };
-    let check = match sslmode {
-        SslMode::VerifyFull => Check::ChainAndName,
-        SslMode::VerifyCa => Check::Chain,
-        // As libpq: with a root certificate at hand, the weaker modes
-        // check the chain too.
-        _ if roots.is_some() => Check::Chain,
-        _ => Check::Nothing,
-    };
-    let roots = match (roots, check) {
-        (None, Check::Chain | Check::ChainAndName) => Some(Roots::platform()?),
-        (roots, _) => roots,
-    };
-    Ok((sslmode, Some(Tls::new(check, roots, sni)?)))
-}
-
-/// The login name of this process's user: from the password database as
-/// libpq takes it, else `USER` or `LOGNAME`.
-fn os_user(env: &dyn Fn(&str) -> Option<String>) -> Option<String> {
-    passwd_entry()
-        .map(|(name, _)| name)
-        .or_else(|| env("USER"))
-        .or_else(|| env("LOGNAME"))
-}
-
-fn os_home() -> Option<PathBuf> {
-    passwd_entry().map(|(_, home)| PathBuf::from(home))
-}
-
-/// The name and home folder of this process's effective user in
-/// `/etc/passwd` (read without libc).
-fn passwd_entry() -> Option<(String, String)> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))?
-        .split_whitespace()
-        .nth(1)?
-        .to_owned();
-    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
-    passwd.lines().find_map(|line| {
-        let fields: Vec<&str> = line.split(':').collect();
-        (fields.len() >= 6 && fields[2] == uid)
-            .then(|| (fields[0].to_owned(), fields[5].to_owned()))
     })
 }
 
