@@ -126,6 +126,8 @@ fn mailer_over_verify_full_with_the_password_in_pgpassword() {
         .unwrap());
     assert_eq!(count_files(&dir.path().join("outbox"), "eml"), 40);
     assert_eq!(status("mailer", dir.path(), &url, &env), (40, 40));
+    // psql (libpq) agrees: over verify-full, nothing left.
+    assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
 
     // Without the CA, nothing to trust the server by: one line, exit 2.
     let port = db.port();

@@ -166,6 +166,10 @@ async fn each_sslmode_against_a_tls_only_server() {
     );
     assert!(over_tls(&prefer.connect().await.unwrap()).await);
 
+    // allow tries without TLS first, and with it when the server refuses.
+    let allow = info(&db.tls_url("sslmode=allow"), home.path(), &pw);
+    assert!(over_tls(&allow.connect().await.unwrap()).await);
+
     // disable: the server refuses, and says why.
     let disable = info(&db.tls_url("sslmode=disable"), home.path(), &pw);
     assert_eq!(
