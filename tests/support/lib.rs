@@ -10,7 +10,7 @@ mod s3;
 
 use std::path::{Path, PathBuf};
 
-pub use postgres::{Postgres, postgres_bin};
+pub use postgres::{Postgres, TLS_HOST, TLS_PASSWORD, postgres_bin};
 pub use s3::S3Server;
 use std::process::Command;
 

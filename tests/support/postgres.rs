@@ -2,6 +2,10 @@
 //! folder, `pg_ctl start` on a free loopback port, stopped and removed
 //! when the guard drops. As root, the server runs as the `postgres` user
 //! (PostgreSQL refuses root), as Debian's packages set it up.
+//!
+//! [`Postgres::start`] trusts every local connection (fast, for the scale
+//! tests); [`Postgres::start_tls`] is set up as managed databases are: TLS
+//! only, with a certificate from a private CA, and passwords.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -13,7 +17,16 @@ pub struct Postgres {
     bin: PathBuf,
     dir: tempfile::TempDir,
     port: u16,
+    /// The CA that signed the server's certificate, in TLS mode.
+    ca: Option<PathBuf>,
 }
+
+/// The only name in the TLS cluster's certificate (it listens on
+/// 127.0.0.1: connect with `host=TLS_HOST hostaddr=127.0.0.1`).
+pub const TLS_HOST: &str = "db.test";
+
+/// The password of user `postgres` in the TLS cluster.
+pub const TLS_PASSWORD: &str = "pw-for:tests\\only";
 
 /// The folder of PostgreSQL's programs (`initdb`, `pg_ctl`), newest
 /// version first, if installed.
@@ -65,6 +78,23 @@ impl Postgres {
     /// When PostgreSQL is not installed (the tests that call this are
     /// `#[ignore]`d with that reason) or does not start.
     pub fn start() -> Postgres {
+        Postgres::start_in(false)
+    }
+
+    /// Starts a cluster as managed databases run: `ssl=on` with a server
+    /// certificate for [`TLS_HOST`] only, signed by a CA made here by
+    /// openssl ([`Postgres::ca_file`]); `pg_hba.conf` with nothing but
+    /// `hostssl ... scram-sha-256`; user `postgres` with password
+    /// [`TLS_PASSWORD`].
+    ///
+    /// # Panics
+    ///
+    /// As [`Postgres::start`], and when openssl fails.
+    pub fn start_tls() -> Postgres {
+        Postgres::start_in(true)
+    }
+
+    fn start_in(tls: bool) -> Postgres {
         let bin = postgres_bin().expect(
             "PostgreSQL is not installed: apt-get install postgresql (.ci/deps/postgres.sh)",
         );
@@ -80,23 +110,23 @@ impl Postgres {
             assert!(ok, "chown postgres {}", dir.path().display());
         }
         let data = dir.path().join("data");
-        let out = run_as_server(
-            &bin.join("initdb"),
-            &[
-                "-D",
-                &data.display().to_string(),
-                "-A",
-                "trust",
-                "-U",
-                "postgres",
-                "--no-sync",
-            ],
-        );
+        let data_arg = data.display().to_string();
+        let pwfile = dir.path().join("pwfile");
+        let pwfile_arg = format!("--pwfile={}", pwfile.display());
+        let mut initdb = vec!["-D", &data_arg, "-U", "postgres", "--no-sync"];
+        if tls {
+            std::fs::write(&pwfile, format!("{TLS_PASSWORD}\n")).expect("the password file");
+            initdb.extend(["-A", "scram-sha-256", &pwfile_arg]);
+        } else {
+            initdb.extend(["-A", "trust"]);
+        }
+        let out = run_as_server(&bin.join("initdb"), &initdb);
         assert!(
             out.status.success(),
             "initdb: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+        let ca = tls.then(|| tls_setup(dir.path(), &data));
         // A port picked free can be taken by another test's server before
         // PostgreSQL binds it: try again on another.
         let mut failure = String::new();
@@ -124,16 +154,43 @@ impl Postgres {
                 ],
             );
             if out.status.success() {
-                return Postgres { bin, dir, port };
+                return Postgres { bin, dir, port, ca };
             }
             failure = String::from_utf8_lossy(&out.stderr).into_owned();
         }
         panic!("pg_ctl start failed on five ports: {failure}");
     }
 
-    /// The URL of the cluster's `postgres` database.
+    /// The URL of the cluster's `postgres` database (in TLS mode, without
+    /// the password and settings it needs: see [`Postgres::tls_url`]).
     pub fn url(&self) -> String {
         self.database_url("postgres")
+    }
+
+    /// The port the cluster listens on (on 127.0.0.1).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The PEM file of the CA that signed the TLS cluster's certificate.
+    ///
+    /// # Panics
+    ///
+    /// When the cluster was not started with [`Postgres::start_tls`].
+    pub fn ca_file(&self) -> &Path {
+        self.ca
+            .as_deref()
+            .expect("a cluster started with Postgres::start_tls")
+    }
+
+    /// `postgres://postgres@db.test:PORT/postgres?hostaddr=127.0.0.1&PARAMS`:
+    /// the TLS cluster under the name its certificate holds, without a
+    /// password.
+    pub fn tls_url(&self, params: &str) -> String {
+        format!(
+            "postgres://postgres@{TLS_HOST}:{}/postgres?hostaddr=127.0.0.1&{params}",
+            self.port
+        )
     }
 
     /// The URL of database `name` in the cluster.
@@ -147,10 +204,20 @@ impl Postgres {
     ///
     /// When psql fails.
     pub fn query(&self, sql: &str) -> String {
-        let out = Command::new(self.bin.join("psql"))
-            .args(["-X", "-At", "-d", &self.url(), "-c", sql])
-            .output()
-            .expect("psql runs");
+        let mut psql = Command::new(self.bin.join("psql"));
+        psql.args(["-X", "-At", "-c", sql]);
+        match &self.ca {
+            // libpq itself checks the certificate: what the tests expect
+            // of the tools holds for the reference client too.
+            Some(ca) => psql
+                .args(["-d", &self.tls_url("sslmode=verify-full")])
+                .envs([
+                    ("PGPASSWORD", TLS_PASSWORD.as_ref()),
+                    ("PGSSLROOTCERT", ca.as_os_str()),
+                ]),
+            None => psql.args(["-d", &self.url()]),
+        };
+        let out = psql.output().expect("psql runs");
         assert!(
             out.status.success(),
             "psql {sql:?}: {}",
@@ -165,6 +232,105 @@ impl Postgres {
         text.parse()
             .unwrap_or_else(|_| panic!("{sql:?} gave {text:?}, not a number"))
     }
+}
+
+/// Makes a CA and a certificate for [`TLS_HOST`] signed by it in
+/// `dir/tls` with openssl, and sets the cluster in `data` up for TLS and
+/// passwords only; returns the CA's file.
+fn tls_setup(dir: &Path, data: &Path) -> PathBuf {
+    let tls = dir.join("tls");
+    std::fs::create_dir(&tls).expect("a folder for the certificates");
+    let write = |name: &str, text: &str| {
+        std::fs::write(tls.join(name), text).unwrap_or_else(|e| panic!("{name}: {e}"));
+    };
+    write(
+        "ca.cnf",
+        "[req]\ndistinguished_name = dn\nx509_extensions = ca\nprompt = no\n\
+         [dn]\nCN = workpool test CA\n\
+         [ca]\nbasicConstraints = critical,CA:TRUE\nkeyUsage = critical,keyCertSign,cRLSign\n\
+         subjectKeyIdentifier = hash\n",
+    );
+    write(
+        "server.ext",
+        &format!(
+            "basicConstraints = CA:FALSE\nkeyUsage = critical,digitalSignature\n\
+             extendedKeyUsage = serverAuth\nsubjectAltName = DNS:{TLS_HOST}\n\
+             authorityKeyIdentifier = keyid\n"
+        ),
+    );
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-config", "ca.cnf", "-days", "2"];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.crt"]);
+    crate::openssl(&ca, &tls);
+    let mut csr = vec!["req", "-new", "-subj", "/CN=workpool test server"];
+    csr.extend(ec);
+    csr.extend(["-keyout", "server.key", "-out", "server.csr"]);
+    crate::openssl(&csr, &tls);
+    crate::openssl(
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-set_serial",
+            "2",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.crt",
+        ],
+        &tls,
+    );
+    // The server refuses a key that others can read.
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(
+            tls.join("server.key"),
+            std::fs::Permissions::from_mode(0o600),
+        )
+        .expect("chmod 0600 server.key");
+    }
+    if is_root() {
+        let ok = Command::new("chown")
+            .args(["-R", "postgres", &tls.display().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "chown -R postgres {}", tls.display());
+    }
+    let mut conf = std::fs::OpenOptions::new()
+        .append(true)
+        .open(data.join("postgresql.conf"))
+        .expect("postgresql.conf");
+    std::io::Write::write_all(
+        &mut conf,
+        format!(
+            "\nssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+            tls.join("server.crt").display(),
+            tls.join("server.key").display()
+        )
+        .as_bytes(),
+    )
+    .expect("postgresql.conf");
+    // What managed databases allow: TLS, and a password, nothing else.
+    std::fs::write(
+        data.join("pg_hba.conf"),
+        "hostssl all all 127.0.0.1/32 scram-sha-256\nhostssl all all ::1/128 scram-sha-256\n",
+    )
+    .expect("pg_hba.conf");
+    tls.join("ca.crt")
 }
 
 impl Drop for Postgres {

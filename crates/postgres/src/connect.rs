@@ -1,34 +1,67 @@
-//! [`connect`]: one connection to the database, driven on its own task.
+//! [`connect`]: one connection to the database, made as libpq makes it
+//! (the `PG*` variables, `~/.pgpass`, `sslmode` and `sslrootcert`, TLS
+//! through rustls), driven on its own task.
+
+mod binding;
+mod conninfo;
+mod endpoint;
+mod failure;
+mod login;
+mod open;
+mod pgpass;
+mod settings;
+mod sslmode;
+mod tls;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{Client, Row, Statement};
+
+pub use failure::{Attempt, ConnectError};
+pub use settings::ConnInfo;
 
 use crate::error::QueueError;
 
-/// Connects to `url` (`postgres://user:password@host:port/database`, or the
-/// `key=value` form) and drives the connection on a task of the current
-/// runtime until the [`Client`] is dropped.
+/// Connects to `url` (`postgres://user@host:port/database?sslmode=...`,
+/// the `key=value` form, or empty for the `PG*` variables alone) as libpq
+/// would, and drives the connection on a task of the current runtime until
+/// the [`Client`] is dropped. See [`ConnInfo::parse`] for what completes
+/// the URL; print it with [`redact_url`], never as given.
+///
+/// A password inside `url` works, with a warning (once per process) that
+/// the process list shows it, unless `url` came from
+/// `WORKPOOL_DATABASE_URL`.
 ///
 /// # Errors
 ///
-/// [`QueueError::Connect`] when the server cannot be reached or refuses the
-/// login.
+/// [`QueueError::Connect`]: bad settings, or every server refused or
+/// could not be reached (each named, with its sslmode and why).
 ///
 /// # Panics
 ///
 /// Panics if called outside a tokio runtime.
 pub async fn connect(url: &str) -> Result<Client, QueueError> {
-    let (client, connection) = tokio_postgres::connect(url, NoTls)
-        .await
-        .map_err(QueueError::Connect)?;
-    tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!("database connection ended: {e}");
-        }
-    });
-    Ok(client)
+    let info = ConnInfo::parse(url)?;
+    static WARNED: AtomicBool = AtomicBool::new(false);
+    // The variable is the tools' way to give the URL without the command
+    // line, so a password there is not in `ps`.
+    let from_env = std::env::var("WORKPOOL_DATABASE_URL").is_ok_and(|v| v == url);
+    if info.has_password_in_conninfo() && !from_env && !WARNED.swap(true, Ordering::Relaxed) {
+        tracing::warn!(
+            "the database URL holds a password, which other users of this machine can see in the process list: \
+             put it in PGPASSWORD or ~/.pgpass instead"
+        );
+    }
+    Ok(info.connect().await?)
+}
+
+/// `url` without its password (the user and everything else kept): what
+/// logs, errors and `status` may print. A string that does not parse is
+/// replaced by a note, since the password could be anywhere in it.
+pub fn redact_url(url: &str) -> String {
+    conninfo::redact(url)
 }
 
 /// A connection that prepares each statement once and reuses it: a

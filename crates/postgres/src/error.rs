@@ -3,9 +3,11 @@
 /// Why a queue operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum QueueError {
-    /// The database could not be reached or refused the login.
-    #[error("cannot connect to the database: {}", explain(.0))]
-    Connect(tokio_postgres::Error),
+    /// The database could not be reached or refused the login, or the
+    /// connection settings are unusable: one line that names each server
+    /// tried, its sslmode and what failed.
+    #[error("{0}")]
+    Connect(crate::ConnectError),
     /// A statement failed.
     #[error("database: {}", explain(.0))]
     Db(tokio_postgres::Error),
@@ -41,6 +43,12 @@ impl QueueError {
     /// rather than a failure along the way (exit 1).
     pub fn is_usage(&self) -> bool {
         matches!(self, QueueError::NoRun(_) | QueueError::Usage(_))
+    }
+}
+
+impl From<crate::ConnectError> for QueueError {
+    fn from(e: crate::ConnectError) -> Self {
+        QueueError::Connect(e)
     }
 }
 

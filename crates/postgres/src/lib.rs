@@ -63,7 +63,7 @@ mod work;
 pub use claims::Unusable;
 pub use complete::{Completion, Recorded, record};
 pub use completions::Tally;
-pub use connect::{Conn, connect};
+pub use connect::{Attempt, Conn, ConnInfo, ConnectError, connect, redact_url};
 pub use enqueue::{Enqueued, enqueue};
 pub use error::QueueError;
 pub use leased::{Attempted, Fenced, Leased};

@@ -56,7 +56,7 @@ const VERBS: &[Verb] = &[
 /// The PostgreSQL engine's verbs for app `A`.
 pub fn engine<A: App>() -> Engine<A> {
     Engine {
-        title: "Across machines, on a PostgreSQL queue (--db URL or WORKPOOL_DATABASE_URL)",
+        title: "Across machines, on a PostgreSQL queue (--db URL, WORKPOOL_DATABASE_URL or the PG* variables)",
         verbs: VERBS,
         command: command::<A>,
         run: run::<A>,
@@ -120,14 +120,25 @@ fn run<A: App>(verb: &'static str, matches: ArgMatches) -> ExitCode {
 /// The database to use.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArgs {
-    /// The PostgreSQL database holding the queue: postgres://user@host/db
+    /// The PostgreSQL database holding the queue, as psql takes it: a
+    /// postgres://user@host/db URL or key=value words (sslmode=verify-full,
+    /// sslrootcert=FILE, ...), completed from PGHOST, PGPORT, PGUSER,
+    /// PGDATABASE, PGSSLMODE, PGSSLROOTCERT; the password from PGPASSWORD
+    /// or ~/.pgpass, never needed here [default: the PG* variables alone]
     #[arg(
         long = "db",
         env = "WORKPOOL_DATABASE_URL",
         value_name = "URL",
         hide_env_values = true
     )]
-    pub url: String,
+    pub url: Option<String>,
+}
+
+impl DbArgs {
+    /// The connection string (empty: the `PG*` variables alone).
+    pub fn conninfo(&self) -> &str {
+        self.url.as_deref().unwrap_or("")
+    }
 }
 
 /// Connects to the database and brings its schema up to date.
@@ -136,7 +147,7 @@ pub struct DbArgs {
 ///
 /// As [`connect`] and [`schema::migrate`].
 pub async fn open(db: &DbArgs) -> Result<tokio_postgres::Client, QueueError> {
-    let mut client = connect(&db.url).await?;
+    let mut client = connect(db.conninfo()).await?;
     schema::migrate(&mut client).await?;
     Ok(client)
 }

@@ -117,7 +117,7 @@ where
         max_failures: args.stop.max_failures,
         quiet: args.quiet,
     };
-    let worked = work(tool, &args.db.url, run, &options).await?;
+    let worked = work(tool, args.db.conninfo(), run, &options).await?;
     worked.summary.print(args.json, args.quiet);
     if let Some(e) = &worked.error {
         eprintln!("{name}: {e}");
