@@ -217,3 +217,47 @@ fn a_killed_worker_is_dead_in_status_at_once_and_its_jobs_come_back_within_the_l
         "the killed worker's jobs came back after {taken_back:?}"
     );
 }
+
+/// Forgetting a run is one statement, as the README says: its jobs and
+/// keys go with it (a trigger: they have no foreign key, which made every
+/// enqueued row pay a check), and nothing of another run.
+#[test]
+#[ignore = "needs PostgreSQL (.ci/deps/postgres.sh installs it)"]
+fn deleting_a_run_removes_its_jobs_and_keys_and_nothing_else() {
+    let db = Postgres::start();
+    let case = Case::new();
+    case.csv(&emails(30, "forget"));
+    case.write("template.txt", TEMPLATE);
+    let first = case.enqueue(&db, &[]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let other = case.enqueue(&db, &["--run", "other"]);
+    assert!(other.status.success(), "{}", stderr(&other));
+    assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 60);
+    let name = stdout(&first).trim().to_owned();
+    db.query(&format!("DELETE FROM workpool.runs WHERE name = '{name}'"));
+    assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 30);
+    assert_eq!(db.count("SELECT count(*) FROM workpool.keys"), 30);
+    assert_eq!(
+        db.count(
+            "SELECT count(*) FROM workpool.jobs j JOIN workpool.runs r ON r.id = j.run WHERE r.name = 'other'"
+        ),
+        30
+    );
+    // The same inputs find the run that has them, whatever its name...
+    let again = case.enqueue(&db, &[]);
+    assert_eq!(stdout(&again).trim(), "other", "{}", stderr(&again));
+    assert!(
+        stderr(&again).contains("0 jobs added"),
+        "{}",
+        stderr(&again)
+    );
+    // ... and with no run left, make one again, with every job.
+    db.query("DELETE FROM workpool.runs");
+    assert_eq!(db.count("SELECT count(*) FROM workpool.keys"), 0);
+    let fresh = case.enqueue(&db, &[]);
+    assert!(
+        stderr(&fresh).contains("30 jobs added"),
+        "{}",
+        stderr(&fresh)
+    );
+}
