@@ -46,21 +46,19 @@ impl Context {
         force: bool,
     ) -> Result<Arc<Context>, SettingsError> {
         settings.validate()?;
-        let input_root = input
-            .canonicalize()
-            .map_err(|source| SettingsError::Input {
-                path: input.to_owned(),
-                source,
-            })?;
+        let input_root = input.canonicalize().map_err(|error| SettingsError::Input {
+            path: input.to_owned(),
+            error,
+        })?;
         if !input_root.is_dir() {
             return Err(SettingsError::Input {
                 path: input.to_owned(),
-                source: io::Error::new(io::ErrorKind::NotADirectory, "not a folder"),
+                error: io::Error::new(io::ErrorKind::NotADirectory, "not a folder"),
             });
         }
-        let out_err = |source| SettingsError::Output {
+        let out_err = |error| SettingsError::Output {
             path: output.to_owned(),
-            source,
+            error,
         };
         fs::create_dir_all(output).map_err(out_err)?;
         let output_root = output.canonicalize().map_err(out_err)?;

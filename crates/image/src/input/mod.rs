@@ -213,10 +213,10 @@ impl Iterator for Walker {
                     Ok(_) => continue,
                     Err(e) => {
                         let path = e.path().map(Path::to_owned).unwrap_or_default();
-                        let source = e
+                        let error = e
                             .into_io_error()
                             .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
-                        return Some(Err(ImageError::Io { path, source }));
+                        return Some(Err(ImageError::Io { path, error }));
                     }
                 },
                 Paths::List(list) => match list.next()? {
@@ -247,7 +247,7 @@ impl JobSource for Walker {
             };
             let path = match keys.recv().await? {
                 Ok(rel) => self.ctx.input_root.join(rel),
-                Err(e) => return Some(Err(crate::remote::image_error(e))),
+                Err(e) => return Some(Err(ImageError::Remote(e))),
             };
             if let Some(item) = self.job(path) {
                 return Some(item);
