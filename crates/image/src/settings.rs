@@ -203,10 +203,16 @@ impl Settings {
     ///
     /// # Errors
     ///
-    /// No size, a quality outside 1..=100, or a zero pixel limit.
+    /// No size, the same size twice, a quality outside 1..=100, or a zero
+    /// pixel limit.
     pub fn validate(&self) -> Result<(), SettingsError> {
         if self.sizes.is_empty() {
             return Err(SettingsError::NoSize);
+        }
+        for (i, size) in self.sizes.iter().enumerate() {
+            if self.sizes[..i].contains(size) {
+                return Err(SettingsError::DuplicateSize(*size));
+            }
         }
         if !(1..=100).contains(&self.quality) {
             return Err(SettingsError::Quality(self.quality));
@@ -317,6 +323,24 @@ mod tests {
         assert_eq!(s.suffixes(), vec!["-800", "-200"]);
         s.sizes.push("200x100".parse().expect("size"));
         assert_eq!(s.suffixes(), vec!["-800x800", "-200x200", "-200x100"]);
+    }
+
+    #[test]
+    fn the_same_size_twice_is_refused_naming_it() {
+        let mut s = Settings {
+            sizes: vec![
+                "800x600".parse().expect("size"),
+                "200".parse().expect("size"),
+            ],
+            ..Settings::default()
+        };
+        assert!(s.validate().is_ok());
+        s.sizes.push("800X600".parse().expect("size"));
+        let e = s.validate().expect_err("800x600 twice");
+        assert_eq!(
+            e.to_string(),
+            "--size 800x600 is given twice: give each size once"
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! with `image`, lossy WebP with libwebp; kept metadata written into each.
 
 mod chroma;
+mod palette;
 mod webp;
 
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
@@ -26,6 +27,9 @@ pub struct Encoding {
     pub lossless: bool,
     /// Colour that alpha is flattened onto for JPEG.
     pub background: [u8; 3],
+    /// The input was a palette image: a PNG output is quantised to a
+    /// palette too (any PNG output whose colours fit is indexed exactly).
+    pub palette: bool,
 }
 
 /// Encodes `px` as `how` asks, with `meta` (which may be empty). JPEG has
@@ -66,6 +70,9 @@ pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, St
             }
         }
         Format::Png => {
+            if let Some(indexed) = palette::index(&px, how.palette) {
+                return palette::encode_png(&indexed, meta);
+            }
             let mut encoder =
                 PngEncoder::new_with_quality(&mut out, CompressionType::Fast, PngFilter::Adaptive);
             with_metadata(&mut encoder, meta, px.channels.is_gray())?;
