@@ -176,7 +176,8 @@ fn a_png_shrunk_while_streaming_keeps_its_profile_and_exif() {
     use image::codecs::png::PngEncoder;
 
     // 400x200 stored, EXIF orientation 6, into a 50x100 box: shrunk by 4,
-    // so the rows are box-shrunk as they stream in (not decoded whole).
+    // so the rows are box-shrunk (by 2) as they stream in, not decoded
+    // whole.
     let input = tempfile::tempdir().unwrap();
     let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
     let stored = red_left_blue_right(400, 200);
@@ -197,9 +198,13 @@ fn a_png_shrunk_while_streaming_keeps_its_profile_and_exif() {
             keep_metadata,
             ..settings("50x100")
         };
-        for (_, r) in run(input.path(), output.path(), settings, false) {
-            r.unwrap();
-        }
+        let done = run(input.path(), output.path(), settings, false)
+            .remove(0)
+            .1
+            .unwrap();
+        // Stored 400x200 to 100x50: a box shrink by 2 while streaming
+        // leaves the filter its 2x margin.
+        assert_eq!(done.decoded_at, image_jobs::LoadScale::Box(2), "{name}");
         let out = output.path().join("art.png");
         let img = image::open(&out).unwrap().to_rgb8();
         // Turned upright: 200x400, fitted into 50x100.

@@ -9,7 +9,7 @@ use std::fs;
 
 use common::{jpeg, mean_diff, read_jpeg, run, settings};
 use image::{GenericImageView, ImageReader, Rgb, RgbImage, Rgba, RgbaImage};
-use image_jobs::{Fit, Format, ImageError, Settings};
+use image_jobs::{Fit, Format, ImageError, LoadScale, Settings};
 use jpeg_encoder::ColorType;
 
 fn dims(path: &std::path::Path) -> (u32, u32) {
@@ -481,10 +481,12 @@ fn shrink_on_load_keeps_quality() {
     )
     .unwrap();
     let output = tempfile::tempdir().unwrap();
-    run(input.path(), output.path(), settings("200x200"), false)[0]
+    let done = run(input.path(), output.path(), settings("200x200"), false)
+        .remove(0)
         .1
-        .as_ref()
         .unwrap();
+    // 1/8 would leave 200 px for a 200 px output: 1/4 keeps twice that.
+    assert_eq!(done.decoded_at, LoadScale::Eighths(2));
     let ours = image::open(output.path().join("big.jpg"))
         .unwrap()
         .to_rgb8();
