@@ -2,6 +2,9 @@
 //! a folder with broken files, up-to-date skipping, exit codes and --json.
 #![allow(clippy::unwrap_used)]
 
+#[path = "resizer/s3.rs"]
+mod s3;
+
 use std::fs;
 use std::path::Path;
 
@@ -385,7 +388,21 @@ fn a_photo_replaced_by_an_older_file_is_redone() {
         .set_modified(made - std::time::Duration::from_secs(86_400))
         .unwrap();
 
-    let second = resizer(&args, tmp.path());
+    // The debug log says why it is redone, and then why it is skipped.
+    let debug = |args: &[&str]| {
+        command("resizer")
+            .args(args)
+            .env("RUST_LOG", "image_jobs=debug")
+            .current_dir(tmp.path())
+            .output()
+            .unwrap()
+    };
+    let second = debug(&args);
+    let log = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        log.contains("photo.jpg: to do: the input changed: its outputs were made from "),
+        "{log}"
+    );
     let summary = json(&second);
     assert_eq!(summary["written"], 1, "{summary}");
     assert_eq!(summary["up_to_date"], 0, "{summary}");
@@ -399,8 +416,10 @@ fn a_photo_replaced_by_an_older_file_is_redone() {
         "still the old photo: {pixel:?}"
     );
     // Nothing changed since: up to date.
-    let third = resizer(&args, tmp.path());
+    let third = debug(&args);
     assert_eq!(json(&third)["up_to_date"], 1);
+    let log = String::from_utf8_lossy(&third.stderr);
+    assert!(log.contains("photo.jpg: up to date: "), "{log}");
 }
 
 #[test]
