@@ -9,21 +9,22 @@ use pool::cli::PoolArgs;
 /// Resize a folder of images (JPEG, PNG, WebP, GIF, BMP, TIFF) into
 /// another, mirroring its tree: EXIF orientation applied, ICC profiles and
 /// CMYK converted to sRGB, metadata stripped (unless --keep-metadata).
-/// Outputs newer than their
-/// input and made with the same settings are skipped (so an interrupted run
-/// resumes) unless --force.
+/// An image whose outputs were made from it as it is now (same size and
+/// modification time, recorded in the output folder's .resizer-sources)
+/// with the same settings is skipped (so an interrupted run resumes)
+/// unless --force.
 #[derive(Debug, Parser)]
 #[command(name = "resizer", version, about, after_help = pool_postgres::cli::VERBS_HELP.replace("TOOL", "resizer"))]
 pub struct Cli {
-    /// The folder of images, walked recursively
+    /// The folder of images, walked recursively, or s3://bucket/prefix
     pub input: PathBuf,
 
     /// Where the resized images go (created if missing; must differ from
-    /// the input folder)
+    /// the input folder), or s3://bucket/prefix
     pub output: PathBuf,
 
-    /// A box to fit images in, WxH (repeatable: one decode, several
-    /// outputs named photo-800.jpg, photo-200.jpg)
+    /// A box to fit images in, WxH (repeatable, each size once: one
+    /// decode, several outputs named photo-800.jpg, photo-200.jpg)
     #[arg(long, short, required = true, value_name = "WxH")]
     pub size: Vec<Size>,
 
@@ -39,7 +40,8 @@ pub struct Cli {
 
     /// Output format: jpeg, png or webp (lossy with --quality, or
     /// --lossless) [default: JPEG for JPEG inputs, WebP for WebP, PNG for
-    /// PNG, GIF, BMP and TIFF]
+    /// PNG, GIF, BMP and TIFF; the PNGs of GIF and palette PNG inputs have
+    /// a palette too]
     #[arg(long, env = "RESIZER_FORMAT")]
     pub format: Option<Format>,
 
@@ -52,7 +54,8 @@ pub struct Cli {
     #[arg(long)]
     pub lossless: bool,
 
-    /// Keep the input's EXIF (orientation reset to upright) and ICC profile;
+    /// Keep the input's EXIF (orientation reset to upright, pixel
+    /// dimensions set to the output's) and ICC profile;
     /// colours then stay in that profile instead of being converted to sRGB
     /// (CMYK is still converted). XMP and other metadata are not kept
     #[arg(long)]
