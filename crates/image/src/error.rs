@@ -326,3 +326,49 @@ impl ImageError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn each_message_says_its_cause_once_and_has_no_source_to_repeat() {
+        let gone = || io::Error::from(io::ErrorKind::NotFound);
+        let errors: Vec<Box<dyn std::error::Error>> = vec![
+            Box::new(SettingsError::Input {
+                path: "/photos".into(),
+                error: gone(),
+            }),
+            Box::new(SettingsError::Output {
+                path: "/thumbs".into(),
+                error: io::Error::new(io::ErrorKind::NotADirectory, "not a folder"),
+            }),
+            Box::new(SettingsError::List {
+                path: "failed.tsv".into(),
+                error: gone(),
+            }),
+            Box::new(ImageError::Io {
+                path: "/photos/a.jpg".into(),
+                error: io::Error::from(io::ErrorKind::PermissionDenied),
+            }),
+        ];
+        let said: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            said,
+            [
+                "input folder /photos: does not exist",
+                "output folder /thumbs: not a folder",
+                "--only failed.tsv: cannot read the list: does not exist",
+                "/photos/a.jpg: permission denied",
+            ]
+        );
+        for e in &errors {
+            assert!(
+                e.source().is_none(),
+                "{e} has a source a printer would repeat"
+            );
+        }
+    }
+}
