@@ -7,6 +7,7 @@ use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
+mod animation;
 mod decoded;
 mod jpeg;
 mod jpeg_fallback;
@@ -40,6 +41,15 @@ pub fn decode(
         path: path.to_owned(),
         reason: "unknown file signature".into(),
     })?;
+    if let Some(frames) = animation::frames(format, bytes) {
+        return Err(ImageError::Unsupported {
+            path: path.to_owned(),
+            reason: format!(
+                "an animated {} of {frames} frames; only still images are resized",
+                animation::name(format)
+            ),
+        });
+    }
     let check = |w: u32, h: u32| {
         if u64::from(w) * u64::from(h) > max_pixels {
             Err(ImageError::TooLarge {
