@@ -445,3 +445,39 @@ fn the_same_size_twice_is_refused_naming_the_flag() {
     );
     assert!(!out.exists(), "nothing is made");
 }
+
+#[test]
+fn a_crop_strategy_is_refused_without_cover_and_kept_in_the_settings_with_it() {
+    let tmp = temp_dir();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    RgbImage::new(300, 100).save(input.join("a.png")).unwrap();
+    let out = tmp.path().join("out");
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let refused = resizer(
+        &[i, o, "--size", "50x50", "--crop", "attention"],
+        tmp.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "resizer: --crop attention: only --fit cover crops; add --fit cover or leave --crop out\n"
+    );
+    assert!(!out.exists());
+    let cover = ["--size", "50x50", "--fit", "cover", "--json"];
+    let first = resizer(
+        &[&[i, o][..], &cover[..], &["--crop", "entropy"]].concat(),
+        tmp.path(),
+    );
+    assert_eq!(json(&first)["written"], 1);
+    assert_eq!(
+        image::open(out.join("a.png")).unwrap().dimensions(),
+        (50, 50)
+    );
+    // Another strategy makes other outputs: not up to date.
+    let second = resizer(
+        &[&[i, o][..], &cover[..], &["--crop", "attention"]].concat(),
+        tmp.path(),
+    );
+    assert_eq!(json(&second)["written"], 1);
+}

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use image_jobs::{Background, Filter, Fit, Format, Resizer, Settings, SettingsError, Size};
+use image_jobs::{Background, Crop, Filter, Fit, Format, Resizer, Settings, SettingsError, Size};
 use pool::cli::PoolArgs;
 
 /// Resize a folder of images (JPEG, PNG, WebP, GIF, BMP, TIFF) into
@@ -32,6 +32,11 @@ pub struct Cli {
     /// exact (distort to the box)
     #[arg(long, env = "RESIZER_FIT", default_value = "contain")]
     pub fit: Fit,
+
+    /// Which part --fit cover keeps: centre, entropy (the most detail) or
+    /// attention (edges, saturated colour, skin tones)
+    #[arg(long, env = "RESIZER_CROP", default_value = "centre")]
+    pub crop: Crop,
 
     /// Resampling filter: lanczos3, mitchell, catmullrom, hamming,
     /// bilinear, box or nearest
@@ -113,6 +118,7 @@ impl Cli {
         Settings {
             sizes: self.size.clone(),
             fit: self.fit,
+            crop: self.crop,
             filter: self.filter,
             format: self.format,
             quality: self.quality,

@@ -19,6 +19,9 @@ pub enum SettingsError {
     /// An unknown fit mode.
     #[error("expected contain, cover or exact")]
     Fit(String),
+    /// An unknown crop strategy.
+    #[error("expected centre, entropy or attention")]
+    Crop(String),
     /// An unknown filter.
     #[error("expected nearest, box, bilinear, hamming, catmullrom, mitchell or lanczos3")]
     Filter(String),
@@ -34,6 +37,10 @@ pub enum SettingsError {
     /// The same `--size` twice: each would count and write the same outputs.
     #[error("--size {0} is given twice: give each size once")]
     DuplicateSize(crate::settings::Size),
+    /// `--crop` other than the centre without `--fit cover`: nothing is
+    /// cropped then.
+    #[error("--crop {}: only --fit cover crops; add --fit cover or leave --crop out", crop_name(*.0))]
+    CropWithoutCover(crate::settings::Crop),
     /// Quality outside 1..=100.
     #[error("--quality {0}: expected 1 to 100")]
     Quality(u8),
@@ -83,6 +90,14 @@ pub enum SettingsError {
         /// Why.
         error: io::Error,
     },
+}
+
+fn crop_name(crop: crate::settings::Crop) -> &'static str {
+    match crop {
+        crate::settings::Crop::Centre => "centre",
+        crate::settings::Crop::Entropy => "entropy",
+        crate::settings::Crop::Attention => "attention",
+    }
 }
 
 /// An I/O error in words: the common kinds without the operating system's

@@ -18,7 +18,8 @@ use crate::made::{self, Source};
 use crate::resize;
 use crate::resize::geometry::{self, Plan};
 use crate::resize::orient;
-use crate::settings::Format;
+use crate::resize::smart_crop;
+use crate::settings::{Fit, Format};
 
 /// What a finished job did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -116,7 +117,10 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
         Metadata::default()
     };
     for (plan, output) in plans.iter().zip(&job.outputs) {
-        let plan = plan.scaled(sx, sy);
+        let mut plan = plan.scaled(sx, sy);
+        if settings.fit == Fit::Cover {
+            plan.crop = smart_crop::place(px, plan.crop, settings.crop);
+        }
         let small = RESIZER
             .with_borrow_mut(|r| resize::resize(r, px, &plan, settings.filter))
             .map_err(|reason| ImageError::Resize {

@@ -73,5 +73,5 @@ pub use made::SOURCES_DIR;
 pub use remote::Remote;
 pub use resize::geometry::{Plan, plan};
 pub use resize::orient::{exif_orientation, reset_orientation};
-pub use settings::{Background, Filter, Fit, Format, Settings, Size};
+pub use settings::{Background, Crop, Filter, Fit, Format, Settings, Size};
 pub use tool::{Resize, ResizePlan, Resizer};

@@ -53,6 +53,22 @@ pub enum Fit {
     Exact,
 }
 
+/// Which part of the image `--fit cover` keeps.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum Crop {
+    /// The centre.
+    #[default]
+    Centre,
+    /// The window whose luminance carries the most information (the
+    /// Shannon entropy of its histogram), as sharp's `entropy`.
+    Entropy,
+    /// The window with the most edges, saturated colour and skin tones,
+    /// as sharp's `attention`.
+    Attention,
+}
+
 /// The resampling filter.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
@@ -112,6 +128,8 @@ macro_rules! parse_enum {
 }
 
 parse_enum!(Fit, Fit, "contain" => Fit::Contain, "cover" => Fit::Cover, "exact" => Fit::Exact);
+parse_enum!(Crop, Crop, "centre" => Crop::Centre, "center" => Crop::Centre,
+    "entropy" => Crop::Entropy, "attention" => Crop::Attention);
 parse_enum!(Filter, Filter,
     "nearest" => Filter::Nearest, "box" => Filter::Box, "bilinear" => Filter::Bilinear,
     "triangle" => Filter::Bilinear, "hamming" => Filter::Hamming,
@@ -157,6 +175,9 @@ pub struct Settings {
     pub sizes: Vec<Size>,
     /// How images are fitted to the boxes.
     pub fit: Fit,
+    /// Which part `Fit::Cover` keeps.
+    #[serde(default)]
+    pub crop: Crop,
     /// The resampling filter.
     pub filter: Filter,
     /// The output format, or `None` for the input's own (JPEG for inputs
@@ -186,6 +207,7 @@ impl Default for Settings {
                 height: 800,
             }],
             fit: Fit::Contain,
+            crop: Crop::Centre,
             filter: Filter::Lanczos3,
             format: None,
             quality: 85,
@@ -203,8 +225,8 @@ impl Settings {
     ///
     /// # Errors
     ///
-    /// No size, the same size twice, a quality outside 1..=100, or a zero
-    /// pixel limit.
+    /// No size, the same size twice, a crop other than the centre without
+    /// `Fit::Cover`, a quality outside 1..=100, or a zero pixel limit.
     pub fn validate(&self) -> Result<(), SettingsError> {
         if self.sizes.is_empty() {
             return Err(SettingsError::NoSize);
@@ -213,6 +235,9 @@ impl Settings {
             if self.sizes[..i].contains(size) {
                 return Err(SettingsError::DuplicateSize(*size));
             }
+        }
+        if self.crop != Crop::Centre && self.fit != Fit::Cover {
+            return Err(SettingsError::CropWithoutCover(self.crop));
         }
         if !(1..=100).contains(&self.quality) {
             return Err(SettingsError::Quality(self.quality));
@@ -242,6 +267,10 @@ impl Settings {
             self.background.0,
             self.enlarge
         );
+        let text = match self.crop {
+            Crop::Centre => text,
+            crop => format!("{text} crop={crop:?}"),
+        };
         let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
         for byte in text.bytes() {
             hash ^= u64::from(byte);

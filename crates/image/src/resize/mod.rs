@@ -4,6 +4,7 @@
 pub(crate) mod geometry;
 pub(crate) mod orient;
 pub(crate) mod shrink;
+pub(crate) mod smart_crop;
 
 use fast_image_resize::images::Image;
 use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
