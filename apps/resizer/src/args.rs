@@ -43,17 +43,22 @@ pub struct Cli {
     #[arg(long, env = "RESIZER_FILTER", default_value = "lanczos3")]
     pub filter: Filter,
 
-    /// Output format: jpeg, png or webp (lossy with --quality, or
-    /// --lossless) [default: JPEG for JPEG inputs, WebP for WebP, PNG for
-    /// PNG, GIF, BMP and TIFF; the PNGs of GIF and palette PNG inputs have
-    /// a palette too]
+    /// Output format: jpeg, png, webp (lossy with --quality, or
+    /// --lossless) or avif (with --quality and --avif-speed; always sRGB)
+    /// [default: JPEG for JPEG inputs, WebP for WebP, PNG for PNG, GIF, BMP
+    /// and TIFF; the PNGs of GIF and palette PNG inputs have a palette too]
     #[arg(long, env = "RESIZER_FORMAT")]
     pub format: Option<Format>,
 
-    /// JPEG and lossy WebP quality, 1 to 100
+    /// JPEG, lossy WebP and AVIF quality, 1 to 100
     #[arg(long, env = "RESIZER_QUALITY", default_value_t = 85,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub quality: u8,
+
+    /// AVIF encoding speed: 1 (slowest, smallest files) to 10 (fastest)
+    #[arg(long, env = "RESIZER_AVIF_SPEED", default_value_t = 6,
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub avif_speed: u8,
 
     /// Write WebP outputs losslessly (--quality is then unused for them)
     #[arg(long)]
@@ -122,6 +127,7 @@ impl Cli {
             filter: self.filter,
             format: self.format,
             quality: self.quality,
+            avif_speed: self.avif_speed,
             lossless: self.lossless,
             keep_metadata: self.keep_metadata,
             background: self.background,

@@ -26,7 +26,7 @@ pub enum SettingsError {
     #[error("expected nearest, box, bilinear, hamming, catmullrom, mitchell or lanczos3")]
     Filter(String),
     /// An unknown output format.
-    #[error("expected jpeg, png or webp")]
+    #[error("expected jpeg, png, webp or avif")]
     Format(String),
     /// A background that is not a colour.
     #[error("expected white, black or #rrggbb")]
@@ -44,6 +44,9 @@ pub enum SettingsError {
     /// Quality outside 1..=100.
     #[error("--quality {0}: expected 1 to 100")]
     Quality(u8),
+    /// An AVIF speed outside 1..=10.
+    #[error("--avif-speed {0}: expected 1 (slowest, smallest) to 10 (fastest)")]
+    AvifSpeed(u8),
     /// A zero pixel limit.
     #[error("--max-pixels 0: expected at least 1")]
     MaxPixels,

@@ -100,6 +100,7 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
     let encoding = Encoding {
         format: settings.format.unwrap_or(own),
         quality: settings.quality,
+        avif_speed: settings.avif_speed,
         lossless: settings.lossless,
         background: settings.background.0,
         palette: decoded.palette,
@@ -128,8 +129,10 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
                 reason,
             })?;
         let mut small = orient::apply(small, decoded.orientation);
-        // Kept metadata keeps the profile, so the pixels stay in its space.
-        if let Some(icc) = decoded.icc.as_ref().filter(|_| !settings.keep_metadata) {
+        // Kept metadata keeps the profile, so the pixels stay in its space
+        // (but AVIF outputs carry no profile: always sRGB).
+        let keeps_profile = settings.keep_metadata && encoding.format != Format::Avif;
+        if let Some(icc) = decoded.icc.as_ref().filter(|_| !keeps_profile) {
             let (converted, note) = crate::colour::to_srgb(small, icc);
             small = converted;
             if let Some(note) = note {

@@ -1,7 +1,9 @@
 //! Encoding: JPEG with jpeg-encoder (4:2:0, chroma fitted to the
 //! decoder's upsampling, SIMD DCT), PNG and lossless WebP
-//! with `image`, lossy WebP with libwebp; kept metadata written into each.
+//! with `image`, lossy WebP with libwebp, AVIF with rav1e; kept metadata
+//! written into each.
 
+mod avif;
 mod chroma;
 mod palette;
 mod webp;
@@ -21,8 +23,10 @@ use crate::settings::Format;
 pub struct Encoding {
     /// The file format.
     pub format: Format,
-    /// JPEG and lossy WebP quality, 1 to 100.
+    /// JPEG, lossy WebP and AVIF quality, 1 to 100.
     pub quality: u8,
+    /// AVIF encoding speed, 1 (slowest, smallest) to 10.
+    pub avif_speed: u8,
     /// WebP: lossless instead of lossy.
     pub lossless: bool,
     /// Colour that alpha is flattened onto for JPEG.
@@ -90,6 +94,7 @@ pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, St
                 .map_err(|e| e.to_string())?;
         }
         Format::WebP => return crate::encode::webp::encode_lossy(px, how.quality, meta),
+        Format::Avif => return avif::encode(px, how.quality, how.avif_speed, meta),
     }
     Ok(out)
 }
