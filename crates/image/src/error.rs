@@ -347,8 +347,6 @@ impl ImageError {
 
 #[cfg(test)]
 mod tests {
-    use std::error::Error as _;
-
     use super::*;
 
     #[test]
