@@ -30,7 +30,7 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// Makes a key with openssl and the DNS TXT record of its public half.
-fn key(case: &Case, algorithm: &str) -> (String, String) {
+pub(super) fn key(case: &Case, algorithm: &str) -> (String, String) {
     let dir = case.dir.path();
     let file = format!("{algorithm}.pem");
     match algorithm {
@@ -53,7 +53,7 @@ fn key(case: &Case, algorithm: &str) -> (String, String) {
 const PYTHON: &str = "/usr/bin/python3";
 
 /// Runs the verifier on `files`; one line per file.
-fn verify(case: &Case, record: &str, files: &[std::path::PathBuf]) -> Vec<String> {
+pub(super) fn verify(case: &Case, record: &str, files: &[std::path::PathBuf]) -> Vec<String> {
     let record_file = case.write("record.txt", record);
     let out = Command::new(PYTHON)
         .arg("-c")

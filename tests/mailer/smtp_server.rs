@@ -25,8 +25,11 @@ pub struct Received {
     pub from: String,
     /// RCPT TO, in order.
     pub to: Vec<String>,
-    /// The message, dot-unstuffed, CRLF line endings.
+    /// The message, dot-unstuffed, as text (invalid UTF-8 replaced).
     pub data: String,
+    /// The message, dot-unstuffed, byte for byte as it arrived (its line
+    /// endings as the client sent them).
+    pub bytes: Vec<u8>,
     /// When the final dot arrived.
     pub at: std::time::Instant,
 }
@@ -242,7 +245,7 @@ async fn session(
             "DATA" if to.is_empty() => "503 no valid recipients\r\n".into(),
             "DATA" => {
                 write.write_all(b"354 go ahead\r\n").await?;
-                let mut data = String::new();
+                let mut data = Vec::new();
                 loop {
                     line.clear();
                     if reader.read_until(b'\n', &mut line).await? == 0 {
@@ -256,12 +259,13 @@ async fn session(
                     } else {
                         &line[..]
                     };
-                    data.push_str(&String::from_utf8_lossy(body));
+                    data.extend_from_slice(body);
                 }
                 state.lock().expect("state").messages.push(Received {
                     from: from.take().unwrap_or_default(),
                     to: std::mem::take(&mut to),
-                    data,
+                    data: String::from_utf8_lossy(&data).into_owned(),
+                    bytes: data,
                     at: std::time::Instant::now(),
                 });
                 if !delay.is_zero() {
