@@ -10,6 +10,8 @@ mod dkim;
 mod headers;
 #[path = "mailer/interrupt.rs"]
 mod interrupt;
+#[path = "mailer/journal.rs"]
+mod journal;
 #[path = "mailer/scale.rs"]
 mod scale;
 #[path = "mailer/smtp_server.rs"]

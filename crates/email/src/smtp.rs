@@ -156,6 +156,23 @@ impl SmtpConfig {
     }
 }
 
+impl SmtpConfig {
+    /// The server as `scheme://host:port` (no user, no options): what a
+    /// send's journal is the journal of.
+    pub fn address(&self) -> String {
+        let scheme = match self.security {
+            Security::Tls => "smtps",
+            Security::StartTls | Security::None => "smtp",
+        };
+        let host = self.host.to_ascii_lowercase();
+        if host.contains(':') {
+            format!("{scheme}://[{host}]:{}", self.port)
+        } else {
+            format!("{scheme}://{host}:{}", self.port)
+        }
+    }
+}
+
 fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -401,6 +418,11 @@ mod tests {
         assert_eq!(c.credentials, Some(("u".into(), "p".into())));
         let c = SmtpConfig::parse("smtp://mail.example.com:25", true, None)?;
         assert_eq!(c.security, Security::None);
+        assert_eq!(c.address(), "smtp://mail.example.com:25");
+        let c = SmtpConfig::parse("smtps://u:p@Mail.Example.com?tls=required", false, None)?;
+        assert_eq!(c.address(), "smtps://mail.example.com:465");
+        let c = SmtpConfig::parse("smtp://[::1]:2525", false, None)?;
+        assert_eq!(c.address(), "smtp://[::1]:2525");
         for bad in ["mail.example.com", "http://x", "smtp://", "smtp://h:port"] {
             assert!(SmtpConfig::parse(bad, false, None).is_err(), "{bad}");
         }

@@ -114,6 +114,9 @@ pub struct Mailer {
     columns: Arc<[String]>,
     error_index: Option<usize>,
     delivery: Delivery,
+    /// What the run's journal is the journal of: the dry run into its
+    /// outbox, or the send to its server.
+    journal_kind: String,
     connections: usize,
     failures: PathBuf,
 }
@@ -181,8 +184,12 @@ impl Mailer {
             None => None,
         };
         let mut test_send = false;
+        let journal_kind;
         let delivery = match settings.destination {
-            Destination::Outbox(dir) => Delivery::outbox(&dir)?,
+            Destination::Outbox(dir) => {
+                journal_kind = format!("a dry run into {}", folder_name(&dir));
+                Delivery::outbox(&dir)?
+            }
             Destination::Smtp {
                 url,
                 insecure,
@@ -194,6 +201,7 @@ impl Mailer {
                 test_to,
             } => {
                 let mut config = SmtpConfig::parse(&url, insecure, password.clone())?;
+                journal_kind = format!("a send to {}", config.address());
                 config.per_connection = per_connection;
                 config.oauth2 = oauth2;
                 if let Some(path) = ca_file {
@@ -244,6 +252,7 @@ impl Mailer {
             suppression: Arc::new(suppression),
             suppressed: Arc::default(),
             delivery: delivery.signed(dkim),
+            journal_kind,
             connections: settings.connections.max(1),
             failures: settings.failures,
         })
@@ -366,6 +375,12 @@ impl Tool for Mailer {
         !self.test_send
     }
 
+    /// A dry run's journal is never a send's (its keys would make the
+    /// send skip every row it previewed), nor a send's to another server.
+    fn journal_kind(&self) -> String {
+        self.journal_kind.clone()
+    }
+
     fn failures_path(&self) -> PathBuf {
         self.failures.clone()
     }
@@ -475,6 +490,22 @@ impl Distributed for Mailer {
     }
 }
 
+/// `dir` as the user wrote it, without `./` steps, ending in `/`.
+fn folder_name(dir: &Path) -> String {
+    let dir: PathBuf = dir
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let name = dir.display().to_string();
+    if name.is_empty() {
+        "./".into()
+    } else if name.ends_with('/') {
+        name
+    } else {
+        format!("{name}/")
+    }
+}
+
 /// Whether `a` and `b` name the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
@@ -535,6 +566,19 @@ mod tests {
             ["a@example.com", "new"]
         );
         Ok(())
+    }
+
+    #[test]
+    fn folder_names_are_written_one_way() {
+        for (dir, name) in [
+            ("outbox", "outbox/"),
+            ("./outbox/", "outbox/"),
+            ("out/./box", "out/box/"),
+            ("/tmp/outbox", "/tmp/outbox/"),
+            (".", "./"),
+        ] {
+            assert_eq!(folder_name(Path::new(dir)), name, "{dir}");
+        }
     }
 
     #[tokio::test]

@@ -90,6 +90,18 @@ pub enum JournalError {
         /// The 1-based line number.
         line: u64,
     },
+    /// The journal is that of another kind of run (its first line says
+    /// which): the mailer's dry run given to a send, say. Its keys would
+    /// make this run skip work it never did.
+    #[error("journal {path} records {recorded}, not {wanted}: use another --journal")]
+    OtherKind {
+        /// The journal file.
+        path: PathBuf,
+        /// What the journal is the journal of.
+        recorded: String,
+        /// What this run would have it be the journal of.
+        wanted: String,
+    },
     /// A key contains a line break, which the line-based journal cannot hold.
     #[error("journal {path}: the key {key:?} contains a line break")]
     BadKey {
