@@ -170,6 +170,15 @@ impl Journal {
                 .map_err(io_err)?;
             kind = Some(wanted.to_owned());
         }
+        tracing::debug!(
+            "journal {}: {} keys of earlier runs ({})",
+            path.display(),
+            done.len(),
+            kind.as_deref().map_or_else(
+                || "a journal without a first line saying of what".to_owned(),
+                |kind| format!("the journal of {kind}")
+            )
+        );
         let sync_handle = file.try_clone().map_err(io_err)?;
         let syncer = Arc::new(Syncer {
             state: Mutex::new(SyncState::default()),
@@ -244,6 +253,7 @@ impl Journal {
             .lock()
             .write_all(&line)
             .map_err(|source| self.io_error(source))?;
+        tracing::debug!("journal {}: recorded {key}", self.path.display());
         let mut state = self.syncer.state.lock();
         if !state.dirty {
             state.dirty = true;
