@@ -6,6 +6,8 @@
 mod crlf;
 #[path = "mailer/dkim.rs"]
 mod dkim;
+#[path = "mailer/errors.rs"]
+mod errors;
 #[path = "mailer/headers.rs"]
 mod headers;
 #[path = "mailer/interrupt.rs"]
@@ -236,6 +238,68 @@ fn transient_450_is_retried_and_delivered() {
     }
     assert_eq!(server.rcpt_attempts("tempfail3@example.com"), 2);
     assert!(stdout(&out).contains("\"retried\":5"), "{}", stdout(&out));
+}
+
+/// `RUST_LOG=debug` shows what an operator looks for: each connection
+/// opened and reused, each retry with its reason, each suppressed row and
+/// why, the journal's and the failures file's writes.
+#[test]
+fn debug_logs_show_connections_retries_suppressions_and_writes() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let rows: Vec<String> = [
+        "ok0@example.com",
+        "tempfail0@example.com",
+        "gone@example.com",
+        "reject0@example.com",
+    ]
+    .map(String::from)
+    .to_vec();
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    case.write("suppress.txt", "Gone@Example.com\n");
+    let url = server.url();
+    let out = case
+        .mailer(&[
+            "rows.csv",
+            "template.txt",
+            "--send",
+            "--smtp",
+            &url,
+            "--connections",
+            "1",
+            "--retries",
+            "2",
+            "--suppress",
+            "suppress.txt",
+            "--journal",
+            "sent.journal",
+            "--failures",
+            "failed.csv",
+        ])
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(server.count(), 2);
+    let err = stderr(&out);
+    let port = server.port;
+    for line in [
+        format!("SMTP connection opened to 127.0.0.1:{port} (no TLS)"),
+        format!("SMTP connection to 127.0.0.1:{port} reused (message 2 on it)"),
+        format!("line 3 (tempfail0@example.com): attempt 1 failed: the server replied 450 4.2.0 mailbox busy, try later (tried again if --retries allows)"),
+        "line 3 (tempfail0@example.com): attempt 2".into(),
+        "line 4 not sent: gone@example.com is on the suppression list (--suppress) as gone@example.com".into(),
+        "line 5 (reject0@example.com): attempt 1 failed: the server replied 550 5.1.1 no such user (not tried again: the same would happen)".into(),
+        "line 5: written to the failures file failed.csv".into(),
+        "journal sent.journal: recorded ".into(),
+        format!("SMTP connection to 127.0.0.1:{port} closed after a failed message"),
+    ] {
+        assert!(err.contains(&line), "{line:?} not in\n{err}");
+    }
+    // Without RUST_LOG, none of it.
+    let out = case.send(&server, &["--journal", "sent.journal", "--quiet"]);
+    assert!(!stderr(&out).contains("DEBUG"), "{}", stderr(&out));
 }
 
 #[test]
@@ -508,6 +572,54 @@ bob@EXAMPLE.com
         serde_json::json!(["bob@example.com", "cy@Blocked.example"]),
         "{summary}"
     );
+}
+
+/// Local parts compare without case too (`Alan.Turing@` on the list stops
+/// `alan.turing@`), a `Name <address>` line is read as the address, and a
+/// line that is no address stops the run before anything is sent, naming
+/// its line.
+#[test]
+fn suppression_ignores_case_reads_named_addresses_and_refuses_the_rest() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let rows: Vec<String> = [
+        "alan.turing@example.com",
+        "grace.hopper@example.com",
+        "ada@example.com",
+    ]
+    .map(String::from)
+    .to_vec();
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    case.write(
+        "suppress.txt",
+        "Alan.Turing@example.com\nGrace Hopper <Grace.Hopper@Example.com>\n",
+    );
+    let out = case.send(&server, &["--suppress", "suppress.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: Vec<String> = per_recipient(&server).into_keys().collect();
+    assert_eq!(got, ["ada@example.com"]);
+    let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        summary["suppressed_addresses"],
+        serde_json::json!(["alan.turing@example.com", "grace.hopper@example.com"]),
+        "{summary}"
+    );
+
+    case.write(
+        "suppress.txt",
+        "alan.turing@example.com\nGrace Hopper grace.hopper@example.com\n",
+    );
+    let out = case.send(&server, &["--suppress", "suppress.txt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(
+            "mailer: suppress.txt, line 2: \"Grace Hopper grace.hopper@example.com\" is not an address"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.count(), 1, "nothing more sent");
 }
 
 /// `AUTH XOAUTH2` with an access token from a file: accepted with the

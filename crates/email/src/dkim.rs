@@ -59,14 +59,15 @@ impl Signer {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Io`] when the key file cannot be read,
+    /// [`ConfigError::FlagFile`] when the key file cannot be read,
     /// [`ConfigError::Invalid`] naming it when it is not an RSA or Ed25519
     /// private key in PEM, or the selector or domain is empty.
     pub fn open(settings: &DkimSettings) -> Result<Signer, ConfigError> {
         let path = &settings.key;
-        let pem = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let pem = std::fs::read_to_string(path).map_err(|error| ConfigError::FlagFile {
+            flag: "--dkim-key",
             path: path.clone(),
-            source,
+            error,
         })?;
         let (key, algorithm) = parse_key(&pem)
             .map_err(|e| ConfigError::Invalid(format!("--dkim-key {}: {e}", path.display())))?;

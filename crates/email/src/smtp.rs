@@ -247,20 +247,30 @@ impl SmtpSender {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Invalid`] with the server's or the network's reason.
+    /// [`ConfigError::Invalid`] saying what failed (connecting, TLS, the
+    /// login) with the server's or the network's reason.
     pub async fn check(&self) -> Result<(), ConfigError> {
-        let conn = self.connect().await.map_err(|e| {
-            ConfigError::Invalid(format!(
-                "cannot connect to {}:{}: {e}",
-                self.config.host, self.config.port
-            ))
-        })?;
+        let conn = self
+            .connect()
+            .await
+            .map_err(|e| ConfigError::Invalid(e.into_inner().message))?;
         self.idle.lock().push((conn, 0));
         Ok(())
     }
 
+    /// `host:port`, for messages.
+    fn server(&self) -> String {
+        format!("{}:{}", self.config.host, self.config.port)
+    }
+
     async fn connect(&self) -> Result<AsyncSmtpConnection, JobError<SendError>> {
         let c = &self.config;
+        let cannot = |why: String| {
+            SendError::new(format!(
+                "cannot connect to the SMTP server {} (--smtp): {why}",
+                self.server()
+            ))
+        };
         let mut conn = if c.security == Security::Tls {
             AsyncSmtpConnection::connect_tokio1(
                 (c.host.as_str(), c.port),
@@ -270,7 +280,7 @@ impl SmtpSender {
                 None,
             )
             .await
-            .map_err(classify)?
+            .map_err(|e| classify(&e, cannot))?
         } else {
             // Our own socket, to turn Nagle's algorithm off: lettre writes a
             // message and its final dot separately, and with Nagle plus the
@@ -278,19 +288,21 @@ impl SmtpSender {
             let stream =
                 tokio::time::timeout(c.timeout, TcpStream::connect((c.host.as_str(), c.port)))
                     .await
-                    .map_err(|_| network("connection timed out".into()))?
-                    .map_err(|e| network(format!("network error: {e}")))?;
+                    .map_err(|_| JobError::Transient(cannot("no answer in time".into())))?
+                    .map_err(|e| JobError::Transient(cannot(io_words(&e))))?;
             stream
                 .set_nodelay(true)
-                .map_err(|e| network(format!("network error: {e}")))?;
+                .map_err(|e| JobError::Transient(cannot(io_words(&e))))?;
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
                 .await
-                .map_err(classify)?
+                .map_err(|e| classify(&e, cannot))?
         };
         if c.security == Security::StartTls
             && let Some(tls) = self.tls.clone()
         {
-            conn.starttls(tls, &self.hello).await.map_err(classify)?;
+            conn.starttls(tls, &self.hello)
+                .await
+                .map_err(|e| classify(&e, |why| cannot(format!("STARTTLS: {why}"))))?;
         }
         if let Some((user, password)) = &c.credentials {
             let credentials = Credentials::new(user.clone(), password.clone());
@@ -299,10 +311,28 @@ impl SmtpSender {
             } else {
                 &[Mechanism::Plain, Mechanism::Login]
             };
-            conn.auth(mechanisms, &credentials)
-                .await
-                .map_err(classify)?;
+            conn.auth(mechanisms, &credentials).await.map_err(|e| {
+                classify(&e, |why| {
+                    SendError::new(format!(
+                        "the SMTP server {} refused the login as {user:?}: {why}",
+                        self.server()
+                    ))
+                })
+            })?;
         }
+        tracing::debug!(
+            "SMTP connection opened to {} ({}{})",
+            self.server(),
+            match c.security {
+                Security::Tls => "TLS",
+                Security::StartTls => "STARTTLS",
+                Security::None => "no TLS",
+            },
+            match &c.credentials {
+                Some((user, _)) => format!(", logged in as {user}"),
+                None => String::new(),
+            }
+        );
         Ok(conn)
     }
 
@@ -317,7 +347,14 @@ impl SmtpSender {
     pub async fn send(&self, email: &Email, bytes: &[u8]) -> Result<(), JobError<SendError>> {
         let idle = self.idle.lock().pop();
         let (mut conn, count) = match idle {
-            Some(idle) => idle,
+            Some(idle) => {
+                tracing::debug!(
+                    "SMTP connection to {} reused (message {} on it)",
+                    self.server(),
+                    idle.1 + 1
+                );
+                idle
+            }
             None => (self.connect().await?, 0),
         };
         let redirected;
@@ -327,34 +364,48 @@ impl SmtpSender {
                     email.envelope.from().cloned(),
                     vec![to.clone()],
                 )
-                .map_err(|e| JobError::Permanent(SendError::new(e.to_string())))?;
+                .map_err(|e| JobError::Permanent(SendError::new(format!("--test-to: {e}"))))?;
                 &redirected
             }
             None => &email.envelope,
         };
-        let sent = tokio::time::timeout(self.config.timeout, conn.send(envelope, bytes))
-            .await
-            .map_err(|_| network("no reply from the server in time".into()));
+        let sent = tokio::time::timeout(self.config.timeout, conn.send(envelope, bytes)).await;
         match sent {
             Ok(Ok(_)) => {
                 let count = count + 1;
                 if self.config.per_connection.is_some_and(|max| count >= max) {
                     let _ = conn.quit().await;
+                    tracing::debug!(
+                        "SMTP connection to {} closed after {count} messages (--per-connection)",
+                        self.server()
+                    );
                 } else {
                     self.idle.lock().push((conn, count));
                 }
                 Ok(())
             }
-            Err(timeout) => {
+            Err(_) => {
                 conn.abort().await;
-                Err(timeout)
+                let why = format!(
+                    "no reply from the SMTP server {} in {} s",
+                    self.server(),
+                    self.config.timeout.as_secs()
+                );
+                tracing::debug!("SMTP connection to {} closed: {why}", self.server());
+                Err(JobError::Transient(SendError::new(why)))
             }
             Ok(Err(e)) => {
                 // lettre closed the connection (QUIT) when the transaction failed.
                 if !conn.has_broken() {
                     conn.abort().await;
                 }
-                Err(classify(e))
+                let error = classify(&e, SendError::new);
+                tracing::debug!(
+                    "SMTP connection to {} closed after a failed message: {}",
+                    self.server(),
+                    error.inner()
+                );
+                Err(error)
             }
         }
     }
@@ -362,8 +413,12 @@ impl SmtpSender {
     /// Closes the idle connections politely (QUIT).
     pub async fn close(&self) {
         let idle = std::mem::take(&mut *self.idle.lock());
+        let n = idle.len();
         for (mut conn, _) in idle {
             let _ = conn.quit().await;
+        }
+        if n > 0 {
+            tracing::debug!("{n} SMTP connections to {} closed", self.server());
         }
     }
 }
@@ -379,19 +434,80 @@ fn tls_parameters(c: &SmtpConfig) -> Result<TlsParameters, lettre::transport::sm
         .build()
 }
 
-/// A network error or timeout: transient.
-fn network(message: String) -> JobError<SendError> {
-    JobError::Transient(SendError::new(message))
-}
-
 /// Transient: 4xx replies, network errors, timeouts. Permanent: 5xx
-/// replies, and messages the client itself refuses to send.
-fn classify(e: lettre::transport::smtp::Error) -> JobError<SendError> {
-    let message = SendError::new(e.to_string());
+/// replies, and messages the client itself refuses to send. `error` makes
+/// the message from the reason in words ([`describe`]).
+fn classify(
+    e: &lettre::transport::smtp::Error,
+    error: impl FnOnce(String) -> SendError,
+) -> JobError<SendError> {
+    let message = error(describe(e));
     if e.is_permanent() || e.is_client() {
         JobError::Permanent(message)
     } else {
         JobError::Transient(message)
+    }
+}
+
+/// What went wrong, in words: the server's reply with its code, or what
+/// happened to the connection (never lettre's "transient error",
+/// "network error").
+fn describe(e: &lettre::transport::smtp::Error) -> String {
+    use std::error::Error as _;
+    let detail = e.source().map(ToString::to_string).unwrap_or_default();
+    if let Some(code) = e.status() {
+        return format!("the server replied {code} {detail}")
+            .trim_end()
+            .to_owned();
+    }
+    if e.is_timeout() {
+        return "no answer in time".into();
+    }
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return io_words(io);
+        }
+        cause = c.source();
+    }
+    if e.is_tls() {
+        format!("TLS failed: {detail}")
+    } else if e.is_response() {
+        format!("a reply that is not SMTP: {detail}")
+    } else if e.is_transport_shutdown() || detail.is_empty() {
+        "the connection was closed".into()
+    } else {
+        detail
+    }
+}
+
+/// An I/O error in words: `connection refused`, not `Connection refused
+/// (os error 111)`.
+fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match e.kind() {
+        K::ConnectionRefused => "connection refused".into(),
+        K::ConnectionReset => "the server reset the connection".into(),
+        K::ConnectionAborted => "the connection was aborted".into(),
+        K::UnexpectedEof | K::BrokenPipe => "the server closed the connection".into(),
+        K::TimedOut => "no answer in time".into(),
+        K::HostUnreachable | K::NetworkUnreachable => "no route to the host".into(),
+        _ => {
+            let text = e.to_string();
+            // tokio's words for a failed DNS lookup.
+            if let Some(why) = text.strip_prefix("failed to lookup address information: ") {
+                return format!("no such host ({})", why.to_lowercase());
+            }
+            let text = match text.rfind(" (os error ") {
+                Some(at) => text[..at].to_owned(),
+                None => text,
+            };
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
     }
 }
 

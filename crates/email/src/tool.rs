@@ -205,9 +205,10 @@ impl Mailer {
                 config.per_connection = per_connection;
                 config.oauth2 = oauth2;
                 if let Some(path) = ca_file {
-                    let pem = std::fs::read(&path).map_err(|source| ConfigError::Io {
+                    let pem = std::fs::read(&path).map_err(|error| ConfigError::FlagFile {
+                        flag: "--ca-file",
                         path: path.clone(),
-                        source,
+                        error,
                     })?;
                     if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
                         return Err(ConfigError::Invalid(format!(
@@ -319,15 +320,20 @@ impl JobSource for Rows {
     }
 
     /// A row is skipped when any of its recipients (To, Cc, Bcc) is on the
-    /// suppression list; it is remembered for the summary.
+    /// suppression list, whatever the case of its letters; it is
+    /// remembered for the summary.
     fn should_skip(&self, email: &Email) -> bool {
-        let hit = email
-            .envelope
-            .to()
-            .iter()
-            .find(|address| self.suppression.contains(address.as_ref()));
+        let hit = email.envelope.to().iter().find_map(|address| {
+            self.suppression
+                .find(address.as_ref())
+                .map(|entry| (address, entry))
+        });
         match hit {
-            Some(address) => {
+            Some((address, entry)) => {
+                tracing::debug!(
+                    "line {} not sent: {address} is on the suppression list (--suppress) as {entry}",
+                    email.line
+                );
                 self.suppressed.lock().push(address.to_string());
                 true
             }
@@ -394,6 +400,14 @@ impl Tool for Mailer {
     }
 
     fn failure_row(&self, failure: &Failure<'_, Self>) -> Vec<String> {
+        let line = match failure {
+            Failure::Job { job, .. } => job.line,
+            Failure::Invalid(error) => error.line,
+        };
+        tracing::debug!(
+            "line {line}: written to the failures file {}",
+            self.failures.display()
+        );
         match failure {
             Failure::Job { job, .. } => self.row(
                 &job.fields,
