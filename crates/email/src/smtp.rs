@@ -498,6 +498,19 @@ fn io_words(e: &std::io::Error) -> String {
             if let Some(why) = text.strip_prefix("failed to lookup address information: ") {
                 return format!("no such host ({})", why.to_lowercase());
             }
+            // rustls's, for a certificate it refuses.
+            if let Some(why) = text.strip_prefix("invalid peer certificate: ") {
+                return match why {
+                    "UnknownIssuer" => "the server's certificate is not from a trusted CA (a private CA's certificate can be given with --ca-file)".into(),
+                    "Expired" => "the server's certificate has expired".into(),
+                    "NotValidYet" => "the server's certificate is not valid yet".into(),
+                    "Revoked" => "the server's certificate is revoked".into(),
+                    other if other.starts_with("certificate not valid for name") => {
+                        format!("the server's certificate is not for this host name ({other})")
+                    }
+                    other => format!("the server's certificate is refused ({other})"),
+                };
+            }
             let text = match text.rfind(" (os error ") {
                 Some(at) => text[..at].to_owned(),
                 None => text,
