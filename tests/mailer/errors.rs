@@ -65,6 +65,10 @@ fn setup_errors_say_what_where_and_why_once() {
             format!("--dkim-key missing.pem: {enoent}"),
         ),
         (
+            vec!["rows.csv", "template.txt", "--journal", "missing/sent.journal"],
+            format!("journal missing/sent.journal: {enoent}"),
+        ),
+        (
             vec!["rows.csv", "template.txt", "--send", "--smtp", &refused],
             format!(
                 "cannot connect to the SMTP server {} (--smtp): connection refused",
@@ -78,7 +82,11 @@ fn setup_errors_say_what_where_and_why_once() {
         assert_eq!(stderr(&out), format!("mailer: {want}\n"), "{args:?}");
         assert_eq!(repeated_segment(&stderr(&out)), None);
     }
-    assert!(!case.path("outbox").exists(), "nothing written");
+    assert_eq!(
+        std::fs::read_dir(case.path("outbox")).map_or(0, Iterator::count),
+        0,
+        "nothing written"
+    );
 }
 
 #[test]

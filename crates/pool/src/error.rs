@@ -73,13 +73,13 @@ impl<J> std::error::Error for TrySubmitError<J> {}
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// An I/O error on the journal file.
-    #[error("journal {path}: {source}")]
+    #[error("journal {path}: {error}")]
     Io {
         /// The journal file.
         path: PathBuf,
-        /// What went wrong.
-        #[source]
-        source: io::Error,
+        /// What went wrong (in the message, not a `source`, so that a
+        /// printer walking the chain says it once).
+        error: io::Error,
     },
     /// A complete line of the journal is not valid UTF-8: the file is not a
     /// journal, or it was damaged somewhere other than its last line.

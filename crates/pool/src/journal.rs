@@ -130,9 +130,9 @@ impl Journal {
 
     fn open_kind(path: &Path, wanted: Option<&str>) -> Result<Journal, JournalError> {
         let path = path.to_path_buf();
-        let io_err = |source| JournalError::Io {
+        let io_err = |error| JournalError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         let mut file = OpenOptions::new()
             .read(true)
@@ -252,7 +252,7 @@ impl Journal {
         self.file
             .lock()
             .write_all(&line)
-            .map_err(|source| self.io_error(source))?;
+            .map_err(|error| self.io_error(error))?;
         tracing::debug!("journal {}: recorded {key}", self.path.display());
         let mut state = self.syncer.state.lock();
         if !state.dirty {
@@ -287,13 +287,13 @@ impl Journal {
     /// [`JournalError::Io`] if the sync fails.
     pub fn sync(&self) -> Result<(), JournalError> {
         let file = self.file.lock();
-        file.sync_data().map_err(|source| self.io_error(source))
+        file.sync_data().map_err(|error| self.io_error(error))
     }
 
-    fn io_error(&self, source: io::Error) -> JournalError {
+    fn io_error(&self, error: io::Error) -> JournalError {
         JournalError::Io {
             path: self.path.clone(),
-            source,
+            error,
         }
     }
 }
@@ -331,9 +331,9 @@ fn load(file: &mut File, path: &Path) -> Result<Loaded, JournalError> {
         line.clear();
         let n = reader
             .read_until(b'\n', &mut line)
-            .map_err(|source| JournalError::Io {
+            .map_err(|error| JournalError::Io {
                 path: path.to_path_buf(),
-                source,
+                error,
             })?;
         if n == 0 || line.last() != Some(&b'\n') {
             // End of file, or a torn last line: stop before it.
