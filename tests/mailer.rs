@@ -297,7 +297,7 @@ fn debug_logs_show_connections_retries_suppressions_and_writes() {
     for line in [
         format!("SMTP connection opened to 127.0.0.1:{port} (no TLS)"),
         format!("SMTP connection to 127.0.0.1:{port} reused (message 2 on it)"),
-        format!("line 3 (tempfail0@example.com): attempt 1 failed: the server replied 450 4.2.0 mailbox busy, try later (tried again if --retries allows)"),
+        "line 3 (tempfail0@example.com): attempt 1 failed: the server replied 450 4.2.0 mailbox busy, try later (tried again if --retries allows)".into(),
         "line 3 (tempfail0@example.com): attempt 2".into(),
         "line 4 not sent: gone@example.com is on the suppression list (--suppress) as gone@example.com".into(),
         "line 5 (reject0@example.com): attempt 1 failed: the server replied 550 5.1.1 no such user (not tried again: the same would happen)".into(),
