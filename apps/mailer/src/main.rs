@@ -22,6 +22,12 @@ use email_jobs::Campaign;
 
 use crate::args::Cli;
 
+/// mimalloc instead of glibc's malloc: every message is built, formatted,
+/// signed and dropped in many small allocations, a tenth of the CPU with
+/// glibc's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if let Some(verb) = pool_postgres::cli::Verb::of(&args) {
