@@ -229,6 +229,34 @@ fn n_rows_become_n_distinct_messages_with_their_content() {
     );
 }
 
+/// With PIPELINING offered, MAIL, RCPT and DATA go together; without it,
+/// one at a time; every row is delivered once either way.
+#[test]
+fn commands_are_pipelined_only_when_the_server_offers_it() {
+    for offered in [true, false] {
+        let server = SmtpServer::start(Duration::ZERO);
+        if !offered {
+            server.no_pipelining();
+        }
+        let case = Case::new();
+        let rows = emails(30, "user");
+        case.csv(&rows);
+        case.write("template.txt", TEMPLATE);
+        let out = case.send(&server, &["--connections", "3"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let counts = per_recipient(&server);
+        assert_eq!(counts.len(), 30);
+        assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+        let body = server.messages()[0].data.clone();
+        assert!(body.contains("Hello Person"), "{body}");
+        assert_eq!(
+            server.pipelined(),
+            if offered { 30 } else { 0 },
+            "offered: {offered}"
+        );
+    }
+}
+
 #[test]
 fn transient_450_is_retried_and_delivered() {
     let server = SmtpServer::start(Duration::ZERO);
@@ -295,7 +323,7 @@ fn debug_logs_show_connections_retries_suppressions_and_writes() {
     let err = stderr(&out);
     let port = server.port;
     for line in [
-        format!("SMTP connection opened to 127.0.0.1:{port} (no TLS)"),
+        format!("SMTP connection opened to 127.0.0.1:{port} (no TLS, pipelining)"),
         format!("SMTP connection to 127.0.0.1:{port} reused (message 2 on it)"),
         "line 3 (tempfail0@example.com): attempt 1 failed: the server replied 450 4.2.0 mailbox busy, try later (tried again if --retries allows)".into(),
         "line 3 (tempfail0@example.com): attempt 2".into(),

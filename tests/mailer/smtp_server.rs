@@ -44,6 +44,10 @@ struct State {
     oauth2: Option<(String, String)>,
     /// Users who logged in.
     logins: Vec<String>,
+    /// Whether PIPELINING is left out of the EHLO reply.
+    no_pipelining: bool,
+    /// MAIL commands whose RCPT had arrived with them (pipelined).
+    pipelined: usize,
 }
 
 /// A running server on 127.0.0.1; it lives until the test process ends.
@@ -128,6 +132,18 @@ impl SmtpServer {
         self.state.lock().expect("state").logins.clone()
     }
 
+    /// Leaves PIPELINING out of the EHLO reply from now on: the client
+    /// must wait for each reply.
+    pub fn no_pipelining(&self) {
+        self.state.lock().expect("state").no_pipelining = true;
+    }
+
+    /// How many MAIL commands came with their RCPT already sent behind
+    /// them (PIPELINING).
+    pub fn pipelined(&self) -> usize {
+        self.state.lock().expect("state").pipelined
+    }
+
     /// How many connections were accepted.
     pub fn connections(&self) -> u32 {
         self.state.lock().expect("state").connections
@@ -169,7 +185,14 @@ async fn session(
         let verb = text.split(' ').next().unwrap_or("").to_ascii_uppercase();
         let reply: String = match verb.as_str() {
             "EHLO" => {
-                "250-test.invalid\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-AUTH XOAUTH2\r\n250 SIZE 10000000\r\n".into()
+                let pipelining = if state.lock().expect("state").no_pipelining {
+                    ""
+                } else {
+                    "250-PIPELINING\r\n"
+                };
+                format!(
+                    "250-test.invalid\r\n{pipelining}250-8BITMIME\r\n250-SMTPUTF8\r\n250-AUTH XOAUTH2\r\n250 SIZE 10000000\r\n"
+                )
             }
             "AUTH" => {
                 let mut words = text.split(' ').skip(1);
@@ -190,7 +213,11 @@ async fn session(
                     .as_ref()
                     .map(|(user, token)| format!("user={user}\x01auth=Bearer {token}\x01\x01"));
                 if mechanism == "XOAUTH2" && expected.as_deref() == Some(decoded.as_str()) {
-                    let user = s.oauth2.as_ref().map(|(u, _)| u.clone()).unwrap_or_default();
+                    let user = s
+                        .oauth2
+                        .as_ref()
+                        .map(|(u, _)| u.clone())
+                        .unwrap_or_default();
                     s.logins.push(user);
                     "235 2.7.0 accepted\r\n".into()
                 } else {
@@ -210,7 +237,10 @@ async fn session(
             }
             "MAIL" => {
                 let refused = {
-                    let s = state.lock().expect("state");
+                    let mut s = state.lock().expect("state");
+                    if reader.buffer().starts_with(b"RCPT") {
+                        s.pipelined += 1;
+                    }
                     s.refuse_after.is_some_and(|k| s.messages.len() >= k)
                 };
                 if refused {
