@@ -126,3 +126,35 @@ impl SendError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cause is in the message and nowhere else: a printer walking
+    /// `source()` (anyhow's `{:#}`) says it once.
+    #[test]
+    fn causes_are_in_the_message_not_the_chain() {
+        let enoent = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        let errors = [
+            ConfigError::Io {
+                path: "t.txt".into(),
+                error: enoent(),
+            },
+            ConfigError::FlagFile {
+                flag: "--suppress",
+                path: "s.txt".into(),
+                error: enoent(),
+            },
+        ];
+        for e in &errors {
+            assert!(std::error::Error::source(e).is_none(), "{e:?}");
+            let text = e.to_string();
+            assert_eq!(text.matches(&enoent().to_string()).count(), 1, "{text}");
+        }
+        assert_eq!(
+            errors[1].to_string(),
+            format!("--suppress s.txt: {}", enoent())
+        );
+    }
+}

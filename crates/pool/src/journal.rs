@@ -471,6 +471,20 @@ mod tests {
     }
 
     #[test]
+    fn an_io_error_says_its_cause_once() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("missing").join("j");
+        let err = Journal::open_as(&path, "x").expect_err("no such folder");
+        assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+        let cause = std::io::Error::from_raw_os_error(2).to_string();
+        assert_eq!(
+            err.to_string(),
+            format!("journal {}: {cause}", path.display())
+        );
+        Ok(())
+    }
+
+    #[test]
     fn keys_with_line_breaks_are_refused() -> Result<(), Box<dyn std::error::Error>> {
         let dir = tempfile::tempdir()?;
         let journal = Journal::open(dir.path().join("j"))?;
