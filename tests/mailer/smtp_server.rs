@@ -46,6 +46,8 @@ struct State {
     logins: Vec<String>,
     /// Whether PIPELINING is left out of the EHLO reply.
     no_pipelining: bool,
+    /// Whether a second EHLO in a session is refused.
+    one_ehlo: bool,
     /// MAIL commands whose RCPT had arrived with them (pipelined).
     pipelined: usize,
 }
@@ -138,6 +140,12 @@ impl SmtpServer {
         self.state.lock().expect("state").no_pipelining = true;
     }
 
+    /// Refuses a second EHLO in a session (502) from now on, as an odd
+    /// server might.
+    pub fn one_ehlo(&self) {
+        self.state.lock().expect("state").one_ehlo = true;
+    }
+
     /// How many MAIL commands came with their RCPT already sent behind
     /// them (PIPELINING).
     pub fn pipelined(&self) -> usize {
@@ -173,6 +181,7 @@ async fn session(
     let mut reader = BufReader::new(read);
     write.write_all(b"220 test.invalid ESMTP ready\r\n").await?;
     let mut from: Option<String> = None;
+    let mut ehlos = 0;
     let mut to: Vec<String> = Vec::new();
     let mut line = Vec::new();
     loop {
@@ -184,7 +193,11 @@ async fn session(
         let text = text.trim_end();
         let verb = text.split(' ').next().unwrap_or("").to_ascii_uppercase();
         let reply: String = match verb.as_str() {
+            "EHLO" if ehlos > 0 && state.lock().expect("state").one_ehlo => {
+                "502 5.5.1 one EHLO is enough\r\n".into()
+            }
             "EHLO" => {
+                ehlos += 1;
                 let pipelining = if state.lock().expect("state").no_pipelining {
                     ""
                 } else {

@@ -139,16 +139,16 @@ impl SmtpSender {
         // lettre keeps of the EHLO reply only what it uses itself; ask
         // again (before AUTH, as after STARTTLS) whether the server takes
         // pipelined commands.
-        let pipelining = conn
-            .command(Ehlo::new(self.hello.clone()))
-            .await
-            .map_err(|e| classify(&e, cannot))?
-            .message()
-            .any(|line| {
+        // A server that refuses a second EHLO gets one command at a time.
+        let pipelining = match conn.command(Ehlo::new(self.hello.clone())).await {
+            Ok(reply) => reply.message().any(|line| {
                 line.split_whitespace()
                     .next()
                     .is_some_and(|w| w.eq_ignore_ascii_case("PIPELINING"))
-            });
+            }),
+            Err(e) if e.status().is_some() => false,
+            Err(e) => return Err(classify(&e, cannot)),
+        };
         if let Some((user, password)) = &c.credentials {
             let credentials = Credentials::new(user.clone(), password.clone());
             let mechanisms: &[Mechanism] = if c.oauth2 {
