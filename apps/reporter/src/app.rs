@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use pool::cli::App;
+use pool::cli::{App, NoFlags};
 use report_jobs::{ReportPlan, Reporter};
 
 use crate::args::{Cli, Inputs};
@@ -13,11 +13,6 @@ use crate::args::{Cli, Inputs};
 #[derive(Debug)]
 pub struct ReporterApp;
 
-/// A worker's own flags: none beyond `work`'s (the layout, fonts and
-/// output folder are the run's).
-#[derive(Debug, Clone, clap::Args)]
-pub struct NoWorkerFlags {}
-
 impl App for ReporterApp {
     const NAME: &'static str = "reporter";
     // The work runs on blocking threads: one runtime thread is enough.
@@ -25,7 +20,7 @@ impl App for ReporterApp {
 
     type Tool = Reporter;
     type Inputs = Inputs;
-    type Worker = NoWorkerFlags;
+    type Worker = NoFlags;
     type Single = Cli;
     type Error = anyhow::Error;
 
@@ -41,7 +36,7 @@ impl App for ReporterApp {
 
     async fn worker(
         plan: ReportPlan,
-        _worker: NoWorkerFlags,
+        _worker: NoFlags,
         _quiet: bool,
         _staging: &Path,
     ) -> anyhow::Result<Reporter> {
