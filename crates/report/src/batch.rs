@@ -39,15 +39,28 @@ pub struct Options {
     pub system_fonts: bool,
 }
 
-/// A problem found before any report is drawn (the tool exits 2).
+/// A problem found before any report is drawn (the tool exits 2). Its
+/// message is the inner error's, which has no source of its own.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// The layout or a font is unusable.
-    #[error(transparent)]
-    Layout(#[from] LayoutError),
+    #[error("{0}")]
+    Layout(LayoutError),
     /// The input file is unusable.
-    #[error(transparent)]
-    Input(#[from] InputError),
+    #[error("{0}")]
+    Input(InputError),
+}
+
+impl From<LayoutError> for SetupError {
+    fn from(e: LayoutError) -> Self {
+        SetupError::Layout(e)
+    }
+}
+
+impl From<InputError> for SetupError {
+    fn from(e: InputError) -> Self {
+        SetupError::Input(e)
+    }
 }
 
 /// One report to draw: a group and its file name.
@@ -146,7 +159,12 @@ impl Batch {
             Some(l) => l,
             None => Layout::default_for(&grouped.columns, &grouped.stats, &opts.group_by),
         };
-        layout.check_columns(&grouped.columns)?;
+        layout
+            .check_columns(&grouped.columns)
+            .map_err(|e| match &opts.layout {
+                Some(file) => e.in_file(file),
+                None => e,
+            })?;
         let mut chars = grouped.chars.clone();
         chars.extend(
             layout_texts(&layout)
@@ -178,7 +196,7 @@ impl Batch {
         let renderer =
             Renderer::with_output(layout, fonts, logo, Arc::clone(&grouped.columns), output);
         let mut names = UniqueNames::default();
-        let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::Invalid)?;
+        let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::invalid)?;
         let jobs = grouped
             .groups
             .into_iter()

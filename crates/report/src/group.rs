@@ -153,9 +153,14 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
     let mut spill: Option<Arc<tempfile::TempDir>> = None;
     let mut rows = 0u64;
     let mut chars = BTreeSet::new();
+    // Whether any row has the group column (a JSON input has no header
+    // to check it against).
+    let (mut group_seen, mut objects) = (false, false);
 
     read_records(path, format, &mut columns, require, |rec, cols| {
         rows += 1;
+        group_seen |= rec.get(group_col).is_some();
+        objects |= rec.error.is_none();
         if stats.len() < cols.len() {
             stats.resize(cols.len(), ColumnStats::default());
         }
@@ -208,6 +213,19 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
         Ok(())
     })?;
 
+    if objects && !group_seen {
+        let others: Vec<&str> = columns
+            .names()
+            .iter()
+            .filter(|n| **n != opts.group_by)
+            .map(String::as_str)
+            .collect();
+        return Err(InputError::NoGroupColumn {
+            path: path.to_path_buf(),
+            column: opts.group_by.clone(),
+            available: others.join(", "),
+        });
+    }
     if let Some(dir) = &spill {
         flush_all(&mut pending, dir.path())?;
     }
@@ -245,9 +263,9 @@ fn new_spill_dir(opts: &GroupOptions) -> Result<tempfile::TempDir, InputError> {
         Some(d) => b.tempdir_in(d),
         None => b.tempdir(),
     };
-    res.map_err(|source| InputError::Io {
+    res.map_err(|error| InputError::Io {
         path: opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
-        source,
+        error,
     })
 }
 
@@ -261,9 +279,9 @@ fn flush_all(pending: &mut [Pending], dir: &Path) -> Result<(), InputError> {
             continue;
         }
         let path = spill_path(dir, i);
-        let io = |source| InputError::Io {
+        let io = |error| InputError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         let file = OpenOptions::new()
             .create(true)

@@ -101,9 +101,9 @@ impl Columns {
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
-    move |source| InputError::Io {
+    move |error| InputError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
@@ -179,10 +179,12 @@ fn read_csv<R: Read>(
     if let Some(col) = require
         && columns.get(col).is_none_or(|i| !map.contains(&i))
     {
+        // The header's names: `columns` may hold the missing one already.
+        let header: Vec<&str> = map.iter().map(|&i| columns.names()[i].as_str()).collect();
         return Err(InputError::NoGroupColumn {
             path: path.to_path_buf(),
             column: col.to_owned(),
-            available: columns.names().join(", "),
+            available: header.join(", "),
         });
     }
     let mut rec = csv::ByteRecord::new();

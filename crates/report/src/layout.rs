@@ -341,17 +341,11 @@ impl Layout {
     /// [`LayoutError::Io`] or [`LayoutError::Parse`] (with line and column),
     /// or [`LayoutError::Invalid`] for values that cannot work.
     pub fn from_file(path: &Path) -> Result<Layout, LayoutError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LayoutError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| LayoutError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
-        let mut layout = Layout::from_toml(&text).map_err(|e| match e {
-            LayoutError::Parse { message, .. } => LayoutError::Parse {
-                path: path.to_path_buf(),
-                message,
-            },
-            other => other,
-        })?;
+        let mut layout = Layout::from_toml(&text).map_err(|e| e.in_file(path))?;
         if let Some(logo) = &mut layout.logo
             && logo.path.is_relative()
             && let Some(dir) = path.parent()
@@ -368,7 +362,7 @@ impl Layout {
     /// As [`Layout::from_file`].
     pub fn from_toml(text: &str) -> Result<Layout, LayoutError> {
         let layout: Layout = toml::from_str(text).map_err(|e| LayoutError::Parse {
-            path: PathBuf::from("<layout>"),
+            path: PathBuf::from("layout"),
             message: e.to_string(),
         })?;
         layout.check_static()?;
@@ -415,15 +409,15 @@ impl Layout {
     }
 
     fn check_static(&self) -> Result<(), LayoutError> {
-        let bad = |m: String| Err(LayoutError::Invalid(m));
+        let bad = |m: String| Err(LayoutError::invalid(m));
         for t in [&self.title, &self.file_name, &self.footer] {
-            Template::parse(t).map_err(LayoutError::Invalid)?;
+            Template::parse(t).map_err(LayoutError::invalid)?;
         }
         for h in &self.header {
-            Template::parse(&h.value).map_err(LayoutError::Invalid)?;
+            Template::parse(&h.value).map_err(LayoutError::invalid)?;
         }
-        self.page.dimensions().map_err(LayoutError::Invalid)?;
-        let (w, h) = self.page.dimensions().map_err(LayoutError::Invalid)?;
+        self.page.dimensions().map_err(LayoutError::invalid)?;
+        let (w, h) = self.page.dimensions().map_err(LayoutError::invalid)?;
         let [mt, mr, mb, ml] = self.page.margins();
         if [mt, mr, mb, ml].iter().any(|m| !(0.0..200.0).contains(m))
             || ml + mr > w / 2.0
@@ -446,7 +440,7 @@ impl Layout {
             }
             if let Some(p) = &c.date_format {
                 check_date_pattern(p)
-                    .map_err(|m| LayoutError::Invalid(format!("column {:?}: {m}", c.field)))?;
+                    .map_err(|m| LayoutError::invalid(format!("column {:?}: {m}", c.field)))?;
             }
             if c.decimals.is_some_and(|d| d > 12) {
                 return bad(format!("column {:?}: at most 12 decimals", c.field));
@@ -485,11 +479,11 @@ impl Layout {
             ("file_name", &self.file_name),
             ("footer", &self.footer),
         ] {
-            let t = Template::parse(t).map_err(LayoutError::Invalid)?;
+            let t = Template::parse(t).map_err(LayoutError::invalid)?;
             used.extend(t.fields().map(|f| (what.to_owned(), f.to_owned())));
         }
         for h in &self.header {
-            let t = Template::parse(&h.value).map_err(LayoutError::Invalid)?;
+            let t = Template::parse(&h.value).map_err(LayoutError::invalid)?;
             used.extend(
                 t.fields()
                     .map(|f| (format!("header {:?}", h.label), f.to_owned())),
@@ -504,7 +498,7 @@ impl Layout {
         }
         for (what, f) in used {
             if !known(&f) {
-                return Err(LayoutError::Invalid(format!(
+                return Err(LayoutError::invalid(format!(
                     "{what} uses field {f:?}, which is not an input column (columns: {})",
                     columns.names().join(", ")
                 )));
