@@ -209,6 +209,19 @@ fn json_array_and_ndjson_read_the_same_rows() {
         [("A", 2), ("B", 1)]
     );
     assert_eq!(a.groups[0].rows().unwrap()[1].line, 4);
+    // The same values, column by column, from both files.
+    assert_eq!(a.columns.names(), b.columns.names());
+    for (ga, gb) in a.groups.iter().zip(&b.groups) {
+        assert_eq!(ga.key, gb.key);
+        let values = |g: &report_jobs::Group| -> Vec<Vec<Option<String>>> {
+            g.rows().unwrap().iter().map(|r| r.values.clone()).collect()
+        };
+        assert_eq!(values(ga), values(gb), "group {}", ga.key);
+    }
+    assert_eq!(
+        b.groups[0].rows().unwrap()[0].values,
+        [Some("A".to_owned()), Some("0.1".to_owned())]
+    );
     // The malformed NDJSON line lands in the unknown group with its line number.
     let unknown = b.groups.iter().find(|g| g.key.is_empty()).unwrap();
     let bad = &unknown.rows().unwrap()[0];
