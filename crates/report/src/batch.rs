@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::canvas::Canvas;
+use crate::doc_info::{DocInfo, run_time};
 use crate::draw::{Texts, draw};
 use crate::error::{InputError, LayoutError, ReportError};
 use crate::fonts::FontSet;
@@ -49,6 +50,10 @@ pub enum SetupError {
     /// The input file is unusable.
     #[error("{0}")]
     Input(InputError),
+    /// An environment variable is set to something unusable
+    /// (`SOURCE_DATE_EPOCH`).
+    #[error("{0}")]
+    Environment(String),
 }
 
 impl From<LayoutError> for SetupError {
@@ -94,6 +99,8 @@ pub struct Renderer {
     columns: Arc<Columns>,
     output: Output,
     producer: String,
+    /// The run's date, stamped on every report.
+    created: i64,
 }
 
 /// The prepared batch.
@@ -185,6 +192,7 @@ impl Batch {
             }
         }
         fonts.fit_to_run(&chars);
+        let created = run_time().map_err(SetupError::Environment)?;
         let output = Output::open(&opts.out_dir)?;
         let plan = ReportPlan {
             layout: layout.clone(),
@@ -193,8 +201,14 @@ impl Batch {
             chars: chars.iter().collect(),
             out_dir: opts.out_dir.clone(),
         };
-        let renderer =
-            Renderer::with_output(layout, fonts, logo, Arc::clone(&grouped.columns), output);
+        let renderer = Renderer::with_output(
+            layout,
+            fonts,
+            logo,
+            Arc::clone(&grouped.columns),
+            output,
+            created,
+        );
         let mut names = UniqueNames::default();
         let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::invalid)?;
         let jobs = grouped
@@ -254,26 +268,28 @@ fn lookup<'a>(columns: &Columns, key: &'a str, first: &'a Record, field: &str) -
 }
 
 impl Renderer {
-    /// A renderer writing into `out_dir`; `logo` is drawn when the layout
-    /// has one.
+    /// A renderer writing into `out_dir`, dating its reports with the
+    /// run's date ([`run_time`]); `logo` is drawn when the layout has one.
     ///
     /// # Errors
     ///
-    /// The folder cannot be created, or an `s3://` location's bucket
-    /// cannot be configured.
+    /// The folder cannot be created, an `s3://` location's bucket cannot
+    /// be configured, or `SOURCE_DATE_EPOCH` is not a number.
     pub fn new(
         layout: Layout,
         fonts: FontSet,
         logo: Option<LogoImage>,
         columns: Arc<Columns>,
         out_dir: &Path,
-    ) -> Result<Renderer, InputError> {
+    ) -> Result<Renderer, SetupError> {
+        let created = run_time().map_err(SetupError::Environment)?;
         Ok(Renderer::with_output(
             layout,
             fonts,
             logo,
             columns,
             Output::open(out_dir)?,
+            created,
         ))
     }
 
@@ -283,6 +299,7 @@ impl Renderer {
         logo: Option<LogoImage>,
         columns: Arc<Columns>,
         output: Output,
+        created: i64,
     ) -> Renderer {
         Renderer {
             layout,
@@ -294,6 +311,7 @@ impl Renderer {
                 "reporter {} (workpool, printpdf)",
                 env!("CARGO_PKG_VERSION")
             ),
+            created,
         }
     }
 
@@ -338,7 +356,11 @@ impl Renderer {
             &mut warnings,
         );
         let pages = canvas.pages.len();
-        let bytes = canvas.to_pdf(&texts.title, &self.producer)?;
+        let bytes = canvas.to_pdf(&DocInfo {
+            title: &texts.title,
+            producer: &self.producer,
+            created: self.created,
+        })?;
         Ok((bytes, pages, warnings))
     }
 

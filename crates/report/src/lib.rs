@@ -49,6 +49,7 @@ mod batch;
 mod canvas;
 mod column_stats;
 mod content;
+mod doc_info;
 mod draw;
 mod embed;
 mod error;
@@ -72,6 +73,7 @@ mod tool;
 
 pub use batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
 pub use column_stats::ColumnStats;
+pub use doc_info::{DocInfo, SOURCE_DATE_EPOCH, pdf_date, run_time};
 pub use error::{InputError, LayoutError, ReportError};
 pub use fonts::FontSet;
 pub use group::{Group, GroupOptions, Grouped, group_file};
