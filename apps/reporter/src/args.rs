@@ -39,6 +39,9 @@ pub struct Cli {
     /// [default: OUT/failures.csv]
     #[arg(long, env = "REPORTER_FAILURES")]
     pub failures: Option<PathBuf>,
+    /// CSV delimiter: , ; tab or | [default: detected from the header line]
+    #[arg(long, value_parser = parse_delimiter, env = "REPORTER_DELIMITER")]
+    pub delimiter: Option<u8>,
     /// Memory for buffering rows while grouping, in MiB; past it rows spill
     /// to temporary files
     #[arg(long, default_value_t = 64, env = "REPORTER_MEMORY_MB")]
@@ -58,6 +61,7 @@ impl Cli {
             fonts: self.fonts.clone(),
             memory_limit: self.memory_mb.saturating_mul(1 << 20),
             system_fonts: !self.no_system_fonts,
+            delimiter: self.delimiter,
         }
     }
 
@@ -72,5 +76,16 @@ impl Cli {
             opts.input = local;
         }
         Ok(Reporter::prepare(&opts, self.failures.clone())?)
+    }
+}
+
+/// The value of `--delimiter`, as the mailer takes it.
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "\\t" | "tab" | "TAB" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        other => Err(format!("unsupported delimiter {other:?}: use , ; tab or |")),
     }
 }

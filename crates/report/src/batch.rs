@@ -38,6 +38,9 @@ pub struct Options {
     /// Whether to look for system fonts that have the characters the
     /// bundled faces and `fonts` lack (off for reproducible output).
     pub system_fonts: bool,
+    /// The CSV delimiter; `None`: taken from the header line (`,`, `;`
+    /// or tab).
+    pub delimiter: Option<u8>,
 }
 
 /// A problem found before any report is drawn (the tool exits 2). Its
@@ -153,6 +156,7 @@ impl Batch {
                 let format = Format::from_path(&opts.input)?;
                 let mut gopts = GroupOptions::new(&opts.group_by);
                 gopts.memory_limit = opts.memory_limit;
+                gopts.delimiter = opts.delimiter;
                 Ok(group_file(&opts.input, format, &gopts)?)
             })();
             let fonts = fonts

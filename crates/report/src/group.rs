@@ -29,6 +29,8 @@ pub struct GroupOptions {
     pub memory_limit: usize,
     /// Where the spill files go (the system temp folder when `None`).
     pub spill_dir: Option<PathBuf>,
+    /// The CSV delimiter; `None`: taken from the header line.
+    pub delimiter: Option<u8>,
 }
 
 impl GroupOptions {
@@ -38,6 +40,7 @@ impl GroupOptions {
             group_by: column.into(),
             memory_limit: 64 << 20,
             spill_dir: None,
+            delimiter: None,
         }
     }
 }
@@ -157,61 +160,68 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
     // to check it against).
     let (mut group_seen, mut objects) = (false, false);
 
-    read_records(path, format, &mut columns, require, |rec, cols| {
-        rows += 1;
-        group_seen |= rec.get(group_col).is_some();
-        objects |= rec.error.is_none();
-        if stats.len() < cols.len() {
-            stats.resize(cols.len(), ColumnStats::default());
-        }
-        for v in rec.values.iter().flatten().filter(|v| !v.is_ascii()) {
-            chars.extend(v.chars().filter(|c| !c.is_ascii()));
-        }
-        for (i, v) in rec.values.iter().enumerate() {
-            if let Some(v) = v.as_deref() {
-                stats[i].add(v);
+    read_records(
+        path,
+        format,
+        &mut columns,
+        require,
+        opts.delimiter,
+        |rec, cols| {
+            rows += 1;
+            group_seen |= rec.get(group_col).is_some();
+            objects |= rec.error.is_none();
+            if stats.len() < cols.len() {
+                stats.resize(cols.len(), ColumnStats::default());
             }
-        }
-        let key = if rec.error.is_some() && rec.values.is_empty() {
-            UNKNOWN_GROUP.to_owned()
-        } else {
-            rec.get(group_col).unwrap_or(UNKNOWN_GROUP).to_owned()
-        };
-        let mut rec = rec;
-        if key.is_empty() && rec.error.is_none() {
-            rec.error = Some(format!("no value in the group column {:?}", opts.group_by));
-        }
-        buffered += record_bytes(&rec);
-        let gi = match index.get(&key) {
-            Some(&i) => i,
-            None => {
-                index.insert(key.clone(), pending.len());
-                pending.push(Pending {
-                    key,
-                    first: Arc::new(rec.clone()),
-                    len: 0,
-                    buf: Vec::new(),
-                });
-                pending.len() - 1
+            for v in rec.values.iter().flatten().filter(|v| !v.is_ascii()) {
+                chars.extend(v.chars().filter(|c| !c.is_ascii()));
             }
-        };
-        let g = &mut pending[gi];
-        g.len += 1;
-        g.buf.push(rec);
-        if buffered > opts.memory_limit {
-            let dir = match &spill {
-                Some(d) => Arc::clone(d),
+            for (i, v) in rec.values.iter().enumerate() {
+                if let Some(v) = v.as_deref() {
+                    stats[i].add(v);
+                }
+            }
+            let key = if rec.error.is_some() && rec.values.is_empty() {
+                UNKNOWN_GROUP.to_owned()
+            } else {
+                rec.get(group_col).unwrap_or(UNKNOWN_GROUP).to_owned()
+            };
+            let mut rec = rec;
+            if key.is_empty() && rec.error.is_none() {
+                rec.error = Some(format!("no value in the group column {:?}", opts.group_by));
+            }
+            buffered += record_bytes(&rec);
+            let gi = match index.get(&key) {
+                Some(&i) => i,
                 None => {
-                    let d = Arc::new(new_spill_dir(opts)?);
-                    spill = Some(Arc::clone(&d));
-                    d
+                    index.insert(key.clone(), pending.len());
+                    pending.push(Pending {
+                        key,
+                        first: Arc::new(rec.clone()),
+                        len: 0,
+                        buf: Vec::new(),
+                    });
+                    pending.len() - 1
                 }
             };
-            flush_all(&mut pending, dir.path())?;
-            buffered = 0;
-        }
-        Ok(())
-    })?;
+            let g = &mut pending[gi];
+            g.len += 1;
+            g.buf.push(rec);
+            if buffered > opts.memory_limit {
+                let dir = match &spill {
+                    Some(d) => Arc::clone(d),
+                    None => {
+                        let d = Arc::new(new_spill_dir(opts)?);
+                        spill = Some(Arc::clone(&d));
+                        d
+                    }
+                };
+                flush_all(&mut pending, dir.path())?;
+                buffered = 0;
+            }
+            Ok(())
+        },
+    )?;
 
     if objects && !group_seen {
         let others: Vec<&str> = columns

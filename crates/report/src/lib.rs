@@ -35,6 +35,7 @@
 //!     fonts: vec![],
 //!     memory_limit: 1 << 20,
 //!     system_fonts: false,
+//!     delimiter: None,
 //! })?;
 //! assert_eq!(batch.jobs.len(), 2);
 //! let done = batch.renderer.render(&batch.jobs[0])?;
@@ -59,6 +60,7 @@ mod glyph_codes;
 mod group;
 mod input;
 mod layout;
+mod lines;
 mod logo;
 mod names;
 mod output;
@@ -77,7 +79,7 @@ pub use doc_info::{DocInfo, SOURCE_DATE_EPOCH, pdf_date, run_time};
 pub use error::{InputError, LayoutError, ReportError};
 pub use fonts::FontSet;
 pub use group::{Group, GroupOptions, Grouped, group_file};
-pub use input::{Columns, Format, Record};
+pub use input::{Columns, Format, Record, detect_delimiter};
 pub use layout::Layout;
 pub use logo::LogoImage;
 pub use plan::{ReportPayload, ReportPlan};

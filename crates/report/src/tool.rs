@@ -63,6 +63,7 @@ type Jobs =
 ///     fonts: vec![],
 ///     memory_limit: 1 << 20,
 ///     system_fonts: false,
+///     delimiter: None,
 /// }, None)?;
 /// assert_eq!(reporter.total(), Some(2));
 /// # Ok(())

@@ -43,6 +43,7 @@ fn prepare(dir: &std::path::Path, csv: &str, layout: Option<std::path::PathBuf>)
         fonts: vec![],
         memory_limit: 1 << 20,
         system_fonts: false,
+        delimiter: None,
     })
     .expect("batch prepares")
 }
