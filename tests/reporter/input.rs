@@ -61,3 +61,24 @@ fn semicolons_are_detected_the_delimiter_is_a_flag_and_lines_count_alike() {
         stderr(&o)
     );
 }
+
+/// The walkthrough's JSON: as floats, 123456789012345.67 was drawn as
+/// ...69 and the total as ...70; it is ...68.
+#[test]
+#[ignore = "needs pdftotext (poppler-utils)"]
+fn json_amounts_are_drawn_and_totalled_as_written() {
+    super::require_tools();
+    let dir = temp_dir();
+    let input = dir.path().join("a.json");
+    std::fs::write(
+        &input,
+        r#"[{"account":"A","amount":123456789012345.67},{"account":"A","amount":0.01}]"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = reporter(&input, &out, &["--no-system-fonts"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = super::text(&out.join("A.pdf"), None);
+    assert!(t.contains("123456789012345.67\n"), "{t}");
+    assert_eq!(super::total_after_label(&t), "123456789012345.68", "{t}");
+}

@@ -146,8 +146,10 @@ fn record_bytes(r: &Record) -> usize {
 /// An [`InputError`] when the file cannot be read, has no such column (CSV)
 /// or its syntax breaks the stream, or when a spill file cannot be written.
 pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Grouped, InputError> {
+    // Columns in the input's order (a CSV header's, a JSON object's keys),
+    // the group column where it is; found at the first row that has it.
     let mut columns = Columns::default();
-    let group_col = columns.intern(&opts.group_by);
+    let mut group_col: Option<usize> = None;
     let require = (format == Format::Csv).then_some(opts.group_by.as_str());
     let mut index: HashMap<String, usize> = HashMap::default();
     let mut pending: Vec<Pending> = Vec::new();
@@ -168,6 +170,10 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
         opts.delimiter,
         |rec, cols| {
             rows += 1;
+            if group_col.is_none() {
+                group_col = cols.get(&opts.group_by);
+            }
+            let group_col = group_col.unwrap_or(usize::MAX);
             group_seen |= rec.get(group_col).is_some();
             objects |= rec.error.is_none();
             if stats.len() < cols.len() {

@@ -4,15 +4,13 @@
 use rustc_hash::FxHashMap as HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::{cell::RefCell, rc::Rc};
+use std::path::Path;
 
-use serde::de::{Deserializer as _, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::InputError;
-use crate::lines::{Breaks, CountLines, line_of, read_line};
+use crate::json_rows::{read_json_array, read_ndjson};
+use crate::lines::CountLines;
 
 /// The input formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -272,150 +270,5 @@ fn read_csv<R: Read>(
             },
             columns,
         )?;
-    }
-}
-
-fn value_to_string(v: Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        other => Some(other.to_string()),
-    }
-}
-
-fn object_record(v: Value, line: u64, columns: &mut Columns) -> Record {
-    match v {
-        Value::Object(map) => {
-            let mut values = vec![None; columns.len()];
-            for (k, v) in map {
-                let i = columns.intern(&k);
-                if i >= values.len() {
-                    values.resize(i + 1, None);
-                }
-                values[i] = value_to_string(v);
-            }
-            Record {
-                line,
-                values,
-                error: None,
-            }
-        }
-        other => Record {
-            line,
-            values: Vec::new(),
-            error: Some(format!("expected a JSON object, found {}", kind(&other))),
-        },
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn read_ndjson<R: BufRead>(
-    path: &Path,
-    mut reader: R,
-    columns: &mut Columns,
-    each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
-) -> Result<(), InputError> {
-    let mut buf = Vec::new();
-    let mut line = 0u64;
-    loop {
-        if !read_line(&mut reader, &mut buf).map_err(io_err(path))? {
-            return Ok(());
-        }
-        line += 1;
-        let text = buf.trim_ascii();
-        if text.is_empty() {
-            continue;
-        }
-        let rec = match serde_json::from_slice::<Value>(text) {
-            Ok(v) => object_record(v, line, columns),
-            Err(e) => Record {
-                line,
-                values: Vec::new(),
-                error: Some(format!("not valid JSON: {e}")),
-            },
-        };
-        each(rec, columns)?;
-    }
-}
-
-struct ArrayVisitor<'a> {
-    /// The lines serde_json has pulled through (it reads byte by byte).
-    lines: Rc<RefCell<Breaks>>,
-    columns: &'a mut Columns,
-    each: &'a mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
-    failed: &'a mut Option<InputError>,
-}
-
-impl<'de> Visitor<'de> for ArrayVisitor<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of objects")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(v) = seq.next_element::<Value>()? {
-            let line = self.lines.borrow().current_line();
-            let rec = object_record(v, line, self.columns);
-            if let Err(e) = (self.each)(rec, self.columns) {
-                *self.failed = Some(e);
-                return Err(serde::de::Error::custom("stopped"));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn read_json_array<R: Read>(
-    path: &Path,
-    reader: R,
-    columns: &mut Columns,
-    each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
-) -> Result<(), InputError> {
-    let (counted, lines) = CountLines::new(reader, false);
-    let mut de = serde_json::Deserializer::from_reader(counted);
-    let mut failed = None;
-    let res = de.deserialize_seq(ArrayVisitor {
-        lines: Rc::clone(&lines),
-        columns,
-        each,
-        failed: &mut failed,
-    });
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    // serde_json counts line feeds only (and has read past the error by
-    // now): the line is counted again from its position, the message is
-    // its own without that position.
-    res.and_then(|()| de.end()).map_err(|e| {
-        let lf_line = e.line() as u64;
-        let line = File::open(path)
-            .map(BufReader::new)
-            .and_then(|r| line_of(r, lf_line, e.column() as u64))
-            .unwrap_or(lf_line);
-        InputError::Syntax {
-            path: PathBuf::from(path),
-            line,
-            message: without_position(&e),
-        }
-    })
-}
-
-/// serde_json's message without the " at line L column C" it ends with.
-fn without_position(e: &serde_json::Error) -> String {
-    let text = e.to_string();
-    match text.rfind(" at line ") {
-        Some(i) => text[..i].to_owned(),
-        None => text,
     }
 }

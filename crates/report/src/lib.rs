@@ -59,6 +59,7 @@ mod format;
 mod glyph_codes;
 mod group;
 mod input;
+mod json_rows;
 mod layout;
 mod lines;
 mod logo;
