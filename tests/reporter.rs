@@ -22,6 +22,8 @@ mod errors;
 mod input;
 #[path = "reporter/logo.rs"]
 mod logo;
+#[path = "reporter/numbers.rs"]
+mod numbers;
 #[path = "reporter/shaping.rs"]
 mod shaping;
 

@@ -2,7 +2,7 @@
 //! grouped: whether it holds numbers, with how many decimals, whether a
 //! total of it means anything, and how wide its values are.
 
-use crate::format::decimal;
+use crate::format::{decimal, thousands_separator};
 
 /// Words in a column name that say its numbers are labels, not quantities:
 /// a total of ids, years, postal codes or unit prices means nothing.
@@ -64,6 +64,9 @@ pub struct ColumnStats {
     pub leading_zeros: u64,
     /// The longest value, in characters.
     pub max_chars: usize,
+    /// The thousands separator the numbers are written with, if any (the
+    /// first one seen).
+    pub thousands: Option<char>,
 }
 
 impl ColumnStats {
@@ -80,6 +83,13 @@ impl ColumnStats {
         };
         self.numbers += 1;
         self.max_scale = self.max_scale.max(d.scale());
+        if self.thousands.is_none()
+            && !v
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        {
+            self.thousands = thousands_separator(v);
+        }
         let digits = v.trim_start_matches(['-', '+']);
         if d.scale() == 0 && digits.len() > 1 && digits.starts_with('0') {
             self.leading_zeros += 1;

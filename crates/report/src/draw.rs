@@ -8,7 +8,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::canvas::{Anchor, BLACK, Canvas, Rgb};
 use crate::fonts::{FontSet, wrap};
-use crate::format::format_number;
+use crate::format::{format_number, with_affixes};
 use crate::layout::{Align, Layout};
 use crate::logo::LogoImage;
 use crate::prepare::Prepared;
@@ -126,12 +126,11 @@ impl Table<'_> {
 
 fn total_text(layout: &Layout, k: usize, t: Decimal) -> String {
     let c = &layout.columns[k];
-    format!(
-        "{}{}{}{}",
-        layout.totals.prefix,
-        c.prefix,
-        format_number(t, c.places(), &c.thousands),
-        c.suffix
+    let prefix = format!("{}{}", layout.totals.prefix, c.prefix);
+    with_affixes(
+        &prefix,
+        &format_number(t, c.places(), &c.thousands),
+        &c.suffix,
     )
 }
 

@@ -398,6 +398,8 @@ impl Layout {
                 c.format = CellFormat::Number;
                 c.decimals = Some(st.max_scale);
                 c.total = st.is_summable(name);
+                // Written with a thousands separator, shown with it.
+                c.thousands = st.thousands.map(String::from).unwrap_or_default();
             }
             c.width = st.width(name);
             layout.columns.push(c);
