@@ -78,3 +78,29 @@ fn negative_currency_has_its_sign_in_front() {
         "{t}"
     );
 }
+
+#[test]
+#[ignore = "needs pdftotext (poppler-utils)"]
+fn a_layout_without_columns_draws_every_column_and_its_totals() {
+    require_tools();
+    let dir = temp_dir();
+    let input = dir.path().join("a.csv");
+    std::fs::write(&input, "account,item,amount\nA,tea,1.25\nA,cake,2.50\n").unwrap();
+    let layout = dir.path().join("l.toml");
+    std::fs::write(&layout, "title = \"T\"\n").unwrap();
+    let out = dir.path().join("out");
+    let o = reporter(
+        &input,
+        &out,
+        &["--no-system-fonts", "--layout", layout.to_str().unwrap()],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let t = text(&out.join("A.pdf"), None);
+    for cell in ["account", "item", "amount", "tea", "cake", "1.25", "2.50"] {
+        assert!(
+            t.split_whitespace().any(|w| w == cell),
+            "{cell} not in\n{t}"
+        );
+    }
+    assert_eq!(total_after_label(&t), "3.75", "{t}");
+}

@@ -167,7 +167,12 @@ impl Batch {
         let (mut fonts, mut fallbacks) = fonts?;
         let grouped = grouped?;
         let layout = match layout {
-            Some(l) => l,
+            Some(mut l) => {
+                if l.columns.is_empty() {
+                    l.columns = Layout::columns_for(&grouped.columns, &grouped.stats, None);
+                }
+                l
+            }
             None => Layout::default_for(&grouped.columns, &grouped.stats, &opts.group_by),
         };
         layout

@@ -35,7 +35,8 @@ pub struct Layout {
     /// Lines under the title: `label: value` (value is a template).
     #[serde(default)]
     pub header: Vec<HeaderField>,
-    /// Table columns; empty means every input column.
+    /// Table columns; none means every input column, as the default layout
+    /// makes them ([`Layout::columns_for`]).
     #[serde(default)]
     pub columns: Vec<Column>,
     /// The totals row.
@@ -387,8 +388,25 @@ impl Layout {
             font_size: default_font_size(),
             logo: None,
         };
+        layout.columns = Layout::columns_for(columns, stats, Some(group_by));
+        // About 100 characters of 9-point text fit across a portrait A4.
+        let chars: f32 = layout.columns.iter().map(|c| c.width).sum();
+        layout.page.landscape = chars > 100.0;
+        layout
+    }
+
+    /// A column for every input column but `skip`, as the default layout
+    /// makes them: numbers right-aligned with their decimals and their
+    /// thousands separator, totalled where a total means something, every
+    /// column as wide as its content.
+    pub fn columns_for(
+        columns: &Columns,
+        stats: &[ColumnStats],
+        skip: Option<&str>,
+    ) -> Vec<Column> {
+        let mut out = Vec::new();
         for (i, name) in columns.names().iter().enumerate() {
-            if name == group_by {
+            if Some(name.as_str()) == skip {
                 continue;
             }
             let mut c = Column::new(name);
@@ -402,12 +420,9 @@ impl Layout {
                 c.thousands = st.thousands.map(String::from).unwrap_or_default();
             }
             c.width = st.width(name);
-            layout.columns.push(c);
+            out.push(c);
         }
-        // About 100 characters of 9-point text fit across a portrait A4.
-        let chars: f32 = layout.columns.iter().map(|c| c.width).sum();
-        layout.page.landscape = chars > 100.0;
-        layout
+        out
     }
 
     fn check_static(&self) -> Result<(), LayoutError> {

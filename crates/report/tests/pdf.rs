@@ -305,3 +305,29 @@ fn the_default_layout_keeps_numbers_decimals_and_sensible_totals() {
     assert_eq!(p.rows[1].cells[k], "1.10");
     assert!(p.totals[k].is_some());
 }
+
+/// A layout without `[[columns]]` shows every input column (its own
+/// comment says so), numbers totalled as in the default layout: not a
+/// table of blank pages.
+#[test]
+fn a_layout_without_columns_shows_every_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("title-only.toml");
+    std::fs::write(&layout, "title = \"Statement {account}\"\n").unwrap();
+    let batch = prepare(
+        dir.path(),
+        &format!("{HEAD}{}", rows("ACC-1", 3)),
+        Some(layout),
+    );
+    let l = batch.renderer.layout();
+    let fields: Vec<&str> = l.columns.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, HEAD.trim().split(',').collect::<Vec<_>>());
+    assert_eq!(
+        l.title, "Statement {account}",
+        "the layout's own settings stay"
+    );
+    let amount = l.columns.iter().find(|c| c.field == "amount").unwrap();
+    assert!(amount.total && amount.is_numeric(), "{amount:?}");
+    let done = batch.renderer.render(&batch.jobs[0]).unwrap();
+    assert_eq!(done.pages, 1);
+}
