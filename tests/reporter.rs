@@ -18,6 +18,8 @@ use workpool_tests::{command, samples_dir, temp_dir};
 mod dates;
 #[path = "reporter/errors.rs"]
 mod errors;
+#[path = "reporter/fit.rs"]
+mod fit;
 #[path = "reporter/input.rs"]
 mod input;
 #[path = "reporter/logo.rs"]

@@ -363,7 +363,7 @@ impl Renderer {
             &texts,
             &data,
             &mut warnings,
-        );
+        )?;
         let pages = canvas.pages.len();
         let bytes = canvas.to_pdf(&DocInfo {
             title: &texts.title,

@@ -135,6 +135,10 @@ pub enum ReportError {
         /// What went wrong.
         message: String,
     },
+    /// The table cannot be drawn across the page without breaking a
+    /// number, a date or a code across lines: what needs how much room.
+    #[error("{0}")]
+    TooWide(String),
     /// The PDF library reported an error.
     #[error("the PDF cannot be written: {0}")]
     Pdf(String),

@@ -127,6 +127,11 @@ pub struct Column {
     /// Sum this column in the totals row (numbers only).
     #[serde(default)]
     pub total: bool,
+    /// Whether a text value too long for the column wraps onto more
+    /// lines (the default) or stays on one line, the column made as wide
+    /// as it needs (codes, ids). Numbers and dates never wrap.
+    #[serde(default = "default_wrap")]
+    pub wrap: bool,
 }
 
 impl Column {
@@ -144,6 +149,7 @@ impl Column {
             suffix: String::new(),
             date_format: None,
             total: false,
+            wrap: true,
         }
     }
     /// Whether values are numbers.
@@ -165,6 +171,11 @@ impl Column {
             (None, CellFormat::Currency) => Some(2),
             _ => None,
         }
+    }
+    /// Whether every value stays on one line: numbers, dates and text
+    /// columns with `wrap = false`.
+    pub fn keeps_lines(&self) -> bool {
+        self.is_numeric() || self.format == CellFormat::Date || !self.wrap
     }
     /// Heading text.
     pub fn heading(&self) -> &str {
@@ -317,6 +328,9 @@ fn default_font_size() -> f32 {
 fn default_width() -> f32 {
     1.0
 }
+fn default_wrap() -> bool {
+    true
+}
 fn default_total_label() -> String {
     "Total".into()
 }
@@ -419,6 +433,8 @@ impl Layout {
                 // Written with a thousands separator, shown with it.
                 c.thousands = st.thousands.map(String::from).unwrap_or_default();
             }
+            // Codes (SKU-29811) are not broken across lines.
+            c.wrap = !st.is_code();
             c.width = st.width(name);
             out.push(c);
         }

@@ -271,6 +271,8 @@ fn the_default_layout_keeps_numbers_decimals_and_sensible_totals() {
         column("sku").width < column("description").width,
         "a six-character SKU column is narrower than the description"
     );
+    assert!(!column("sku").wrap, "a code is never broken across lines");
+    assert!(column("description").wrap);
 
     let mut failed = Vec::new();
     for job in &batch.jobs {

@@ -1,25 +1,30 @@
 //! Draws one report: title, header lines, optional bar chart, the table
 //! across pages (repeated header, "(continued)", wrapped cells, zebra rows,
-//! right-aligned numbers), the totals row (never alone at the top of a
-//! page) and "Page i of n" footers.
+//! right-aligned numbers, a cell longer than a page carried over to the
+//! next), the totals row (never alone at the top of a page) and "Page i
+//! of n" footers. [`fit`] fits the columns across the page.
+
+mod fit;
+mod table;
 
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
 use crate::canvas::{Anchor, BLACK, Canvas, Rgb};
-use crate::fonts::{FontSet, wrap};
+use crate::error::ReportError;
+use crate::fonts::FontSet;
 use crate::format::{format_number, with_affixes};
 use crate::layout::{Align, Layout};
 use crate::logo::LogoImage;
 use crate::prepare::Prepared;
 use crate::shaping::Direction;
 
+use table::{LABEL_GAP, PAD, Table};
+
 const HEADER_FILL: Rgb = Rgb(0.85, 0.88, 0.95);
 const ZEBRA_FILL: Rgb = Rgb(0.95, 0.95, 0.95);
 const BAR_FILL: Rgb = Rgb(0.27, 0.45, 0.75);
 const GREY: Rgb = Rgb(0.3, 0.3, 0.3);
-const PAD: f32 = 3.0;
-const MAX_LINES: usize = 40;
 
 /// The texts of a report that come from its group.
 #[derive(Debug, Clone, Default)]
@@ -32,17 +37,6 @@ pub struct Texts {
     pub footer: String,
     /// Input line of the group's first row (named in glyph warnings).
     pub first_line: u64,
-}
-
-struct Table<'a> {
-    xs: Vec<(f32, f32)>,
-    aligns: Vec<Align>,
-    headings: Vec<&'a str>,
-    size: f32,
-    row_h: f32,
-    line_h: f32,
-    left: f32,
-    right: f32,
 }
 
 fn warn(warnings: &mut Vec<String>, line: u64, missing: Vec<char>) {
@@ -59,68 +53,6 @@ fn warn(warnings: &mut Vec<String>, line: u64, missing: Vec<char>) {
     );
     if !warnings.contains(&msg) {
         warnings.push(msg);
-    }
-}
-
-impl Table<'_> {
-    /// The lines of cell `k` holding `text`, and the direction of its
-    /// paragraph (every line is drawn in it).
-    fn cell_lines(&self, fonts: &FontSet, k: usize, text: &str) -> (Vec<String>, Direction) {
-        let (l, r) = self.xs[k];
-        let max = (r - l - 2.0 * PAD) / self.size;
-        let dir = Direction::of(text);
-        let fits = !text.contains('\n') && fonts.shape(text, false, dir).width <= max;
-        if fits {
-            return (vec![text.to_owned()], dir);
-        }
-        let mut lines = wrap(fonts, text, false, max);
-        if lines.len() > MAX_LINES {
-            lines.truncate(MAX_LINES);
-            if let Some(l) = lines.last_mut() {
-                l.push('…');
-            }
-        }
-        (lines, dir)
-    }
-
-    /// Draws a line of cell `k` in its paragraph direction `dir`. A left
-    /// aligned (text) column starts right-to-left text at its right edge,
-    /// where a reader of Arabic or Hebrew starts.
-    #[allow(clippy::too_many_arguments)]
-    fn text_at(
-        &self,
-        cv: &mut Canvas<'_>,
-        k: usize,
-        baseline: f32,
-        bold: bool,
-        text: &str,
-        dir: Direction,
-    ) -> Vec<char> {
-        let (l, r) = self.xs[k];
-        let (x, a) = match self.aligns[k] {
-            Align::Left if dir == Direction::Rtl => (r - PAD, Anchor::Right),
-            Align::Left => (l + PAD, Anchor::Left),
-            Align::Right => (r - PAD, Anchor::Right),
-            Align::Center => ((l + r) / 2.0, Anchor::Center),
-        };
-        cv.text(x, baseline, self.size, bold, a, text, dir, BLACK)
-    }
-
-    fn header(&self, cv: &mut Canvas<'_>, top: f32, warnings: &mut Vec<String>, line: u64) -> f32 {
-        cv.rect(
-            self.left,
-            top,
-            self.right - self.left,
-            self.row_h,
-            HEADER_FILL,
-        );
-        for k in 0..self.xs.len() {
-            let heading = self.headings[k];
-            let dir = Direction::of(heading);
-            let m = self.text_at(cv, k, top + self.size + 3.0, true, heading, dir);
-            warn(warnings, line, m);
-        }
-        top + self.row_h
     }
 }
 
@@ -149,6 +81,11 @@ fn compact(v: Decimal) -> String {
 /// `warnings` with the input line of their row. The logo (the layout's,
 /// loaded once per run) goes at the top right of the first page only, like
 /// a letterhead: the following pages keep their room for the table.
+///
+/// # Errors
+///
+/// [`ReportError::TooWide`] when the table cannot fit across the page
+/// without breaking a number (see [`fit`]).
 pub fn draw<'f>(
     layout: &Layout,
     fonts: &'f FontSet,
@@ -156,15 +93,15 @@ pub fn draw<'f>(
     texts: &Texts,
     data: &Prepared,
     warnings: &mut Vec<String>,
-) -> Canvas<'f> {
+) -> Result<Canvas<'f>, ReportError> {
     let mut d = Drawer::new(layout, fonts, texts, data, warnings);
+    let table = d.table()?;
     let y = d.letterhead(logo);
     let top = d.chart(y);
-    let table = d.table_geometry();
     let y = d.rows(&table, top);
     d.totals(&table, y);
     d.footers();
-    d.cv
+    Ok(d.cv)
 }
 
 /// One report being drawn: the canvas and what every step reads.
@@ -308,35 +245,15 @@ impl<'a, 'f> Drawer<'a, 'f> {
         cy + chh + 33.0
     }
 
-    /// Column edges from the layout's relative widths, across the page
-    /// between the margins.
-    fn table_geometry(&self) -> Table<'a> {
-        let layout = self.layout;
-        let avail = self.w - self.ml - self.mr;
-        let total_w: f32 = layout
-            .columns
-            .iter()
-            .map(|c| c.width)
-            .sum::<f32>()
-            .max(f32::EPSILON);
-        let mut x = self.ml;
-        let mut xs = Vec::new();
-        for c in &layout.columns {
-            let cw = c.width / total_w * avail;
-            xs.push((x, x + cw));
-            x += cw;
-        }
-        let size = layout.font_size;
-        Table {
-            xs,
-            aligns: layout.columns.iter().map(|c| c.alignment()).collect(),
-            headings: layout.columns.iter().map(|c| c.heading()).collect(),
-            size,
-            row_h: size + 7.0,
-            line_h: size * 1.3,
-            left: self.ml,
-            right: self.w - self.mr,
-        }
+    /// The table's columns across the page between the margins.
+    fn table(&self) -> Result<Table, ReportError> {
+        fit::fit(
+            self.layout,
+            self.fonts,
+            self.data,
+            self.ml,
+            self.w - self.mr,
+        )
     }
 
     /// The lowest a row may reach: above the footer.
@@ -345,7 +262,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
     }
 
     /// The height the totals row needs, 0 without totals.
-    fn totals_height(&self, table: &Table<'_>) -> f32 {
+    fn totals_height(&self, table: &Table) -> f32 {
         if self.data.totals.iter().any(Option::is_some) {
             table.row_h + 8.0
         } else {
@@ -355,7 +272,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
 
     /// A new page: "(continued)" and the table header. Returns the top of
     /// the first row.
-    fn continued(&mut self, table: &Table<'_>) -> f32 {
+    fn continued(&mut self, table: &Table) -> f32 {
         self.cv.new_page();
         let line = format!("{} (continued)", self.texts.title);
         let (ml, mt) = (self.ml, self.mt);
@@ -364,11 +281,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
     }
 
     /// Each row's cells cut into lines, and the row's height.
-    fn row_lines(
-        &self,
-        table: &Table<'_>,
-        cells: &[String],
-    ) -> (Vec<(Vec<String>, Direction)>, f32) {
+    fn row_lines(&self, table: &Table, cells: &[String]) -> (Vec<(Vec<String>, Direction)>, f32) {
         let lines: Vec<(Vec<String>, Direction)> = cells
             .iter()
             .enumerate()
@@ -381,9 +294,11 @@ impl<'a, 'f> Drawer<'a, 'f> {
     /// The table header at `top` and every row below it, across pages.
     /// The header never sits alone at the bottom of a page: when it and
     /// the first row (with the totals, if that row is the last) do not
-    /// both fit, the table starts on the next page. Returns the bottom of
+    /// both fit, the table starts on the next page. A row taller than a
+    /// page is carried over, line by line, to the pages it needs (its last
+    /// lines with the totals, if it is the last). Returns the bottom of
     /// the last row.
-    fn rows(&mut self, table: &Table<'_>, top: f32) -> f32 {
+    fn rows(&mut self, table: &Table, top: f32) -> f32 {
         let bottom = self.bottom();
         let totals_h = self.totals_height(table);
         let data = self.data;
@@ -395,7 +310,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
             }
             None => totals_h,
         };
-        let mut y = if top + table.row_h + first_h > bottom {
+        let mut y = if top + table.header_h + first_h > bottom {
             self.continued(table)
         } else {
             table.header(&mut self.cv, top, self.warnings, self.texts.first_line)
@@ -404,31 +319,54 @@ impl<'a, 'f> Drawer<'a, 'f> {
         for (i, row) in data.rows.iter().enumerate() {
             let (lines, rh) = self.row_lines(table, &row.cells);
             // The last row carries the totals with it, so they are never alone.
-            let need = if i == last { rh + totals_h } else { rh };
-            if y + need > bottom && on_page > 0 {
+            let tail = if i == last { totals_h } else { 0.0 };
+            if y + (rh + tail) > bottom && on_page > 0 {
                 y = self.continued(table);
                 on_page = 0;
             }
-            if i % 2 == 1 {
-                self.cv
-                    .rect(table.left, y, table.right - table.left, rh, ZEBRA_FILL);
-            }
-            for (k, (cell, dir)) in lines.iter().enumerate() {
-                for (j, l) in cell.iter().enumerate() {
-                    let base = y + table.size + 3.0 + j as f32 * table.line_h;
-                    let m = table.text_at(&mut self.cv, k, base, false, l, *dir);
-                    self.warn(row.line, m);
+            let n = lines.iter().map(|c| c.0.len()).max().unwrap_or(1).max(1);
+            let height = |m: usize| table.row_h + (m.max(1) - 1) as f32 * table.line_h;
+            let mut from = 0;
+            loop {
+                let rest = n - from;
+                // The lines of this row that go on this page: all that are
+                // left when they fit (with the totals after the last row),
+                // else as many as fit, leaving at least one to carry over.
+                let upto = if y + (height(rest) + tail) <= bottom {
+                    n
+                } else {
+                    let room = ((bottom - y - table.row_h) / table.line_h).floor();
+                    let fit = if room >= 0.0 { room as usize + 1 } else { 1 };
+                    from + fit.clamp(1, rest.saturating_sub(1).max(1))
+                };
+                let h = height(upto - from);
+                if i % 2 == 1 {
+                    self.cv
+                        .rect(table.left, y, table.right - table.left, h, ZEBRA_FILL);
                 }
+                for (k, (cell, dir)) in lines.iter().enumerate() {
+                    for (j, l) in cell.iter().enumerate().take(upto).skip(from) {
+                        let base = y + table.size + 3.0 + (j - from) as f32 * table.line_h;
+                        let m = table.text_at(&mut self.cv, k, base, false, l, *dir);
+                        self.warn(row.line, m);
+                    }
+                }
+                y += h;
+                if upto >= n {
+                    break;
+                }
+                from = upto;
+                y = self.continued(table);
             }
-            y += rh;
             on_page += 1;
         }
         y
     }
 
     /// The totals row below `y`: a rule, the label just left of the first
-    /// total, each total right-aligned in its column.
-    fn totals(&mut self, table: &Table<'_>, y: f32) {
+    /// total (beside it, in the first column), each total aligned as its
+    /// column is.
+    fn totals(&mut self, table: &Table, y: f32) {
         let (layout, data) = (self.layout, self.data);
         let Some(first_total) = data.totals.iter().position(Option::is_some) else {
             return;
@@ -448,27 +386,33 @@ impl<'a, 'f> Drawer<'a, 'f> {
             .map(|t| total_text(layout, first_total, t))
             .unwrap_or_default();
         let fw = self.fonts.width(&first_text, true) * size;
-        let label_right =
-            (table.xs[first_total].1 - PAD - fw - 10.0).min(table.xs[label_col].1 - PAD);
-        self.group_text(
-            label_right,
-            base,
-            size,
-            true,
-            Anchor::Right,
-            &layout.totals.label,
-            BLACK,
-        );
+        let (l, r) = table.xs[first_total];
+        let align = table.aligns[first_total];
+        // In the first column, a total that is not right-aligned starts
+        // after the label.
+        let after_label = first_total == 0 && align != Align::Right;
+        let label = &layout.totals.label;
+        if after_label {
+            self.group_text(l + PAD, base, size, true, Anchor::Left, label, BLACK);
+        } else {
+            let total_left = match align {
+                Align::Right => r - PAD - fw,
+                Align::Left => l + PAD,
+                Align::Center => (l + r - fw) / 2.0,
+            };
+            let label_right = (total_left - LABEL_GAP).min(table.xs[label_col].1 - PAD);
+            self.group_text(label_right, base, size, true, Anchor::Right, label, BLACK);
+        }
         for (k, t) in data.totals.iter().enumerate() {
             if let Some(t) = t {
                 let s = total_text(layout, k, *t);
-                let m = if table.aligns[k] == Align::Right {
-                    table.text_at(&mut self.cv, k, base, true, &s, Direction::Ltr)
-                } else {
-                    let (_, r) = table.xs[k];
+                let m = if k == 0 && after_label {
+                    let x = l + PAD + self.fonts.width(label, true) * size + LABEL_GAP;
                     let dir = Direction::Ltr;
                     self.cv
-                        .text(r - PAD, base, size, true, Anchor::Right, &s, dir, BLACK)
+                        .text(x, base, size, true, Anchor::Left, &s, dir, BLACK)
+                } else {
+                    table.text_at(&mut self.cv, k, base, true, &s, Direction::Ltr)
                 };
                 self.warn(self.texts.first_line, m);
             }
@@ -534,7 +478,7 @@ mod tests {
             let y = d.letterhead(None);
             (d.chart(y), d.bottom())
         };
-        let cv = draw(&layout, fonts, None, &texts, &data, &mut warnings);
+        let cv = draw(&layout, fonts, None, &texts, &data, &mut warnings).expect("fits");
         (cv, top, bottom)
     }
 
@@ -571,6 +515,46 @@ mod tests {
                 page2.iter().any(|t| t == want),
                 "{want} not on page 2: {page2:?}"
             );
+        }
+    }
+
+    /// Every text item's baseline on page `page`.
+    fn baselines_on(cv: &Canvas<'_>, page: usize) -> Vec<f32> {
+        cv.pages[page]
+            .iter()
+            .filter_map(|item| match item {
+                crate::canvas::Item::Text { y, .. } => Some(*y),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_cell_longer_than_a_page_is_carried_over_whole() {
+        let lines: Vec<String> = (0..300).map(|i| format!("line{i}")).collect();
+        let (cv, _, bottom) = draw_with(0, &lines.join("\n"));
+        assert!(cv.pages.len() >= 5, "{} pages", cv.pages.len());
+        let drawn: Vec<String> = (0..cv.pages.len()).flat_map(|p| texts_on(&cv, p)).collect();
+        let cells: Vec<&String> = drawn.iter().filter(|t| t.starts_with("line")).collect();
+        assert_eq!(
+            cells,
+            lines.iter().collect::<Vec<_>>(),
+            "every line, in order, once"
+        );
+        for p in 0..cv.pages.len() {
+            // Above the footer (drawn at the bottom margin, 15 pt down).
+            let lowest = baselines_on(&cv, p)
+                .into_iter()
+                .filter(|&y| y < cv.height - 40.0)
+                .fold(0.0, f32::max);
+            assert!(
+                lowest <= bottom,
+                "page {p}: a line at {lowest} below {bottom}"
+            );
+            if p > 0 {
+                let t = texts_on(&cv, p);
+                assert!(t.iter().any(|t| t == "T (continued)"), "page {p}: {t:?}");
+            }
         }
     }
 }
