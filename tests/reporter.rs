@@ -26,6 +26,8 @@ mod input;
 mod logo;
 #[path = "reporter/numbers.rs"]
 mod numbers;
+#[path = "reporter/page.rs"]
+mod page;
 #[path = "reporter/shaping.rs"]
 mod shaping;
 

@@ -495,6 +495,50 @@ impl Layout {
         {
             return bad("chart height must be within 40..500".into());
         }
+        self.check_room(h)
+    }
+
+    /// Whether the margins hold what is drawn in them, and the page
+    /// between them what page 1 draws: the title and header lines (one
+    /// line each), the chart, the table's heading, a row and the totals.
+    /// (A logo's height is known once its image is read; a page too short
+    /// for it and the rest starts the table on page 2.)
+    fn check_room(&self, h: f32) -> Result<(), LayoutError> {
+        let [mt, _, mb, _] = self.page.margins();
+        // The footer's 8-point line has its baseline 15 points into the
+        // bottom margin, its descenders 2 points lower; the "(continued)"
+        // line of later pages has its baseline on the top margin line.
+        if mb < 17.0 {
+            return Err(LayoutError::invalid(format!(
+                "page.margin_bottom {mb} is under 17 points: the footer and page numbers are \
+                 drawn in the bottom margin, 15 points below the table"
+            )));
+        }
+        if mt < 8.0 {
+            return Err(LayoutError::invalid(format!(
+                "page.margin_top {mt} is under 8 points: later pages start with a \
+                 \"(continued)\" line in the top margin"
+            )));
+        }
+        let row = self.font_size + 7.0;
+        let header: f32 = (0..self.header.len())
+            .map(|i| if i == 0 { 20.0 } else { 15.0 })
+            .sum();
+        let chart = self.chart.as_ref().map_or(16.0, |c| 53.0 + c.height);
+        let totals = if self.columns.iter().any(|c| c.total) {
+            row + 8.0
+        } else {
+            0.0
+        };
+        let need = 20.0 + header + chart + 2.0 * row + totals;
+        let room = h - mt - mb - 20.0;
+        if need > room {
+            return Err(LayoutError::invalid(format!(
+                "the page has {room:.0} points between its margins and the footer, less than \
+                 the {need:.0} that the title, the header lines, the chart and the table's \
+                 first row need: make the margins or the chart smaller, or the page larger"
+            )));
+        }
         Ok(())
     }
 
@@ -538,5 +582,39 @@ impl Layout {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(toml: &str) -> String {
+        Layout::from_toml(toml)
+            .map(|_| ())
+            .expect_err("refused")
+            .to_string()
+    }
+
+    #[test]
+    fn margins_that_cannot_hold_what_is_drawn_are_refused() {
+        assert_eq!(
+            refused("[page]\nmargin_bottom = 10\n"),
+            "layout: page.margin_bottom 10 is under 17 points: the footer and page numbers \
+             are drawn in the bottom margin, 15 points below the table"
+        );
+        assert!(refused("[page]\nmargin_top = 5\n").starts_with("layout: page.margin_top 5"));
+        let chart = "[chart]\nvalue = \"a\"\nby = \"month\"\nfield = \"d\"\nheight = 300\n\
+                     [page]\nsize = \"A5\"\nlandscape = true\nmargin = 40\n";
+        assert!(
+            refused(chart).starts_with("layout: the page has 320 points between its margins"),
+            "{}",
+            refused(chart)
+        );
+        // What the samples use is fine, and so are the smallest margins
+        // that hold the footer.
+        assert!(Layout::from_toml("[page]\nmargin = 17\nmargin_top = 8\n").is_ok());
+        let statement = include_str!("../../../samples/reports/statement.toml");
+        assert!(Layout::from_toml(statement).is_ok());
     }
 }

@@ -12,7 +12,7 @@ use rust_decimal::prelude::ToPrimitive;
 
 use crate::canvas::{Anchor, BLACK, Canvas, Rgb};
 use crate::error::ReportError;
-use crate::fonts::FontSet;
+use crate::fonts::{FontSet, clip, wrap_at_most};
 use crate::format::{format_number, with_affixes};
 use crate::layout::{Align, Layout};
 use crate::logo::LogoImage;
@@ -183,12 +183,27 @@ impl<'a, 'f> Drawer<'a, 'f> {
             t += lh + 6.0;
         }
         let (texts, ml) = (self.texts, self.ml);
-        self.group_text(ml, t + 20.0, 18.0, true, Anchor::Left, &texts.title, BLACK);
+        let width = self.w - self.ml - self.mr;
+        // A title or header line too long for the page wraps, to three
+        // lines at most.
+        let title = wrap_at_most(self.fonts, &texts.title, true, width / 18.0, 3);
         let mut y = t + 20.0;
+        for (j, line) in title.iter().enumerate() {
+            if j > 0 {
+                y += 22.0;
+            }
+            self.group_text(ml, y, 18.0, true, Anchor::Left, line, BLACK);
+        }
         for (i, (label, value)) in texts.header.iter().enumerate() {
             y += if i == 0 { 20.0 } else { 15.0 };
             let line = format!("{label}: {value}");
-            self.group_text(ml, y, 10.0, false, Anchor::Left, &line, BLACK);
+            let lines = wrap_at_most(self.fonts, &line, false, width / 10.0, 3);
+            for (j, part) in lines.iter().enumerate() {
+                if j > 0 {
+                    y += 12.5;
+                }
+                self.group_text(ml, y, 10.0, false, Anchor::Left, part, BLACK);
+            }
         }
         y
     }
@@ -202,6 +217,15 @@ impl<'a, 'f> Drawer<'a, 'f> {
         if bars.is_empty() {
             return y + 16.0;
         }
+        // Below a title and header lines that took the page, the chart
+        // starts the next one (the layout is refused unless a chart fits
+        // on a page).
+        let y = if y + 53.0 + ch.height > self.bottom() {
+            self.cv.new_page();
+            self.mt
+        } else {
+            y
+        };
         let ml = self.ml;
         let ty = y + 17.0;
         self.group_text(ml, ty, 11.0, true, Anchor::Left, &ch.title, BLACK);
@@ -274,7 +298,9 @@ impl<'a, 'f> Drawer<'a, 'f> {
     /// the first row.
     fn continued(&mut self, table: &Table) -> f32 {
         self.cv.new_page();
-        let line = format!("{} (continued)", self.texts.title);
+        let more = " (continued)";
+        let room = (self.w - self.ml - self.mr) / 8.0 - self.fonts.width(more, false);
+        let line = format!("{}{more}", clip(self.fonts, &self.texts.title, false, room));
         let (ml, mt) = (self.ml, self.mt);
         self.group_text(ml, mt, 8.0, false, Anchor::Left, &line, GREY);
         table.header(&mut self.cv, mt + 8.0, self.warnings, self.texts.first_line)
@@ -424,7 +450,11 @@ impl<'a, 'f> Drawer<'a, 'f> {
     fn footers(&mut self) {
         let n = self.cv.pages.len();
         let fy = self.h - self.mb + 15.0;
-        let (w, mr, ml, footer) = (self.w, self.mr, self.ml, self.texts.footer.as_str());
+        // The footer stops short of the widest page number.
+        let number = self.fonts.width(&format!("Page {n} of {n}"), false) * 8.0;
+        let room = (self.w - self.mr - self.ml - number - 10.0) / 8.0;
+        let footer = clip(self.fonts, &self.texts.footer, false, room);
+        let (w, mr, ml, footer) = (self.w, self.mr, self.ml, footer.as_str());
         for page in 0..n {
             self.cv.goto(page);
             let number = format!("Page {} of {n}", page + 1);
