@@ -14,6 +14,8 @@ use std::process::{Command, Output};
 
 use workpool_tests::{command, samples_dir, temp_dir};
 
+#[path = "reporter/chart.rs"]
+mod chart;
 #[path = "reporter/dates.rs"]
 mod dates;
 #[path = "reporter/errors.rs"]

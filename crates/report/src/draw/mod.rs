@@ -4,11 +4,11 @@
 //! next), the totals row (never alone at the top of a page) and "Page i
 //! of n" footers. [`fit`] fits the columns across the page.
 
+mod chart;
 mod fit;
 mod table;
 
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 
 use crate::canvas::{Anchor, BLACK, Canvas, Rgb};
 use crate::error::ReportError;
@@ -64,17 +64,6 @@ fn total_text(layout: &Layout, k: usize, t: Decimal) -> String {
         &format_number(t, c.places(), &c.thousands),
         &c.suffix,
     )
-}
-
-fn compact(v: Decimal) -> String {
-    let f = v.to_f64().unwrap_or(0.0);
-    if f.abs() >= 1e6 {
-        format!("{:.1}M", f / 1e6)
-    } else if f.abs() >= 1e3 {
-        format!("{:.0}k", f / 1e3)
-    } else {
-        format!("{f:.0}")
-    }
 }
 
 /// Draws the report on a new canvas; characters no font has are added to
@@ -206,67 +195,6 @@ impl<'a, 'f> Drawer<'a, 'f> {
             }
         }
         y
-    }
-
-    /// The bar chart below `y`, when the layout has one and there are bars.
-    /// Returns where the table starts.
-    fn chart(&mut self, y: f32) -> f32 {
-        let (Some(ch), Some(bars)) = (&self.layout.chart, &self.data.bars) else {
-            return y + 16.0;
-        };
-        if bars.is_empty() {
-            return y + 16.0;
-        }
-        // Below a title and header lines that took the page, the chart
-        // starts the next one (the layout is refused unless a chart fits
-        // on a page).
-        let y = if y + 53.0 + ch.height > self.bottom() {
-            self.cv.new_page();
-            self.mt
-        } else {
-            y
-        };
-        let ml = self.ml;
-        let ty = y + 17.0;
-        self.group_text(ml, ty, 11.0, true, Anchor::Left, &ch.title, BLACK);
-        let (cx, cy, cw, chh) = (ml + 30.0, ty + 3.0, self.w - ml - self.mr - 30.0, ch.height);
-        self.cv
-            .line(cx, cy + chh + 5.0, cx + cw, cy + chh + 5.0, 0.5, GREY);
-        let max = bars
-            .iter()
-            .map(|b| b.1)
-            .max()
-            .unwrap_or(Decimal::ONE)
-            .max(Decimal::ONE);
-        let maxf = max.to_f64().unwrap_or(1.0);
-        let bw = cw / bars.len() as f32;
-        for (i, (label, v)) in bars.iter().enumerate() {
-            let frac = (v.to_f64().unwrap_or(0.0) / maxf).clamp(0.0, 1.0) as f32;
-            let bh = frac * (chh - 15.0);
-            let x = cx + i as f32 * bw + bw * 0.1;
-            let mid = x + bw * 0.4;
-            self.cv.rect(x, cy + chh - bh, bw * 0.8, bh, BAR_FILL);
-            self.group_text(
-                mid,
-                cy + chh + 14.0,
-                7.0,
-                false,
-                Anchor::Center,
-                label,
-                BLACK,
-            );
-            self.cv.text(
-                mid,
-                cy + chh - bh - 2.0,
-                6.0,
-                false,
-                Anchor::Center,
-                &compact(*v),
-                Direction::Auto,
-                BLACK,
-            );
-        }
-        cy + chh + 33.0
     }
 
     /// The table's columns across the page between the margins.
