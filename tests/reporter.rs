@@ -32,6 +32,8 @@ mod numbers;
 mod page;
 #[path = "reporter/shaping.rs"]
 mod shaping;
+#[path = "reporter/summary.rs"]
+mod summary;
 
 const CJK_FONT: &str = "/usr/share/fonts/opentype/ipafont-gothic/ipag.ttf";
 

@@ -1,12 +1,13 @@
 //! A batch: layout + fonts + grouped input -> one job per group, and the
 //! renderer a worker calls for each job.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::canvas::Canvas;
 use crate::doc_info::{DocInfo, run_time};
-use crate::draw::{Texts, draw};
+use crate::draw::{Texts, Warnings, draw};
 use crate::error::{InputError, LayoutError, ReportError};
 use crate::fonts::FontSet;
 use crate::group::{Group, GroupOptions, group_file};
@@ -91,6 +92,8 @@ pub struct Rendered {
     pub bytes: u64,
     /// Characters no font had, with their rows.
     pub warnings: Vec<String>,
+    /// Those characters, each once.
+    pub missing: BTreeSet<char>,
 }
 
 /// Draws reports; shared by all workers.
@@ -329,13 +332,14 @@ impl Renderer {
         &self.layout
     }
 
-    /// Draws `group` and returns the PDF bytes, page count and warnings.
+    /// Draws `group` and returns the PDF bytes, page count and what was
+    /// drawn blank.
     ///
     /// # Errors
     ///
     /// [`ReportError::Row`] for a bad row (line number included), other
     /// variants when the spill file or the PDF fails.
-    pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Vec<String>), ReportError> {
+    pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Warnings), ReportError> {
         let rows = group.rows()?;
         let data = prepare(&self.layout, &self.columns, &rows)?;
         let first = &group.first;
@@ -355,7 +359,7 @@ impl Renderer {
             footer: fill(&self.layout.footer),
             first_line: first.line,
         };
-        let mut warnings = Vec::new();
+        let mut warnings = Warnings::default();
         let canvas: Canvas<'_> = draw(
             &self.layout,
             &self.fonts,
@@ -386,7 +390,8 @@ impl Renderer {
             path,
             pages,
             bytes: bytes.len() as u64,
-            warnings,
+            warnings: warnings.lines,
+            missing: warnings.missing,
         })
     }
 }

@@ -77,6 +77,7 @@ mod tool;
 pub use batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
 pub use column_stats::ColumnStats;
 pub use doc_info::{DocInfo, SOURCE_DATE_EPOCH, pdf_date, run_time};
+pub use draw::Warnings;
 pub use error::{InputError, LayoutError, ReportError};
 pub use fonts::FontSet;
 pub use group::{Group, GroupOptions, Grouped, group_file};

@@ -3,6 +3,7 @@
 //! groups listed in a CSV file (group, file, reason).
 
 use std::borrow::Cow;
+use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -83,7 +84,8 @@ pub struct Reporter {
     reports: u64,
     pages: u64,
     bytes: u64,
-    warnings: u64,
+    /// Every character no font had, in any report.
+    missing: BTreeSet<char>,
 }
 
 impl Reporter {
@@ -110,7 +112,7 @@ impl Reporter {
             reports: 0,
             pages: 0,
             bytes: 0,
-            warnings: 0,
+            missing: BTreeSet::new(),
         })
     }
 }
@@ -137,7 +139,7 @@ impl Reporter {
             reports: 0,
             pages: 0,
             bytes: 0,
-            warnings: 0,
+            missing: BTreeSet::new(),
         })
     }
 }
@@ -241,7 +243,7 @@ impl Tool for Reporter {
         self.reports += 1;
         self.pages += done.pages as u64;
         self.bytes += done.bytes;
-        self.warnings += done.warnings.len() as u64;
+        self.missing.extend(&done.missing);
         done.warnings
             .into_iter()
             .map(|w| format!("group {:?}: {w}", job.group.key))
@@ -269,10 +271,14 @@ impl Tool for Reporter {
                 self.system_fonts.join(", ")
             ));
         }
-        if self.warnings > 0 {
+        if !self.missing.is_empty() {
+            let n = self.missing.len();
+            let mut chars: String = self.missing.iter().take(20).collect();
+            if n > 20 {
+                chars.push('…');
+            }
             lines.push(format!(
-                "{} characters no font has (see the warnings above; add --font)",
-                self.warnings
+                "{n} distinct characters no font has: {chars} (see the warnings above; add --font)"
             ));
         }
         lines
@@ -283,7 +289,7 @@ impl Tool for Reporter {
             ("pages", self.pages),
             ("bytes", self.bytes),
             ("rows", self.rows),
-            ("glyph_warnings", self.warnings),
+            ("chars_without_font", self.missing.len() as u64),
         ]
     }
 }

@@ -8,6 +8,8 @@ mod chart;
 mod fit;
 mod table;
 
+use std::collections::BTreeSet;
+
 use rust_decimal::Decimal;
 
 use crate::canvas::{Anchor, BLACK, Canvas, Rgb};
@@ -39,7 +41,17 @@ pub struct Texts {
     pub first_line: u64,
 }
 
-fn warn(warnings: &mut Vec<String>, line: u64, missing: Vec<char>) {
+/// What a report drew blank: one line per input line and run of
+/// characters no font has, and those characters.
+#[derive(Debug, Default, Clone)]
+pub struct Warnings {
+    /// The messages, each once.
+    pub lines: Vec<String>,
+    /// Every character no font has, once.
+    pub missing: BTreeSet<char>,
+}
+
+fn warn(warnings: &mut Warnings, line: u64, missing: Vec<char>) {
     if missing.is_empty() {
         return;
     }
@@ -51,8 +63,9 @@ fn warn(warnings: &mut Vec<String>, line: u64, missing: Vec<char>) {
         "line {line}: no font has {}; drawn blank (add a font with --font)",
         chars.join(", ")
     );
-    if !warnings.contains(&msg) {
-        warnings.push(msg);
+    warnings.missing.extend(missing);
+    if !warnings.lines.contains(&msg) {
+        warnings.lines.push(msg);
     }
 }
 
@@ -81,7 +94,7 @@ pub fn draw<'f>(
     logo: Option<&'f LogoImage>,
     texts: &Texts,
     data: &Prepared,
-    warnings: &mut Vec<String>,
+    warnings: &mut Warnings,
 ) -> Result<Canvas<'f>, ReportError> {
     let mut d = Drawer::new(layout, fonts, texts, data, warnings);
     let table = d.table()?;
@@ -99,7 +112,7 @@ struct Drawer<'a, 'f> {
     fonts: &'f FontSet,
     texts: &'a Texts,
     data: &'a Prepared,
-    warnings: &'a mut Vec<String>,
+    warnings: &'a mut Warnings,
     cv: Canvas<'f>,
     /// Page width and height.
     w: f32,
@@ -117,7 +130,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
         fonts: &'f FontSet,
         texts: &'a Texts,
         data: &'a Prepared,
-        warnings: &'a mut Vec<String>,
+        warnings: &'a mut Warnings,
     ) -> Self {
         let (w, h) = layout.page.dimensions().unwrap_or((595.28, 841.89));
         let [mt, mr, mb, ml] = layout.page.margins();
@@ -430,7 +443,7 @@ mod tests {
             totals: vec![None],
             bars: None,
         };
-        let mut warnings = Vec::new();
+        let mut warnings = Warnings::default();
         let (top, bottom) = {
             let mut d = Drawer::new(&layout, fonts, &texts, &data, &mut warnings);
             let y = d.letterhead(None);

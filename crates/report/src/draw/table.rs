@@ -83,7 +83,7 @@ impl Table {
         &self,
         cv: &mut Canvas<'_>,
         top: f32,
-        warnings: &mut Vec<String>,
+        warnings: &mut super::Warnings,
         line: u64,
     ) -> f32 {
         cv.rect(
