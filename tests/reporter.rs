@@ -18,6 +18,8 @@ use workpool_tests::{command, samples_dir, temp_dir};
 mod chart;
 #[path = "reporter/dates.rs"]
 mod dates;
+#[path = "reporter/enqueue.rs"]
+mod enqueue;
 #[path = "reporter/errors.rs"]
 mod errors;
 #[path = "reporter/fit.rs"]

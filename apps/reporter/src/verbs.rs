@@ -1,9 +1,11 @@
 //! `reporter enqueue|work|status|retry`: the reporter across machines, on
 //! a PostgreSQL queue (see `pool_postgres`). The output folder (and any
 //! `--font` or logo file) is a shared mount every worker sees at the same
-//! path.
+//! path: `enqueue` stores local paths made absolute, so a worker started
+//! in any folder finds them.
 
 use std::ffi::OsString;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use pool_postgres::cli::{self, EnqueueArgs, Verb, WorkArgs};
@@ -38,10 +40,31 @@ pub fn main(verb: Verb, args: Vec<OsString>) -> ExitCode {
     cli::dispatch("reporter", Some(1), verb, args, enqueue, work)
 }
 
-async fn enqueue(cli: EnqueueCli) -> anyhow::Result<ExitCode> {
+async fn enqueue(mut cli: EnqueueCli) -> anyhow::Result<ExitCode> {
     pool::cli::init_logging(cli.cli.pool.quiet);
-    let reporter = cli.cli.reporter().await?;
+    let c = &mut cli.cli;
+    for path in [&mut c.input, &mut c.out]
+        .into_iter()
+        .chain(c.layout.as_mut())
+        .chain(c.failures.as_mut())
+        .chain(c.fonts.iter_mut())
+    {
+        *path = absolute(path)?;
+    }
+    // Bad rows are found now, reported and written to the failures file,
+    // not when a worker draws their group.
+    let reporter = cli.cli.reporter().await?.check_rows_first();
     Ok(cli::enqueue_command(reporter, &cli.cli.pool, &cli.queue).await?)
+}
+
+/// `path` as every worker must see it: a local path made absolute against
+/// this folder (an `s3://` location as it is).
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if object_files::parse_s3(path).is_some() {
+        return Ok(path.to_owned());
+    }
+    std::path::absolute(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot be made absolute: {e}", path.display()))
 }
 
 async fn work(cli: WorkCli) -> anyhow::Result<ExitCode> {

@@ -332,6 +332,17 @@ impl Renderer {
         &self.layout
     }
 
+    /// Checks `group`'s rows as [`Renderer::draw`] would, without drawing.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Row`] for the first bad row, [`ReportError::Io`]
+    /// when a spill file cannot be read back.
+    pub fn check(&self, group: &Group) -> Result<(), ReportError> {
+        let rows = group.rows()?;
+        prepare(&self.layout, &self.columns, &rows).map(|_| ())
+    }
+
     /// Draws `group` and returns the PDF bytes, page count and what was
     /// drawn blank.
     ///

@@ -87,4 +87,4 @@ pub use logo::LogoImage;
 pub use plan::{ReportPayload, ReportPlan};
 pub use prepare::{Prepared, Row, prepare};
 pub use shaping::{Direction, Glyph, GlyphRun, Shaped};
-pub use tool::{Render, Reporter};
+pub use tool::{InvalidGroup, Jobs, Render, Reporter};
