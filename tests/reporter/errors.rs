@@ -110,3 +110,33 @@ fn bad_inputs_are_named_once_in_plain_words() {
     );
     says_each_cause_once(&err);
 }
+
+/// `reporter enqueue` reads the input before it connects: a missing group
+/// column is said the same way, and nothing reaches the database.
+#[test]
+fn enqueue_names_a_missing_group_column_as_the_run_does() {
+    let dir = temp_dir();
+    let d = dir.path();
+    std::fs::write(d.join("a.csv"), "account,amount\nA,1\n").unwrap();
+    let err = refused(
+        d,
+        &[
+            "enqueue",
+            "a.csv",
+            "-g",
+            "zzz",
+            "-o",
+            "out",
+            "--db",
+            "postgres://127.0.0.1:1/none",
+        ],
+    );
+    // Enqueue names the input by its absolute path (what it stores).
+    assert_eq!(
+        err,
+        format!(
+            "reporter: {}: no column \"zzz\" to group by (columns: account, amount)\n",
+            d.join("a.csv").display()
+        )
+    );
+}
