@@ -327,15 +327,18 @@ mod tests {
         }
         assert!(
             parse_decimal("12,50")
-                .unwrap_err()
+                .expect_err("not a number")
                 .contains("decimal separator is \".\"")
         );
         assert!(
             parse_decimal("1,23,456")
-                .unwrap_err()
+                .expect_err("not a number")
                 .contains("between groups of three digits")
         );
-        assert_eq!(parse_decimal("abc").unwrap_err(), "\"abc\" is not a number");
+        assert_eq!(
+            parse_decimal("abc").expect_err("not a number"),
+            "\"abc\" is not a number"
+        );
         assert_eq!(thousands_separator("1'234.50"), Some('\''));
         assert_eq!(thousands_separator("1234.50"), None);
         assert_eq!(thousands_separator("a, b"), None);
