@@ -129,7 +129,8 @@ pub struct Column {
     pub total: bool,
     /// Whether a text value too long for the column wraps onto more
     /// lines (the default) or stays on one line, the column made as wide
-    /// as it needs (codes, ids). Numbers and dates never wrap.
+    /// as it needs (codes, ids), unless the table cannot fit across the
+    /// page that way. Numbers and dates never wrap.
     #[serde(default = "default_wrap")]
     pub wrap: bool,
 }

@@ -9,12 +9,12 @@
 //! less than it needs, it gets what it needs and the others give it up in
 //! proportion to their shares; when the columns cannot all have what they
 //! need, the table is set in smaller type (down to three fifths of the
-//! layout's size); when even that is not enough, the group fails with a
-//! message that says what does not fit. A table whose columns fit their
+//! layout's size); when even that is not enough, codes may wrap after all,
+//! and then the group fails with a message that says what does not fit. A table whose columns fit their
 //! shares is drawn exactly as the layout says.
 use crate::error::ReportError;
 use crate::fonts::{FontSet, wrap};
-use crate::layout::{Align, Layout};
+use crate::layout::{Align, CellFormat, Layout};
 use crate::prepare::Prepared;
 use crate::shaping::Direction;
 
@@ -180,9 +180,37 @@ pub(super) fn fit(
     left: f32,
     right: f32,
 ) -> Result<Table, ReportError> {
+    let keep: Vec<bool> = layout.columns.iter().map(|c| c.keeps_lines()).collect();
+    fit_keeping(layout, fonts, data, left, right, keep).or_else(|e| {
+        // Codes (`wrap = false`) wrap after all rather than fail the
+        // report; numbers and dates never do.
+        let strict: Vec<bool> = layout
+            .columns
+            .iter()
+            .map(|c| c.is_numeric() || c.format == CellFormat::Date)
+            .collect();
+        if strict
+            .iter()
+            .zip(&layout.columns)
+            .all(|(s, c)| *s == c.keeps_lines())
+        {
+            return Err(e);
+        }
+        fit_keeping(layout, fonts, data, left, right, strict).map_err(|_| e)
+    })
+}
+
+/// [`fit`] with the columns whose values stay on one line given.
+fn fit_keeping(
+    layout: &Layout,
+    fonts: &FontSet,
+    data: &Prepared,
+    left: f32,
+    right: f32,
+    keep: Vec<bool>,
+) -> Result<Table, ReportError> {
     let avail = right - left;
     let cols = &layout.columns;
-    let keep: Vec<bool> = cols.iter().map(|c| c.keeps_lines()).collect();
     let aligns: Vec<Align> = cols.iter().map(|c| c.alignment()).collect();
     let totals = TotalsRow::new(layout, fonts, data);
     let mut widest_text = vec![None; cols.len()];
@@ -498,5 +526,45 @@ mod fit_tests {
         // And the label fits before the first.
         let first_start = t.xs[1].1 - PAD - w("123456789");
         assert!(first_start - LABEL_GAP - w("Total") >= 40.0, "{:?}", t.xs);
+    }
+
+    #[test]
+    fn codes_wrap_rather_than_fail_the_report() {
+        let mut toml = String::new();
+        for i in 0..12 {
+            toml.push_str(&format!("[[columns]]\nfield = \"c{i}\"\nwrap = false\n"));
+        }
+        let layout = Layout::from_toml(&toml).expect("layout");
+        let code = "SKU-1234567890-ABCDEFGHIJ";
+        let data = Prepared {
+            rows: vec![Row {
+                line: 2,
+                cells: vec![code.to_owned(); 12],
+            }],
+            totals: vec![None; 12],
+            bars: None,
+        };
+        let t = fit(&layout, fonts(), &data, 40.0, 555.28).expect("fits, wrapped");
+        assert!(t.cell_lines(fonts(), 0, code).0.len() > 1);
+        // Five of them fit on one line each, in smaller type.
+        let layout = Layout::from_toml(
+            &toml
+                .split("[[columns]]")
+                .take(6)
+                .collect::<Vec<_>>()
+                .join("[[columns]]"),
+        )
+        .expect("layout");
+        let data = Prepared {
+            rows: vec![Row {
+                line: 2,
+                cells: vec![code.to_owned(); 5],
+            }],
+            totals: vec![None; 5],
+            bars: None,
+        };
+        let t = fit(&layout, fonts(), &data, 40.0, 555.28).expect("fits");
+        assert_eq!(t.cell_lines(fonts(), 0, code).0.len(), 1);
+        assert!(t.size < 9.0, "{}", t.size);
     }
 }
