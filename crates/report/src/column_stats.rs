@@ -127,7 +127,7 @@ impl ColumnStats {
     }
 
     /// Whether the column holds codes (`SKU-29811`, `AB12`): text of one
-    /// word, at most [`MAX_CODE_CHARS`] long, which should never be broken
+    /// word, at most 24 characters long, which should never be broken
     /// across lines.
     pub fn is_code(&self) -> bool {
         self.values > 0
