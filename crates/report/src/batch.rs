@@ -1,25 +1,22 @@
 //! A batch: layout + fonts + grouped input -> one job per group, and the
-//! renderer a worker calls for each job.
+//! [`Renderer`] a worker calls for each job.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::canvas::Canvas;
-use crate::doc_info::{DocInfo, run_time};
-use crate::draw::{Texts, Warnings, draw};
-use crate::error::{InputError, LayoutError, ReportError};
-use crate::fonts::FontSet;
-use crate::group::{Group, GroupOptions, group_file};
-use crate::input::{Columns, Format, Record};
+use crate::data::group::{GroupOptions, group_file};
+use crate::data::input::Format;
+use crate::error::{LayoutError, SetupError};
 use crate::layout::Layout;
-use crate::logo::LogoImage;
+use crate::layout::template::Template;
 use crate::names::UniqueNames;
-use crate::output::Output;
+use crate::pdf::doc_info::run_time;
+use crate::pdf::logo::LogoImage;
+use crate::pdf::output::Output;
 use crate::plan::ReportPlan;
-use crate::prepare::prepare;
-use crate::system_fonts;
-use crate::template::Template;
+use crate::render::{Renderer, ReportJob, lookup};
+use crate::text::fonts::FontSet;
+use crate::text::system_fonts;
 
 /// What the `reporter` command line asks for.
 #[derive(Debug, Clone)]
@@ -42,71 +39,6 @@ pub struct Options {
     /// The CSV delimiter; `None`: taken from the header line (`,`, `;`
     /// or tab).
     pub delimiter: Option<u8>,
-}
-
-/// A problem found before any report is drawn (the tool exits 2). Its
-/// message is the inner error's, which has no source of its own.
-#[derive(Debug, thiserror::Error)]
-pub enum SetupError {
-    /// The layout or a font is unusable.
-    #[error("{0}")]
-    Layout(LayoutError),
-    /// The input file is unusable.
-    #[error("{0}")]
-    Input(InputError),
-    /// An environment variable is set to something unusable
-    /// (`SOURCE_DATE_EPOCH`).
-    #[error("{0}")]
-    Environment(String),
-}
-
-impl From<LayoutError> for SetupError {
-    fn from(e: LayoutError) -> Self {
-        SetupError::Layout(e)
-    }
-}
-
-impl From<InputError> for SetupError {
-    fn from(e: InputError) -> Self {
-        SetupError::Input(e)
-    }
-}
-
-/// One report to draw: a group and its file name.
-#[derive(Debug, Clone)]
-pub struct ReportJob {
-    /// The group.
-    pub group: Group,
-    /// The file name inside the output folder (sanitised, unique).
-    pub file_name: String,
-}
-
-/// A finished report.
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    /// Where it was written.
-    pub path: PathBuf,
-    /// Page count.
-    pub pages: usize,
-    /// File size.
-    pub bytes: u64,
-    /// Characters no font had, with their rows.
-    pub warnings: Vec<String>,
-    /// Those characters, each once.
-    pub missing: BTreeSet<char>,
-}
-
-/// Draws reports; shared by all workers.
-#[derive(Debug)]
-pub struct Renderer {
-    layout: Layout,
-    fonts: FontSet,
-    logo: Option<LogoImage>,
-    columns: Arc<Columns>,
-    output: Output,
-    producer: String,
-    /// The run's date, stamped on every report.
-    created: i64,
 }
 
 /// The prepared batch.
@@ -222,13 +154,13 @@ impl Batch {
             created,
         );
         let mut names = UniqueNames::default();
-        let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::invalid)?;
+        let name_t = Template::parse(&renderer.layout().file_name).map_err(LayoutError::invalid)?;
         let jobs = grouped
             .groups
             .into_iter()
             .map(|group| {
                 let stem =
-                    name_t.render(|f| lookup(&renderer.columns, &group.key, &group.first, f));
+                    name_t.render(|f| lookup(renderer.columns(), &group.key, &group.first, f));
                 ReportJob {
                     file_name: names.claim(&stem),
                     group,
@@ -269,140 +201,4 @@ fn layout_texts(layout: &Layout) -> impl Iterator<Item = &str> {
     });
     let chart = layout.chart.iter().map(|c| c.title.as_str());
     head.into_iter().chain(header).chain(columns).chain(chart)
-}
-
-fn lookup<'a>(columns: &Columns, key: &'a str, first: &'a Record, field: &str) -> Option<&'a str> {
-    match columns.get(field) {
-        Some(i) => first.get(i),
-        None if field == "group" => Some(key),
-        None => None,
-    }
-}
-
-impl Renderer {
-    /// A renderer writing into `out_dir`, dating its reports with the
-    /// run's date ([`run_time`]); `logo` is drawn when the layout has one.
-    ///
-    /// # Errors
-    ///
-    /// The folder cannot be created, an `s3://` location's bucket cannot
-    /// be configured, or `SOURCE_DATE_EPOCH` is not a number.
-    pub fn new(
-        layout: Layout,
-        fonts: FontSet,
-        logo: Option<LogoImage>,
-        columns: Arc<Columns>,
-        out_dir: &Path,
-    ) -> Result<Renderer, SetupError> {
-        let created = run_time().map_err(SetupError::Environment)?;
-        Ok(Renderer::with_output(
-            layout,
-            fonts,
-            logo,
-            columns,
-            Output::open(out_dir)?,
-            created,
-        ))
-    }
-
-    fn with_output(
-        layout: Layout,
-        fonts: FontSet,
-        logo: Option<LogoImage>,
-        columns: Arc<Columns>,
-        output: Output,
-        created: i64,
-    ) -> Renderer {
-        Renderer {
-            layout,
-            fonts,
-            logo,
-            columns,
-            output,
-            producer: format!(
-                "reporter {} (workpool, printpdf)",
-                env!("CARGO_PKG_VERSION")
-            ),
-            created,
-        }
-    }
-
-    /// The layout in use.
-    pub fn layout(&self) -> &Layout {
-        &self.layout
-    }
-
-    /// Checks `group`'s rows as [`Renderer::draw`] would, without drawing.
-    ///
-    /// # Errors
-    ///
-    /// [`ReportError::Row`] for the first bad row, [`ReportError::Io`]
-    /// when a spill file cannot be read back.
-    pub fn check(&self, group: &Group) -> Result<(), ReportError> {
-        let rows = group.rows()?;
-        prepare(&self.layout, &self.columns, &rows).map(|_| ())
-    }
-
-    /// Draws `group` and returns the PDF bytes, page count and what was
-    /// drawn blank.
-    ///
-    /// # Errors
-    ///
-    /// [`ReportError::Row`] for a bad row (line number included), other
-    /// variants when the spill file or the PDF fails.
-    pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Warnings), ReportError> {
-        let rows = group.rows()?;
-        let data = prepare(&self.layout, &self.columns, &rows)?;
-        let first = &group.first;
-        let fill = |src: &str| {
-            Template::parse(src)
-                .map(|t| t.render(|f| lookup(&self.columns, &group.key, first, f)))
-                .unwrap_or_default()
-        };
-        let texts = Texts {
-            title: fill(&self.layout.title),
-            header: self
-                .layout
-                .header
-                .iter()
-                .map(|h| (h.label.clone(), fill(&h.value)))
-                .collect(),
-            footer: fill(&self.layout.footer),
-            first_line: first.line,
-        };
-        let mut warnings = Warnings::default();
-        let canvas: Canvas<'_> = draw(
-            &self.layout,
-            &self.fonts,
-            self.logo.as_ref(),
-            &texts,
-            &data,
-            &mut warnings,
-        )?;
-        let pages = canvas.pages.len();
-        let bytes = canvas.to_pdf(&DocInfo {
-            title: &texts.title,
-            producer: &self.producer,
-            created: self.created,
-        })?;
-        Ok((bytes, pages, warnings))
-    }
-
-    /// Draws the job's report and writes it (atomically) into the output
-    /// folder. A report with a bad row is not written at all.
-    ///
-    /// # Errors
-    ///
-    /// As [`Renderer::draw`], plus [`ReportError::Io`] when writing fails.
-    pub fn render(&self, job: &ReportJob) -> Result<Rendered, ReportError> {
-        let (bytes, pages, warnings) = self.draw(&job.group)?;
-        let path = self.output.write(&job.file_name, &bytes)?;
-        Ok(Rendered {
-            path,
-            pages,
-            bytes: bytes.len() as u64,
-            warnings: warnings.lines,
-            missing: warnings.missing,
-        })
-    }
 }

@@ -172,6 +172,34 @@ impl ReportError {
     }
 }
 
+/// A problem found before any report is drawn (the tool exits 2). Its
+/// message is the inner error's, which has no source of its own.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// The layout or a font is unusable.
+    #[error("{0}")]
+    Layout(LayoutError),
+    /// The input file is unusable.
+    #[error("{0}")]
+    Input(InputError),
+    /// An environment variable is set to something unusable
+    /// (`SOURCE_DATE_EPOCH`).
+    #[error("{0}")]
+    Environment(String),
+}
+
+impl From<LayoutError> for SetupError {
+    fn from(e: LayoutError) -> Self {
+        SetupError::Layout(e)
+    }
+}
+
+impl From<InputError> for SetupError {
+    fn from(e: InputError) -> Self {
+        SetupError::Input(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::error::Error as _;

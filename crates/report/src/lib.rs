@@ -1,18 +1,22 @@
 //! report-jobs: a batch of PDF reports from tabular data, one per group.
 //!
-//! The pipeline, each step in its own module:
+//! The pipeline, by stage, each a folder of its own; a stage uses the
+//! ones before it and never one after:
 //!
-//! 1. [`input`] streams CSV, a JSON array or NDJSON, one [`Record`] at a
-//!    time;
-//! 2. [`group`] groups unsorted rows by a column with bounded memory
-//!    (buffers spill to one temporary file per group);
-//! 3. [`layout`] reads the TOML layout (or builds a default one);
-//! 4. [`prepare`] checks a group's rows, formats the cells and sums the
+//! 1. `data`: the rows. Streams CSV, a JSON array or NDJSON one
+//!    [`Record`] at a time, and groups unsorted rows by a column with
+//!    bounded memory (buffers spill to one temporary file per group);
+//! 2. `layout`: the TOML layout (or a default one made from the
+//!    columns), its templates and checks;
+//! 3. `prepare`: checks a group's rows, formats the cells and sums the
 //!    totals exactly ([`rust_decimal`]), failing on the first bad row with
 //!    its line number;
-//! 5. [`draw`] lays the report out across pages and [`canvas`] writes it
-//!    with printpdf, embedding subsets of the fonts ([`fonts`]: bundled
-//!    DejaVu Sans, plus fallbacks per character).
+//! 4. `text`: the fonts (bundled DejaVu Sans, plus fallbacks per
+//!    character), shaping and the widths of shaped text;
+//! 5. `pdf`: lays the report out across pages and writes it with
+//!    printpdf, embedding cuts of the fonts.
+//!
+//! Below them all: the errors and the formats of numbers and dates.
 //!
 //! [`Batch`] ties them together for the `reporter` tool: it does every check
 //! that can fail the whole run first, then yields one [`ReportJob`] per
@@ -47,44 +51,30 @@
 #![deny(missing_docs)]
 
 mod batch;
-mod canvas;
-mod column_stats;
-mod content;
-mod doc_info;
-mod draw;
-mod embed;
+mod data;
 mod error;
-mod fonts;
 mod format;
-mod glyph_codes;
-mod group;
-mod input;
-mod json_rows;
 mod layout;
-mod lines;
-mod logo;
 mod names;
-mod output;
+mod pdf;
 mod plan;
 mod prepare;
-mod sfnt;
-mod shaping;
-mod system_fonts;
-mod template;
-mod text_ops;
+mod render;
+mod text;
 mod tool;
 
-pub use batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
-pub use column_stats::ColumnStats;
-pub use doc_info::{DocInfo, SOURCE_DATE_EPOCH, pdf_date, run_time};
-pub use draw::Warnings;
-pub use error::{InputError, LayoutError, ReportError};
-pub use fonts::FontSet;
-pub use group::{Group, GroupOptions, Grouped, group_file};
-pub use input::{Columns, Format, Record, detect_delimiter};
+pub use batch::{Batch, Options};
+pub use data::column_stats::ColumnStats;
+pub use data::group::{Group, GroupOptions, Grouped, group_file};
+pub use data::input::{Columns, Format, Record, detect_delimiter};
+pub use error::{InputError, LayoutError, ReportError, SetupError};
 pub use layout::Layout;
-pub use logo::LogoImage;
+pub use pdf::doc_info::{DocInfo, SOURCE_DATE_EPOCH, pdf_date, run_time};
+pub use pdf::draw::Warnings;
+pub use pdf::logo::LogoImage;
 pub use plan::{ReportPayload, ReportPlan};
 pub use prepare::{Prepared, Row, prepare};
-pub use shaping::{Direction, Glyph, GlyphRun, Shaped};
+pub use render::{Rendered, Renderer, ReportJob};
+pub use text::fonts::FontSet;
+pub use text::shaping::{Direction, Glyph, GlyphRun, Shaped};
 pub use tool::{InvalidGroup, Jobs, Render, Reporter};

@@ -7,11 +7,12 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::batch::{Renderer, SetupError};
-use crate::fonts::FontSet;
-use crate::input::{Columns, Record};
+use crate::data::input::{Columns, Record};
+use crate::error::SetupError;
 use crate::layout::Layout;
-use crate::logo::LogoImage;
+use crate::pdf::logo::LogoImage;
+use crate::render::Renderer;
+use crate::text::fonts::FontSet;
 
 /// What every report of a run shares. Font and logo files are named by
 /// path: a shared mount every worker sees at the same path.

@@ -5,9 +5,9 @@ use rustc_hash::FxHashMap as HashMap;
 
 use rust_decimal::Decimal;
 
+use crate::data::input::{Columns, Record};
 use crate::error::ReportError;
 use crate::format::{Date, format_number, month_abbrev, parse_decimal, with_affixes};
-use crate::input::{Columns, Record};
 use crate::layout::{CellFormat, ChartBy, Column, Layout};
 
 /// A row ready to draw.

@@ -11,10 +11,12 @@ use pool::{
     Blocking, BlockingHandler, Distributed, Failure, IterSource, JobContext, JobError, Keyed, Tool,
 };
 
-use crate::batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
+use crate::batch::{Batch, Options};
+use crate::data::group::Group;
 use crate::error::ReportError;
-use crate::group::Group;
+use crate::error::SetupError;
 use crate::plan::{ReportPayload, ReportPlan};
+use crate::render::{Rendered, Renderer, ReportJob};
 
 impl Keyed for ReportJob {
     fn key(&self) -> Cow<'_, str> {

@@ -2,10 +2,10 @@
 //! hold what is drawn in them, fields that are not input columns.
 
 use super::Layout;
+use crate::data::input::Columns;
 use crate::error::LayoutError;
 use crate::format::check_date_pattern;
-use crate::input::Columns;
-use crate::template::Template;
+use crate::layout::template::Template;
 
 impl Layout {
     pub(super) fn check_static(&self) -> Result<(), LayoutError> {

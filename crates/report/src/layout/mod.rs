@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::column_stats::ColumnStats;
+use crate::data::column_stats::ColumnStats;
+use crate::data::input::Columns;
 use crate::error::LayoutError;
-use crate::input::Columns;
 
 mod check;
+pub(crate) mod template;
 
 /// A report layout. Every field has a default; see the crate docs.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -89,7 +89,7 @@ pub(crate) fn without_tables(font: &[u8], drop: &[[u8; 4]]) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    static DEJAVU: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+    static DEJAVU: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
 
     #[test]
     fn a_font_without_its_name_table_still_reads_and_checks_out() {

@@ -41,7 +41,7 @@ impl LogoImage {
             path: path.to_path_buf(),
             message,
         };
-        let bytes = std::fs::read(path).map_err(|e| err(e.to_string()))?;
+        let bytes = std::fs::read(path).map_err(|e| err(pool::io_words(&e)))?;
         Self::from_bytes(&bytes).map_err(err)
     }
 

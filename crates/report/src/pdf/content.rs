@@ -10,7 +10,7 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::canvas::Rgb;
+use crate::pdf::colour::Rgb;
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 

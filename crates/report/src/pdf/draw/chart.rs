@@ -7,10 +7,10 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-use crate::canvas::{Anchor, BLACK};
-use crate::fonts::{clip, wrap_at_most};
 use crate::layout::ChartBy;
-use crate::shaping::Direction;
+use crate::pdf::canvas::{Anchor, BLACK};
+use crate::text::shaping::Direction;
+use crate::text::wrap::{clip, wrap_at_most};
 
 use super::{BAR_FILL, Drawer, GREY};
 

@@ -12,14 +12,15 @@ use std::collections::BTreeSet;
 
 use rust_decimal::Decimal;
 
-use crate::canvas::{Anchor, BLACK, Canvas, Rgb};
 use crate::error::ReportError;
-use crate::fonts::{FontSet, clip, wrap_at_most};
 use crate::format::{format_number, with_affixes};
 use crate::layout::{Align, Layout};
-use crate::logo::LogoImage;
+use crate::pdf::canvas::{Anchor, BLACK, Canvas, Rgb};
+use crate::pdf::logo::LogoImage;
 use crate::prepare::Prepared;
-use crate::shaping::Direction;
+use crate::text::fonts::FontSet;
+use crate::text::shaping::Direction;
+use crate::text::wrap::{clip, wrap_at_most};
 
 use table::{LABEL_GAP, PAD, Table};
 

@@ -9,7 +9,7 @@ fn texts_on(cv: &Canvas<'_>, page: usize) -> Vec<String> {
     cv.pages[page]
         .iter()
         .filter_map(|item| match item {
-            crate::canvas::Item::Text { line, run: 0, .. } => Some(line.text.clone()),
+            crate::pdf::canvas::Item::Text { line, run: 0, .. } => Some(line.text.clone()),
             _ => None,
         })
         .collect()
@@ -86,7 +86,7 @@ fn baselines_on(cv: &Canvas<'_>, page: usize) -> Vec<f32> {
     cv.pages[page]
         .iter()
         .filter_map(|item| match item {
-            crate::canvas::Item::Text { y, .. } => Some(*y),
+            crate::pdf::canvas::Item::Text { y, .. } => Some(*y),
             _ => None,
         })
         .collect()

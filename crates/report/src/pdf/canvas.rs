@@ -13,22 +13,17 @@ use printpdf::{
 
 use sha2::{Digest as _, Sha256};
 
-use crate::content::{FaceCodes, TextOut};
-use crate::doc_info::DocInfo;
-use crate::embed::Cut;
 use crate::error::ReportError;
-use crate::fonts::{FaceId, FontSet};
-use crate::glyph_codes::{self, Embedded};
-use crate::logo::LogoImage;
-use crate::shaping::{Direction, Shaped};
-use crate::text_ops::{self, ToUnicode};
+use crate::pdf::content::{FaceCodes, TextOut};
+use crate::pdf::doc_info::DocInfo;
+use crate::pdf::glyph_codes::{self, Embedded};
+use crate::pdf::logo::LogoImage;
+use crate::pdf::text_ops::{self, ToUnicode};
+use crate::text::embed::Cut;
+use crate::text::fonts::{FaceId, FontSet};
+use crate::text::shaping::{Direction, Shaped};
 
-/// An RGB colour, components 0..=1.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rgb(pub f32, pub f32, pub f32);
-
-/// Black.
-pub const BLACK: Rgb = Rgb(0.0, 0.0, 0.0);
+pub(crate) use crate::pdf::colour::{BLACK, Rgb};
 
 /// One thing drawn on a page. `y` grows downwards from the top edge.
 #[derive(Debug, Clone, PartialEq)]
@@ -222,9 +217,9 @@ impl<'f> Canvas<'f> {
     ///
     /// printpdf writes the document, the shapes and the logo, and embeds
     /// the fonts; the text of each page is written here
-    /// ([`crate::content`]) and added to the page's content stream, with
+    /// ([`crate::pdf::content`]) and added to the page's content stream, with
     /// the glyph codes printpdf gave the fonts it embedded
-    /// ([`crate::glyph_codes`]).
+    /// ([`crate::pdf::glyph_codes`]).
     ///
     /// # Errors
     ///

@@ -63,7 +63,7 @@ impl Cut {
         // The name table is no use in a PDF (DejaVu's holds its licence:
         // 15 KB a face, in every report); the name goes on /BaseFont, with
         // the tag that says the font is a subset.
-        let bytes = crate::sfnt::without_tables(&sub.bytes, &[*b"name"])?;
+        let bytes = crate::text::sfnt::without_tables(&sub.bytes, &[*b"name"])?;
         let mut warnings = Vec::new();
         let mut cut = ParsedFont::from_bytes(&bytes, 0, &mut warnings)?;
         let name = font.font_name.clone().unwrap_or_else(|| "Font".into());
@@ -252,9 +252,9 @@ fn apply(sub: &SubstitutionSubtable<'_>, set: &mut BTreeSet<u16>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::canvas::{Anchor, Canvas};
-    use crate::fonts::FontSet;
-    use crate::shaping::Direction;
+    use crate::pdf::canvas::{Anchor, Canvas};
+    use crate::text::fonts::FontSet;
+    use crate::text::shaping::Direction;
 
     const TEXTS: &[&str] = &[
         "AVATAR Toyota office fine fluffy",
@@ -357,7 +357,7 @@ mod tests {
     /// code by code, the outlines of the glyphs shaping gave.
     fn draws_the_shaped_glyphs(fonts: &FontSet, text: &str) -> Vec<u8> {
         let mut canvas = Canvas::new(fonts, 595.0, 842.0);
-        let black = crate::canvas::Rgb(0.0, 0.0, 0.0);
+        let black = crate::pdf::canvas::Rgb(0.0, 0.0, 0.0);
         canvas.text(
             50.0,
             50.0,

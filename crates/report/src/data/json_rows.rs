@@ -13,9 +13,9 @@ use std::rc::Rc;
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
+use crate::data::lines::{Breaks, CountLines, line_of, read_line};
+use crate::data::record::{Columns, Record};
 use crate::error::InputError;
-use crate::input::{Columns, Record};
-use crate::lines::{Breaks, CountLines, line_of, read_line};
 
 /// What `each` is called with, per record.
 pub(crate) type Each<'a> = dyn FnMut(Record, &Columns) -> Result<(), InputError> + 'a;

@@ -22,7 +22,7 @@ use std::rc::Rc;
 use rustybuzz::{Script, UnicodeBuffer};
 
 use super::{RawGlyph, cache, prepare_buffer, run_shaper};
-use crate::fonts::{FaceId, FontSet};
+use crate::text::fonts::{FaceId, FontSet};
 
 /// Words kept per thread before the cache starts over.
 const MAX_WORDS: usize = 50_000;

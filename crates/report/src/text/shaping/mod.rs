@@ -27,7 +27,7 @@ use std::ops::Range;
 use rustybuzz::UnicodeBuffer;
 use unicode_bidi::{BidiInfo, Level};
 
-use crate::fonts::{FaceId, FontSet};
+use crate::text::fonts::{FaceId, FontSet};
 
 pub(crate) use cache::cached;
 pub(crate) use itemize::needs_layout_tables;
@@ -187,7 +187,7 @@ fn finish(mut out: Shaped, text: String) -> Shaped {
 /// context-free in the primary face ([`Face::context_free`]): what the
 /// shaper would give, without running it.
 ///
-/// [`Face::context_free`]: crate::fonts::Face::context_free
+/// [`Face::context_free`]: crate::text::fonts::Face::context_free
 fn context_free_run(fonts: &FontSet, text: &str, bold: bool) -> Option<GlyphRun> {
     let face_id = FontSet::primary(bold);
     let face = &fonts.faces()[face_id];
@@ -221,8 +221,8 @@ fn context_free_run(fonts: &FontSet, text: &str, bold: bool) -> Option<GlyphRun>
 /// The ASCII characters that shape context-free in `face` (see
 /// [`Face::context_free`]).
 ///
-/// [`Face::context_free`]: crate::fonts::Face::context_free
-pub(crate) fn context_free(face: &crate::fonts::Face) -> u128 {
+/// [`Face::context_free`]: crate::text::fonts::Face::context_free
+pub(crate) fn context_free(face: &crate::text::fonts::Face) -> u128 {
     const CANDIDATES: &str = "0123456789 .,-+/:%$#()";
     let rb = face.shaping();
     let mut plans = cache::Plans::default();

@@ -124,8 +124,8 @@ fn plain(path: &Path) -> bool {
 mod tests {
     use super::*;
 
-    static DEJAVU: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
-    static DEJAVU_BOLD: &[u8] = include_bytes!("../fonts/DejaVuSans-Bold.ttf");
+    static DEJAVU: &[u8] = include_bytes!("../../fonts/DejaVuSans.ttf");
+    static DEJAVU_BOLD: &[u8] = include_bytes!("../../fonts/DejaVuSans-Bold.ttf");
 
     #[test]
     fn the_fewest_plain_faces_that_cover_the_missing_characters() {

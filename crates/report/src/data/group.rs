@@ -12,9 +12,9 @@ use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::column_stats::ColumnStats;
+use crate::data::column_stats::ColumnStats;
+use crate::data::input::{Columns, Format, Record, read_records};
 use crate::error::{InputError, ReportError};
-use crate::input::{Columns, Format, Record, read_records};
 
 /// The key of the group that collects rows whose group value cannot be read
 /// (a malformed NDJSON line, a row without the column). Its report fails.

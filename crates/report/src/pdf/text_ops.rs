@@ -22,9 +22,9 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap as HashMap;
 
-use crate::content::{FaceCodes, TextOut};
-use crate::fonts::{Face, FaceId};
-use crate::shaping::{Glyph, GlyphRun, Shaped};
+use crate::pdf::content::{FaceCodes, TextOut};
+use crate::text::fonts::{Face, FaceId};
+use crate::text::shaping::{Glyph, GlyphRun, Shaped};
 
 /// The text a glyph stands for as the reader wants it: right-to-left text
 /// reversed (see the module docs).

@@ -1,16 +1,14 @@
 //! Streaming readers for CSV, JSON (one array) and NDJSON: one [`Record`] at a
 //! time, never the whole file.
 
-use rustc_hash::FxHashMap as HashMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
+use crate::data::json_rows::{read_json_array, read_ndjson};
+use crate::data::lines::CountLines;
+pub use crate::data::record::{Columns, Record};
 use crate::error::InputError;
-use crate::json_rows::{read_json_array, read_ndjson};
-use crate::lines::CountLines;
 
 /// The input formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,61 +48,6 @@ impl Format {
     }
 }
 
-/// One input row: its line number, its values by column index, and the
-/// reason it is unusable, if it is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    /// 1-based line of the row in the input file (for a JSON array: the line
-    /// where the element ends).
-    pub line: u64,
-    /// Values by column index ([`Columns`]); `None` when the row lacks it.
-    pub values: Vec<Option<String>>,
-    /// Set when the row itself is malformed; its group then fails.
-    pub error: Option<String>,
-}
-
-impl Record {
-    /// The value of column `idx`, or `None` when absent.
-    pub fn get(&self, idx: usize) -> Option<&str> {
-        self.values.get(idx).and_then(|v| v.as_deref())
-    }
-}
-
-/// Column names in order of first appearance, with their indexes.
-#[derive(Debug, Clone, Default)]
-pub struct Columns {
-    names: Vec<String>,
-    index: HashMap<String, usize>,
-}
-
-impl Columns {
-    /// The index of `name`, adding it when new.
-    pub fn intern(&mut self, name: &str) -> usize {
-        if let Some(&i) = self.index.get(name) {
-            return i;
-        }
-        self.names.push(name.to_owned());
-        self.index.insert(name.to_owned(), self.names.len() - 1);
-        self.names.len() - 1
-    }
-    /// The index of `name`, if it is a column.
-    pub fn get(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
-    }
-    /// The column names in order.
-    pub fn names(&self) -> &[String] {
-        &self.names
-    }
-    /// The number of columns.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-    /// Whether there are no columns.
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
-}
-
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
     move |error| InputError::Io {
         path: path.to_path_buf(),
@@ -119,7 +62,7 @@ fn io_err(path: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
 /// `delimiter` is the field separator (`None`: taken from the header line,
 /// [`detect_delimiter`]).
 ///
-/// Lines are counted alike for LF, CRLF and CR line ends ([`crate::lines`]).
+/// Lines are counted alike for LF, CRLF and CR line ends ([`crate::data::lines`]).
 ///
 /// # Errors
 ///

@@ -1,6 +1,6 @@
 //! The code each glyph has in a saved document, asked of printpdf.
 //!
-//! The page text is written as bytes by [`crate::content`], but printpdf
+//! The page text is written as bytes by [`crate::pdf::content`], but printpdf
 //! still embeds the fonts: it subsets each one to the glyphs its pages
 //! draw, renumbers them, and builds the widths and the ToUnicode map. The
 //! codes it gives the glyphs are its own (the subset's glyph ids, or the
@@ -14,11 +14,11 @@ use std::collections::BTreeMap;
 
 use printpdf::{Codepoint, FontId, Op, PdfFontHandle, Pt, TextItem};
 
-use crate::content::FaceCodes;
-use crate::embed::Cut;
 use crate::error::ReportError;
-use crate::fonts::FaceId;
-use crate::text_ops::ToUnicode;
+use crate::pdf::content::FaceCodes;
+use crate::pdf::text_ops::ToUnicode;
+use crate::text::embed::Cut;
+use crate::text::fonts::FaceId;
 
 /// A face as a document embeds it.
 pub(crate) struct Embedded<'f> {

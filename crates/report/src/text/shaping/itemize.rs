@@ -5,7 +5,7 @@ use std::ops::Range;
 
 use unicode_script::{Script, UnicodeScript};
 
-use crate::fonts::{FaceId, FontSet};
+use crate::text::fonts::{FaceId, FontSet};
 
 /// Text shaped in one call: one face, one script, one direction.
 #[derive(Debug, Clone, PartialEq, Eq)]

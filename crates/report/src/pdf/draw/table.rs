@@ -1,10 +1,11 @@
 //! The table as drawn: its columns' edges (from [`super::fit`]), its
 //! cells cut into lines, its heading row.
 
-use crate::canvas::{Anchor, BLACK, Canvas};
-use crate::fonts::{FontSet, wrap};
 use crate::layout::Align;
-use crate::shaping::Direction;
+use crate::pdf::canvas::{Anchor, BLACK, Canvas};
+use crate::text::fonts::FontSet;
+use crate::text::shaping::Direction;
+use crate::text::wrap::wrap;
 
 use super::{HEADER_FILL, warn};
 

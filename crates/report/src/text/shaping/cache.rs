@@ -13,7 +13,7 @@ use std::sync::Arc;
 use rustybuzz::{Direction as HbDirection, Script, ShapePlan};
 
 use super::{Direction, Shaped};
-use crate::fonts::{FaceId, FontSet};
+use crate::text::fonts::{FaceId, FontSet};
 
 /// Lines kept per thread before the cache starts over.
 const MAX_LINES: usize = 20_000;

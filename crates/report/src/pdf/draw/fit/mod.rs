@@ -13,10 +13,11 @@
 //! and then the group fails with a message that says what does not fit. A table whose columns fit their
 //! shares is drawn exactly as the layout says.
 use crate::error::ReportError;
-use crate::fonts::{FontSet, wrap};
 use crate::layout::{Align, CellFormat, Layout};
 use crate::prepare::Prepared;
-use crate::shaping::Direction;
+use crate::text::fonts::FontSet;
+use crate::text::shaping::Direction;
+use crate::text::wrap::wrap;
 
 use super::table::{LABEL_GAP, PAD, Table};
 use super::total_text;
