@@ -41,7 +41,7 @@ mod runtime;
 mod signal;
 mod summary;
 
-pub use app::{App, PlanOf};
+pub use app::{App, Consume, PlanOf};
 pub use args::{PoolArgs, RunArgs, StopArgs, parse_duration, parse_positive_duration};
 pub use failures::{FailuresFile, Format};
 pub use front::{Engine, Verb, belongs_to, commands, main, main_with, single_command};
