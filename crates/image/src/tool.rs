@@ -31,11 +31,12 @@ pub struct Resize {
 impl Resize {
     /// Fetches the input (from S3), resizes it, uploads the outputs.
     fn run(&self, job: &Job) -> Result<Done, ImageError> {
+        let ctx = job.context.as_ref().unwrap_or(&self.ctx);
         let Some(remote) = &self.remote else {
-            return process(&self.ctx, job);
+            return process(ctx, job);
         };
         remote.fetch(&job.rel, &job.input)?;
-        let done = process(&self.ctx, job);
+        let done = process(ctx, job);
         let _ = std::fs::remove_file(&job.input);
         let done = done?;
         for output in &job.outputs {
@@ -157,6 +158,11 @@ impl Resizer {
     /// The checked settings and folders.
     pub fn context(&self) -> &Arc<Context> {
         &self.ctx
+    }
+
+    /// The bucket, when the folders are `s3://` locations.
+    pub(crate) fn remote(&self) -> Option<&Arc<Remote>> {
+        self.remote.as_ref()
     }
 }
 
@@ -319,6 +325,7 @@ impl Distributed for Resizer {
             input: self.ctx.input_root.join(&rel),
             outputs: self.ctx.outputs_for(&rel, own),
             rel,
+            context: None,
         })
     }
 }
