@@ -16,9 +16,10 @@ mod app;
 mod args;
 mod attachments;
 mod check;
+mod consume;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    pool::cli::main::<app::MailerApp>(&[pool_postgres::cli::engine()])
+    pool::cli::main::<app::MailerApp>(&[pool_postgres::cli::engine(), pool_amqp::cli::engine()])
 }
