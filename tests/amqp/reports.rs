@@ -1,0 +1,112 @@
+//! `reporter publish` and `reporter consume`: the single-machine reports.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use workpool_tests::{RabbitMq, Signal, samples_dir, temp_dir};
+
+use super::broker::{Consumer, run, wait_until};
+use super::resizer::files;
+
+/// `pdftotext -layout` of `pdf`.
+fn text(pdf: &Path) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "pdftotext {}", pdf.display());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+#[ignore = "needs rabbitmq-server (.ci/deps/rabbitmq.sh), pdftotext and qpdf (.ci/deps/reporter.sh)"]
+fn one_message_per_group_makes_the_single_machine_reports() {
+    let rabbit = RabbitMq::start();
+    let dir = temp_dir();
+    let samples = samples_dir().join("reports");
+    let items = samples.join("items.csv");
+    let layout = samples.join("statement-logo.toml");
+    let (single, spread) = (dir.path().join("single"), dir.path().join("spread"));
+    let (items, layout) = (items.to_str().unwrap(), layout.to_str().unwrap());
+    run(
+        "reporter",
+        &[
+            items,
+            "--group-by",
+            "account",
+            "--layout",
+            layout,
+            "--no-system-fonts",
+            "--quiet",
+            "--out",
+            single.to_str().unwrap(),
+        ],
+    );
+    let url = rabbit.url();
+    run(
+        "reporter",
+        &[
+            "publish",
+            items,
+            "--group-by",
+            "account",
+            "--layout",
+            layout,
+            "--quiet",
+            "--out",
+            spread.to_str().unwrap(),
+            "--amqp",
+            &url,
+            "--amqp-queue",
+            "statements",
+        ],
+    );
+    let groups = files(&single)
+        .keys()
+        .filter(|k| k.ends_with(".pdf"))
+        .count() as u64;
+    assert!(groups >= 4);
+    assert_eq!(
+        rabbit.queue_counts("statements"),
+        Some((groups, 0)),
+        "one message per group"
+    );
+    let consumer = Consumer::start(
+        "reporter",
+        &[
+            "-o",
+            spread.to_str().unwrap(),
+            "-l",
+            layout,
+            "--amqp",
+            &url,
+            "--amqp-queue",
+            "statements",
+            "--quiet",
+        ],
+        dir.path(),
+        "c",
+    );
+    wait_until("every group", Duration::from_secs(120), || {
+        rabbit.queue_counts("statements") == Some((0, 0))
+    });
+    let ended = consumer.stop(Signal::TERM);
+    assert!(ended.status.success(), "{}", ended.stderr);
+    let (a, b) = (files(&single), files(&spread));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    // The same pages and text (the bytes differ in the names printpdf
+    // draws from a per-process counter).
+    for name in a.keys() {
+        let (x, y) = (single.join(name), spread.join(name));
+        assert_eq!(text(&x), text(&y), "{name}");
+        let out = Command::new("qpdf")
+            .arg("--check")
+            .arg(&y)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "qpdf --check {name}");
+        let size = |p: &Path| std::fs::metadata(p).unwrap().len() as i64;
+        assert!((size(&x) - size(&y)).abs() < 64, "{name}: sizes differ");
+    }
+}
