@@ -6,8 +6,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use lapin::options::{BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions};
-use lapin::types::AMQPValue;
+use lapin::options::{
+    BasicAckOptions, BasicGetOptions, BasicPublishOptions, ConfirmSelectOptions,
+    QueueDeclareOptions,
+};
+use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use workpool_tests::{Signal, command, send_signal};
 
@@ -89,6 +92,27 @@ pub fn take_all(url: &str, queue: &str) -> Vec<Got> {
     })
 }
 
+/// The messages ready in `queue` (not held by a consumer), as the broker
+/// answers a passive declaration; `None` when there is no such queue.
+/// (rabbitmqctl's counts of a quorum queue lag behind by seconds.)
+pub fn ready(url: &str, queue: &str) -> Option<u32> {
+    block_on(async {
+        let connection = connect(url).await;
+        let channel = connection.create_channel().await.unwrap();
+        let passive = QueueDeclareOptions {
+            passive: true,
+            ..QueueDeclareOptions::default()
+        };
+        let declared = channel
+            .queue_declare(queue.into(), passive, FieldTable::default())
+            .await
+            .ok()
+            .map(|q| q.message_count());
+        let _ = connection.close(200, "done".into()).await;
+        declared
+    })
+}
+
 /// Sends `bodies` to `queue` (which must exist), as another program would.
 pub fn send(url: &str, queue: &str, bodies: &[&str]) {
     block_on(async {
@@ -150,6 +174,7 @@ impl Consumer {
             .arg("consume")
             .args(args)
             .current_dir(dir)
+        .env("RUST_LOG", std::env::var("TEST_RUST_LOG").unwrap_or_default())
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&out).unwrap())
             .stderr(std::fs::File::create(&err).unwrap())

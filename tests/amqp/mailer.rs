@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use workpool_tests::{RabbitMq, Signal, temp_dir};
 
-use super::broker::{Consumer, run, send, take_all, wait_until};
+use super::broker::{Consumer, ready, run, send, take_all, wait_until};
 use super::smtp_server::{Received, SmtpServer};
 
 const TEMPLATE: &str = "From: Shop <shop@example.com>\n\
@@ -90,8 +90,8 @@ fn three_consumers_one_killed_mid_run_lose_nothing() {
     let dir = temp_dir();
     let (csv, template) = campaign(dir.path(), 5000);
     publish(&rabbit, "mail", &csv, &template);
-    assert_eq!(rabbit.queue_counts("mail"), Some((5000, 0)));
     let (url, smtp_url) = (rabbit.url(), smtp.url());
+    assert_eq!(ready(&url, "mail"), Some(5000));
     let mut args = consumer_args(&url, "mail", &smtp_url, &template);
     args.extend(["--workers", "4", "--queue", "16"]);
     let mut consumers: Vec<Consumer> = (0..3)
@@ -101,7 +101,7 @@ fn three_consumers_one_killed_mid_run_lose_nothing() {
     let killed = consumers.remove(0);
     killed.stop(Signal::KILL);
     wait_until("every row and an empty queue", LIMIT, || {
-        by_recipient(&smtp).len() == 5000 && rabbit.queue_counts("mail") == Some((0, 0))
+        by_recipient(&smtp).len() == 5000 && ready(&url, "mail") == Some(0)
     });
     for consumer in consumers {
         let ended = consumer.stop(Signal::TERM);
@@ -116,12 +116,14 @@ fn three_consumers_one_killed_mid_run_lose_nothing() {
     // and a second copy is the same message (the same Message-ID).
     let duplicates: usize = by.values().map(|m| m.len() - 1).sum();
     assert!(duplicates <= 16, "{duplicates} duplicates");
+    // Every consumer is gone and nothing came back: the queue is empty.
+    assert_eq!(ready(&url, "mail"), Some(0));
     for copies in by.values().filter(|m| m.len() > 1) {
         let ids: BTreeSet<String> = copies.iter().map(message_id).collect();
         assert_eq!(ids.len(), 1, "{ids:?}");
         assert!(ids.iter().all(|id| id.starts_with('<')), "{ids:?}");
     }
-    assert_eq!(rabbit.queue_counts("mail.dead"), Some((0, 0)));
+    assert_eq!(ready(&url, "mail.dead"), Some(0));
 }
 
 #[test]
@@ -148,9 +150,7 @@ fn a_busy_server_is_retried_and_a_message_that_never_goes_ends_dead() {
     assert_eq!(smtp.count(), 0);
     smtp.busy(false);
     wait_until("every row, the busy one dead", LIMIT, || {
-        smtp.count() >= 20
-            && rabbit.queue_counts("mail.dead") == Some((1, 0))
-            && rabbit.queue_counts("mail") == Some((0, 0))
+        smtp.count() >= 20 && ready(&url, "mail.dead") == Some(1) && ready(&url, "mail") == Some(0)
     });
     let ended = consumer.stop(Signal::TERM);
     assert_eq!(
@@ -213,10 +213,7 @@ fn every_item_has_exactly_one_result_and_bad_messages_go_dead() {
     args.extend(["--results", "mail.results", "--workers", "3"]);
     let consumer = Consumer::start("mailer", &args, dir.path(), "c");
     wait_until("every item", LIMIT, || {
-        rabbit.queue_counts("mail") == Some((0, 0))
-            && rabbit
-                .queue_counts("mail.results")
-                .is_some_and(|(n, _)| n >= 33)
+        ready(&url, "mail") == Some(0) && ready(&url, "mail.results").is_some_and(|n| n >= 33)
     });
     let ended = consumer.stop(Signal::TERM);
     assert_eq!(ended.status.code(), Some(1), "{}", ended.stderr);
@@ -281,7 +278,7 @@ fn a_broker_restart_mid_run_loses_nothing_and_the_consumer_goes_on() {
     wait_until("500 messages", LIMIT, || smtp.count() >= 500);
     rabbit.restart();
     wait_until("every row after the restart", LIMIT, || {
-        by_recipient(&smtp).len() == 3000 && rabbit.queue_counts("mail") == Some((0, 0))
+        by_recipient(&smtp).len() == 3000 && ready(&url, "mail") == Some(0)
     });
     assert!(
         consumer.running(),
@@ -293,7 +290,7 @@ fn a_broker_restart_mid_run_loses_nothing_and_the_consumer_goes_on() {
     assert!(ended.stderr.contains("lost the broker"), "{}", ended.stderr);
     let duplicates: usize = by_recipient(&smtp).values().map(|m| m.len() - 1).sum();
     assert!(duplicates <= 2 * 32, "{duplicates} duplicates");
-    assert_eq!(rabbit.queue_counts("mail.dead"), Some((0, 0)));
+    assert_eq!(ready(&url, "mail.dead"), Some(0));
 }
 
 #[test]
@@ -317,7 +314,7 @@ fn ctrl_c_finishes_what_runs_and_gives_the_rest_back() {
     assert!(summary["given_back"].as_u64().unwrap() >= 1, "{summary}");
     assert_eq!(summary["interrupted_by"], "Ctrl-C");
     // Nothing is held any more: the rest is back in the queue.
-    assert_eq!(rabbit.queue_counts("mail"), Some(((40 - done) as u64, 0)));
+    assert_eq!(ready(&url, "mail"), Some(40 - done as u32), "{summary}\n{}", ended.stderr);
     // Another consumer does the rest, each row once.
     let again = Consumer::start(
         "mailer",
@@ -326,7 +323,7 @@ fn ctrl_c_finishes_what_runs_and_gives_the_rest_back() {
         "d",
     );
     wait_until("the rest", LIMIT, || {
-        smtp.count() >= 40 && rabbit.queue_counts("mail") == Some((0, 0))
+        smtp.count() >= 40 && ready(&url, "mail") == Some(0)
     });
     assert!(again.stop(Signal::TERM).status.success());
     let by = by_recipient(&smtp);

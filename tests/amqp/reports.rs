@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use workpool_tests::{RabbitMq, Signal, samples_dir, temp_dir};
 
-use super::broker::{Consumer, run, wait_until};
+use super::broker::{Consumer, ready, run, wait_until};
 use super::resizer::files;
 
 /// `pdftotext -layout` of `pdf`.
@@ -68,8 +68,8 @@ fn one_message_per_group_makes_the_single_machine_reports() {
         .count() as u64;
     assert!(groups >= 4);
     assert_eq!(
-        rabbit.queue_counts("statements"),
-        Some((groups, 0)),
+        ready(&url, "statements").map(u64::from),
+        Some(groups),
         "one message per group"
     );
     let consumer = Consumer::start(
@@ -89,7 +89,7 @@ fn one_message_per_group_makes_the_single_machine_reports() {
         "c",
     );
     wait_until("every group", Duration::from_secs(120), || {
-        rabbit.queue_counts("statements") == Some((0, 0))
+        ready(&url, "statements") == Some(0)
     });
     let ended = consumer.stop(Signal::TERM);
     assert!(ended.status.success(), "{}", ended.stderr);

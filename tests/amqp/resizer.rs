@@ -7,7 +7,7 @@ use std::time::Duration;
 use image::{Rgb, RgbImage};
 use workpool_tests::{RabbitMq, Signal, temp_dir};
 
-use super::broker::{Consumer, run, send, take_all, wait_until};
+use super::broker::{Consumer, ready, run, send, take_all, wait_until};
 
 /// Every file under `dir`, by relative path.
 pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
@@ -65,8 +65,8 @@ fn two_consumers_make_the_single_machine_outputs_and_a_non_image_goes_dead() {
     args.extend(sizes);
     run("resizer", &args);
     assert_eq!(
-        rabbit.queue_counts("photos"),
-        Some((6, 0)),
+        ready(&url, "photos").map(u64::from),
+        Some(6),
         "one message per image"
     );
     send(&url, "photos", &[r#"{"image": "notes.txt"}"#]);
@@ -86,8 +86,7 @@ fn two_consumers_make_the_single_machine_outputs_and_a_non_image_goes_dead() {
         .map(|i| Consumer::start("resizer", &args, dir.path(), &format!("c{i}")))
         .collect();
     wait_until("every message", Duration::from_secs(120), || {
-        rabbit.queue_counts("photos") == Some((0, 0))
-            && rabbit.queue_counts("photos.dead") == Some((1, 0))
+        ready(&url, "photos") == Some(0) && ready(&url, "photos.dead") == Some(1)
     });
     let codes: Vec<Option<i32>> = consumers
         .into_iter()

@@ -175,26 +175,6 @@ impl RabbitMq {
         self.dir.path().to_path_buf()
     }
 
-    /// Messages in `queue`: (ready, unacknowledged); `None` when there is
-    /// no such queue.
-    pub fn queue_counts(&self, queue: &str) -> Option<(u64, u64)> {
-        let out = self.ctl(&[
-            "list_queues",
-            "--quiet",
-            "--no-table-headers",
-            "name",
-            "messages_ready",
-            "messages_unacknowledged",
-        ]);
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .find_map(|line| {
-                let mut words = line.split_whitespace();
-                (words.next()? == queue).then_some(())?;
-                Some((words.next()?.parse().ok()?, words.next()?.parse().ok()?))
-            })
-    }
-
     /// Stops the node (as `systemctl stop` would: connections closed) and
     /// starts it again on the same data and port.
     pub fn restart(&mut self) {

@@ -194,14 +194,18 @@ where
     // Whatever ended the run, stop the session: it gives back what the
     // broker still sends and ends.
     stop.cancel();
-    if session.await.is_err() {
-        error.get_or_insert_with(|| "the connection's task failed".into());
-    }
+    let opened = match session.await {
+        Ok(opened) => opened,
+        Err(_) => {
+            error.get_or_insert_with(|| "the connection's task failed".into());
+            None
+        }
+    };
     drop(settle);
     let settled = settling.await.unwrap_or_default();
     done.cancel();
-    if let Some(live) = current.latest() {
-        let _ = live.connection.close(200, "consumer stopped".into()).await;
+    if let Some(opened) = opened {
+        opened.close().await;
     }
     items.elapsed = pool_report.elapsed;
     items.interrupted = pool_report.interrupted || interrupted.lock().is_some();
@@ -218,6 +222,8 @@ where
     summary.counts.insert("done", tally.done);
     summary.counts.insert("retry_later", tally.retried);
     summary.counts.insert("dead", tally.dead);
+    summary.counts.insert("acked", settled.acked);
+    summary.counts.insert("lost", settled.lost);
     summary
         .counts
         .insert("given_back", settled.given_back + settled.lost);

@@ -101,15 +101,17 @@ impl Session {
     }
 
     /// Forwards deliveries until told to stop, reconnecting whenever the
-    /// connection is lost.
-    pub(crate) async fn run(self, mut opened: Opened) {
+    /// connection is lost; returns the connection in use, whose channel
+    /// must stay open until the jobs running are settled (dropping its
+    /// consumer closes it).
+    pub(crate) async fn run(self, mut opened: Opened) -> Option<Opened> {
         loop {
             self.current.set(Some(Arc::clone(&opened.live)));
             let epoch = opened.live.epoch;
             let lost = self.forward(&mut opened).await;
             let Some(reason) = lost else {
-                self.finish(opened).await;
-                return;
+                self.finish(&mut opened).await;
+                return Some(opened);
             };
             self.current.set(None);
             tracing::warn!(
@@ -118,7 +120,7 @@ impl Session {
             drop(opened);
             match self.reconnect(epoch + 1).await {
                 Some(again) => opened = again,
-                None => return,
+                None => return None,
             }
         }
     }
@@ -159,7 +161,7 @@ impl Session {
 
     /// Stops consuming; what the broker still sends is given back, then
     /// the channel closes (the broker gives back anything unsettled).
-    async fn finish(&self, mut opened: Opened) {
+    async fn finish(&self, opened: &mut Opened) {
         let _ = opened
             .channel
             .basic_cancel(self.tag.as_str().into(), BasicCancelOptions::default())
@@ -199,9 +201,19 @@ impl Session {
 }
 
 impl Opened {
-    /// The connection, to close at the end.
+    /// The connection.
     pub(crate) fn live(&self) -> &Arc<Live> {
         &self.live
+    }
+
+    /// Closes the connection (the broker gives back what is unsettled).
+    pub(crate) async fn close(self) {
+        let _ = self.channel.close(200, "consumer stopped".into()).await;
+        let _ = self
+            .live
+            .connection
+            .close(200, "consumer stopped".into())
+            .await;
     }
 }
 

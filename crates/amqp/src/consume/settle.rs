@@ -65,11 +65,6 @@ impl Current {
         self.0.read().as_ref().filter(|l| l.epoch == epoch).cloned()
     }
 
-    /// The connection in use, whatever its epoch.
-    pub(crate) fn latest(&self) -> Option<Arc<Live>> {
-        self.0.read().clone()
-    }
-
     /// The epoch of the connection in use.
     pub(crate) fn epoch(&self) -> Option<u64> {
         self.0.read().as_ref().map(|l| l.epoch)
