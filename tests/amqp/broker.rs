@@ -174,7 +174,10 @@ impl Consumer {
             .arg("consume")
             .args(args)
             .current_dir(dir)
-        .env("RUST_LOG", std::env::var("TEST_RUST_LOG").unwrap_or_default())
+            .env(
+                "RUST_LOG",
+                std::env::var("TEST_RUST_LOG").unwrap_or_default(),
+            )
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&out).unwrap())
             .stderr(std::fs::File::create(&err).unwrap())

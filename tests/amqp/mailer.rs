@@ -314,7 +314,12 @@ fn ctrl_c_finishes_what_runs_and_gives_the_rest_back() {
     assert!(summary["given_back"].as_u64().unwrap() >= 1, "{summary}");
     assert_eq!(summary["interrupted_by"], "Ctrl-C");
     // Nothing is held any more: the rest is back in the queue.
-    assert_eq!(ready(&url, "mail"), Some(40 - done as u32), "{summary}\n{}", ended.stderr);
+    assert_eq!(
+        ready(&url, "mail"),
+        Some(40 - done as u32),
+        "{summary}\n{}",
+        ended.stderr
+    );
     // Another consumer does the rest, each row once.
     let again = Consumer::start(
         "mailer",

@@ -85,9 +85,16 @@ fn two_consumers_make_the_single_machine_outputs_and_a_non_image_goes_dead() {
     let consumers: Vec<Consumer> = (0..2)
         .map(|i| Consumer::start("resizer", &args, dir.path(), &format!("c{i}")))
         .collect();
-    wait_until("every message", Duration::from_secs(120), || {
-        ready(&url, "photos") == Some(0) && ready(&url, "photos.dead") == Some(1)
-    });
+    let a = files(&single);
+    wait_until(
+        "every image and the dead letter",
+        Duration::from_secs(120),
+        || {
+            spread.is_dir()
+                && files(&spread).len() == a.len()
+                && ready(&url, "photos.dead") == Some(1)
+        },
+    );
     let codes: Vec<Option<i32>> = consumers
         .into_iter()
         .map(|c| c.stop(Signal::TERM).status.code())
@@ -97,7 +104,8 @@ fn two_consumers_make_the_single_machine_outputs_and_a_non_image_goes_dead() {
         codes.contains(&Some(1)) && codes.iter().all(|c| matches!(c, Some(0 | 1))),
         "{codes:?}"
     );
-    let (a, b) = (files(&single), files(&spread));
+    assert_eq!(ready(&url, "photos"), Some(0), "nothing given back");
+    let b = files(&spread);
     assert_eq!(a.len(), 6 * 2 + 1, "{:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {

@@ -59,7 +59,17 @@ fn command<A: Consume>(verb: &'static str) -> Command {
             "Run the items of a queue as they come, until Ctrl-C or SIGTERM: each message is \
              acknowledged once its outcome is recorded; failures are retried through a delay \
              queue, then go to NAME.dead with their reason",
-        ),
+        )
+        .mut_arg("rate", |a| {
+            a.help("Rate limit of this consumer process, e.g. 10/s, 600/min, 10/s,burst=20")
+        })
+        .mut_arg("max_failures", |a| {
+            a.help(
+                "Stop this consumer after this many items have failed for good (gone to \
+                 NAME.dead): nothing new is started, the running jobs finish, the rest go back \
+                 to the queue [default: never stop]",
+            )
+        }),
         other => base.about(format!("unknown verb {other}")),
     }
 }
