@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! bare publish URL QUEUE N        # persistent, confirmed, 1024 in flight
-//! bare consume URL QUEUE PREFETCH # acks each delivery, until SIGTERM
+//! bare consume URL QUEUE PREFETCH # acks each delivery (acks pipelined), until SIGTERM
 //! bare wait-empty URL QUEUE       # returns once no message is ready
 //! bare purge URL QUEUE
 //! ```
@@ -14,6 +14,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt as _;
+use futures_util::stream::FuturesUnordered;
 use lapin::options::{
     BasicAckOptions, BasicConsumeOptions, BasicPublishOptions, BasicQosOptions,
     ConfirmSelectOptions, QueueDeclareOptions, QueuePurgeOptions,
@@ -86,11 +87,18 @@ async fn consume(url: &str, queue: &str, prefetch: u16) -> lapin::Result<()> {
         .await?;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(lapin::Error::from)?;
+    // Acks in flight at once, as many as the prefetch lets come: the
+    // consumer never waits for one ack before taking the next delivery.
+    let mut acks = FuturesUnordered::new();
     loop {
         tokio::select! {
             _ = term.recv() => return Ok(()),
+            Some(acked) = acks.next(), if !acks.is_empty() => { acked?; }
             delivery = consumer.next() => match delivery {
-                Some(delivery) => { delivery?.ack(BasicAckOptions::default()).await?; }
+                Some(delivery) => {
+                    let acker = delivery?.acker;
+                    acks.push(async move { acker.ack(BasicAckOptions::default()).await });
+                }
                 None => return Ok(()),
             },
         }

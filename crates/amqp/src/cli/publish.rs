@@ -77,9 +77,11 @@ pub async fn publish_command<T: Consumable>(
     if let Err(e) = failures.finish(rows == 0) {
         write_error.get_or_insert(e);
     }
-    let written = (rows > 0)
-        .then(|| format!(" (written to {})", failures.path().display()))
-        .unwrap_or_default();
+    let written = if rows > 0 {
+        format!(" (written to {})", failures.path().display())
+    } else {
+        String::new()
+    };
     if let Some(e) = &published.error {
         eprintln!("{name}: {e}");
     }
