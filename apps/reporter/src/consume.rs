@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use pool::cli::Consume;
 use report_jobs::Reporter;
 
-use crate::app::{NoWorkerFlags, ReporterApp};
+use pool::cli::NoFlags;
+
+use crate::app::ReporterApp;
 
 /// The layout, fonts and output folder of `reporter consume` (the groups
 /// come as messages).
@@ -34,7 +36,7 @@ impl Consume for ReporterApp {
 
     async fn consumer(
         layout: Layout,
-        _worker: NoWorkerFlags,
+        _worker: NoFlags,
         _quiet: bool,
         _staging: &Path,
     ) -> anyhow::Result<Reporter> {

@@ -3,10 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use image_jobs::{Background, Filter, Fit, Format, Resizer, Settings, Size};
-use pool::cli::Consume;
+use image_jobs::{Background, Crop, Filter, Fit, Format, Resizer, Settings, Size};
+use pool::cli::{Consume, NoFlags};
 
-use crate::app::{NoWorkerFlags, ResizerApp};
+use crate::app::ResizerApp;
 
 /// The folders and settings of `resizer consume` (the images come as
 /// messages naming them).
@@ -30,26 +30,41 @@ pub struct Folders {
     #[arg(long, env = "RESIZER_FIT", default_value = "contain")]
     pub fit: Fit,
 
+    /// Which part --fit cover keeps: centre, entropy (the most detail) or
+    /// attention (edges, saturated colour, skin tones)
+    #[arg(long, env = "RESIZER_CROP", default_value = "centre")]
+    pub crop: Crop,
+
     /// Resampling filter: lanczos3, mitchell, catmullrom, hamming,
     /// bilinear, box or nearest
     #[arg(long, env = "RESIZER_FILTER", default_value = "lanczos3")]
     pub filter: Filter,
 
-    /// Output format: jpeg, png or webp [default: the input's own, PNG
-    /// for GIF, BMP and TIFF]
+    /// Output format: jpeg, png, webp (lossy with --quality, or
+    /// --lossless) or avif (with --quality and --avif-speed; always sRGB)
+    /// [default: JPEG for JPEG inputs, WebP for WebP, PNG for PNG, GIF, BMP
+    /// and TIFF; the PNGs of GIF and palette PNG inputs have a palette too]
     #[arg(long, env = "RESIZER_FORMAT")]
     pub format: Option<Format>,
 
-    /// JPEG and lossy WebP quality, 1 to 100
+    /// JPEG, lossy WebP and AVIF quality, 1 to 100
     #[arg(long, env = "RESIZER_QUALITY", default_value_t = 85,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub quality: u8,
 
-    /// Write WebP outputs losslessly
+    /// AVIF encoding speed: 1 (slowest, smallest files) to 10 (fastest)
+    #[arg(long, env = "RESIZER_AVIF_SPEED", default_value_t = 6,
+          value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub avif_speed: u8,
+
+    /// Write WebP outputs losslessly (--quality is then unused for them)
     #[arg(long)]
     pub lossless: bool,
 
-    /// Keep the input's EXIF (orientation reset) and ICC profile
+    /// Keep the input's EXIF (orientation reset to upright, pixel
+    /// dimensions set to the output's) and ICC profile;
+    /// colours then stay in that profile instead of being converted to sRGB
+    /// (CMYK is still converted). XMP and other metadata are not kept
     #[arg(long)]
     pub keep_metadata: bool,
 
@@ -58,7 +73,8 @@ pub struct Folders {
     #[arg(long, env = "RESIZER_BACKGROUND", default_value = "white")]
     pub background: Background,
 
-    /// Scale up images smaller than the box
+    /// Scale up images smaller than the box (by default they keep their
+    /// size)
     #[arg(long)]
     pub enlarge: bool,
 
@@ -76,16 +92,18 @@ impl Consume for ResizerApp {
 
     async fn consumer(
         folders: Folders,
-        _worker: NoWorkerFlags,
+        _worker: NoFlags,
         _quiet: bool,
         _staging: &Path,
     ) -> anyhow::Result<Resizer> {
         let settings = Settings {
             sizes: folders.size,
             fit: folders.fit,
+            crop: folders.crop,
             filter: folders.filter,
             format: folders.format,
             quality: folders.quality,
+            avif_speed: folders.avif_speed,
             lossless: folders.lossless,
             keep_metadata: folders.keep_metadata,
             background: folders.background,

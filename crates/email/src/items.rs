@@ -65,11 +65,11 @@ impl MailPlan {
         let mut columns = variables(&parsed, &options.unsubscribe)?;
         columns.insert(options.to_column.clone());
         columns.extend(options.key_column.clone());
-        let template_text =
-            std::fs::read_to_string(template).map_err(|source| ConfigError::Io {
-                path: template.to_path_buf(),
-                source,
-            })?;
+        let template_text = std::fs::read_to_string(template).map_err(|error| ConfigError::Io {
+            what: "the template",
+            path: template.to_path_buf(),
+            error,
+        })?;
         let attachments_dir = options.attachments_dir.clone().unwrap_or_else(|| {
             template
                 .parent()

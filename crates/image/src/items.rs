@@ -37,26 +37,20 @@ impl Resizer {
     /// `image` as a path relative to the input folder or prefix.
     fn relative(&self, image: &str) -> Result<PathBuf, String> {
         if image.starts_with("s3://") {
-            let Some(remote) = self.remote() else {
+            let Some(input) = self.remote().and_then(|r| r.input_url()) else {
                 return Err(format!(
                     "{image}: an s3:// key, but the input folder is local"
                 ));
             };
-            let prefix = format!(
-                "{}/",
-                remote
-                    .input_url()
-                    .display()
-                    .to_string()
-                    .trim_end_matches('/')
-            );
+            let prefix = format!("{}/", input.display().to_string().trim_end_matches('/'));
             return image
                 .strip_prefix(&prefix)
                 .map(PathBuf::from)
                 .ok_or_else(|| format!("{image}: not a key under {prefix}"));
         }
         let path = Path::new(image);
-        if !path.is_absolute() || self.remote().is_some() {
+        let remote_input = self.remote().and_then(|r| r.input_url()).is_some();
+        if !path.is_absolute() || remote_input {
             return Ok(path.to_path_buf());
         }
         let root = &self.context().input_root;
@@ -76,13 +70,17 @@ impl Resizer {
             .map(|s| s.parse::<Size>().map_err(|e| format!("size {s:?}: {e}")))
             .collect::<Result<_, _>>()?;
         settings.validate().map_err(|e| e.to_string())?;
+        // The records of what an output was made from carry the hash part
+        // of its settings' fingerprint, as `Context::prepare` writes it.
+        let fingerprint = settings.fingerprint();
+        let fingerprint = fingerprint.split(' ').next().unwrap_or_default().to_owned();
         Ok(Arc::new(Context {
             input_root: ctx.input_root.clone(),
             output_root: ctx.output_root.clone(),
             suffixes: settings.suffixes(),
             settings,
             force: ctx.force,
-            settings_mtime: ctx.settings_mtime,
+            fingerprint,
         }))
     }
 }
@@ -125,10 +123,10 @@ impl Consumable for Resizer {
         let root = &self.context().output_root;
         job.outputs
             .iter()
-            .map(|output| match self.remote() {
-                Some(remote) => {
+            .map(|output| match self.remote().and_then(|r| r.output_url()) {
+                Some(url) => {
                     let rel = output.strip_prefix(root).unwrap_or(output);
-                    format!("{}/{}", remote.output_url().display(), rel.display())
+                    format!("{}/{}", url.display(), rel.display())
                 }
                 None => output.display().to_string(),
             })

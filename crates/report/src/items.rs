@@ -110,7 +110,7 @@ fn fields(layout: &Layout) -> Result<Vec<String>, SetupError> {
         .into_iter()
         .chain(layout.header.iter().map(|h| &h.value));
     for source in templates {
-        let template = Template::parse(source).map_err(LayoutError::Invalid)?;
+        let template = Template::parse(source).map_err(LayoutError::invalid)?;
         fields.extend(template.fields().map(str::to_owned));
     }
     Ok(fields)
