@@ -246,11 +246,11 @@ For more information, try '--help'.
 == resizer, an S3 location that cannot be reached (exit 2)
 resizer: input s3://photos/in: cannot reach the server at http://127.0.0.1:1 (AWS_ENDPOINT): connection refused
 == reporter, a missing input (exit 2)
-reporter: /nonexistent.csv: No such file or directory (os error 2): No such file or directory (os error 2)
+reporter: /nonexistent.csv: does not exist
 == reporter, a folder for the input (exit 2)
-reporter: photos: unknown input format (expected .csv, .json, .ndjson or .jsonl)
+reporter: photos: is a folder, not a file
 == reporter, a column that is not there (exit 2)
-reporter: items.csv: no column "acount" to group by (columns: acount, account, amount)
+reporter: items.csv: no column "acount" to group by (columns: account, amount)
 == reporter, a layout that is not TOML (exit 2)
 reporter: layout.toml: TOML parse error at line 2, column 6
   |

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use workpool_tests::Postgres;
+use workpool_tests::{Postgres, Signal, send_signal};
 
 use super::smtp_server::SmtpServer;
 use super::{Case, TEMPLATE, emails, per_recipient, stderr, stdout};
@@ -54,12 +54,6 @@ pub(super) fn finish(child: Child, limit: Duration) -> Output {
         std::thread::sleep(Duration::from_millis(50));
     }
     child.wait_with_output().unwrap()
-}
-
-/// Sends `signal` (`-STOP`, `-CONT`) to process `pid`.
-fn signal(signal: &str, pid: &str) {
-    let sent = Command::new("kill").args([signal, pid]).status().unwrap();
-    assert!(sent.success(), "kill {signal} {pid}");
 }
 
 pub(super) fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
@@ -276,14 +270,14 @@ fn a_worker_stopped_past_its_lease_changes_nothing_when_it_wakes() {
     wait_until("some messages sent", Duration::from_secs(60), || {
         server.count() > 200
     });
-    let pid = sleeper.id().to_string();
-    signal("-STOP", &pid);
+    let pid = sleeper.id();
+    send_signal(pid, Signal::STOP);
     // Past the lease: the other worker takes its jobs back and finishes
     // the run, which it can only do with them.
     let other = finish(other, Duration::from_secs(300));
     assert!(other.status.success(), "{}", stderr(&other));
     assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
-    signal("-CONT", &pid);
+    send_signal(pid, Signal::CONT);
     let woke = finish(sleeper, Duration::from_secs(60));
     assert_eq!(
         woke.status.code(),

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// Reading or writing a file failed.
-    #[error("{path}: {error}")]
+    #[error("{path}: {}", pool::io_words(error))]
     Io {
         /// The file.
         path: PathBuf,
@@ -48,7 +48,7 @@ pub enum InputError {
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
     /// The file cannot be read.
-    #[error("{path}: {error}")]
+    #[error("{path}: {}", pool::io_words(error))]
     Io {
         /// The layout file.
         path: PathBuf,
@@ -194,11 +194,11 @@ mod tests {
             path: "l.toml".into(),
             error: missing(),
         };
-        assert_eq!(input.to_string(), format!("in.csv: {}", missing()));
-        assert_eq!(layout.to_string(), format!("l.toml: {}", missing()));
+        assert_eq!(input.to_string(), "in.csv: does not exist");
+        assert_eq!(layout.to_string(), "l.toml: does not exist");
         assert!(input.source().is_none() && layout.source().is_none());
         let setup = crate::SetupError::from(input);
-        assert_eq!(setup.to_string(), format!("in.csv: {}", missing()));
+        assert_eq!(setup.to_string(), "in.csv: does not exist");
         assert!(setup.source().is_none());
         let invalid = LayoutError::invalid("font_size 100 is outside 4..24");
         assert_eq!(

@@ -28,8 +28,15 @@ impl Format {
     ///
     /// # Errors
     ///
+    /// [`InputError::Io`] when `path` is a folder,
     /// [`InputError::UnknownFormat`] for any other extension.
     pub fn from_path(path: &Path) -> Result<Format, InputError> {
+        if path.is_dir() {
+            return Err(InputError::Io {
+                path: path.to_path_buf(),
+                error: std::io::ErrorKind::IsADirectory.into(),
+            });
+        }
         let ext = path
             .extension()
             .and_then(|e| e.to_str())
