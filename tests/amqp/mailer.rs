@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use workpool_tests::{RabbitMq, Signal, temp_dir};
+use workpool_tests::{RabbitMq, Signal, send_signal, temp_dir};
 
 use super::broker::{Consumer, ready, run, send, take_all, wait_until};
 use super::smtp_server::{Received, SmtpServer};
@@ -336,4 +336,38 @@ fn ctrl_c_finishes_what_runs_and_gives_the_rest_back() {
     let by = by_recipient(&smtp);
     assert_eq!(by.len(), 40);
     assert!(by.values().all(|m| m.len() == 1), "each row once");
+}
+
+#[test]
+#[ignore = "needs rabbitmq-server (.ci/deps/rabbitmq.sh installs it)"]
+fn a_second_ctrl_c_cancels_the_running_sends_and_gives_them_back() {
+    let rabbit = RabbitMq::start();
+    // The server takes each message, then holds its reply far longer than
+    // the test: a send still running when the consumer is stopped only
+    // ends if it is cancelled.
+    let smtp = SmtpServer::start(Duration::from_secs(600));
+    let dir = temp_dir();
+    let (csv, template) = campaign(dir.path(), 10);
+    publish(&rabbit, "mail", &csv, &template);
+    let (url, smtp_url) = (rabbit.url(), smtp.url());
+    let mut args = consumer_args(&url, "mail", &smtp_url, &template);
+    args.extend(["--workers", "2", "--queue", "4", "--json"]);
+    let consumer = Consumer::start("mailer", &args, dir.path(), "c");
+    wait_until("two sends waiting for their reply", LIMIT, || {
+        smtp.count() >= 2
+    });
+    send_signal(consumer.child.id(), Signal::INT);
+    wait_until("the first Ctrl-C seen", LIMIT, || {
+        consumer.stderr().contains("starting nothing new")
+    });
+    let ended = consumer.stop(Signal::INT);
+    let summary: serde_json::Value = serde_json::from_str(ended.stdout.trim())
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", ended.stdout, ended.stderr));
+    assert_eq!(summary["done"], 0, "{summary}");
+    assert_eq!(summary["acked"], 0, "{summary}");
+    assert_eq!(summary["given_back"], 4, "the whole prefetch: {summary}");
+    // The two cancelled sends went back with the rest: every row is ready
+    // for another consumer.
+    assert_eq!(ready(&url, "mail"), Some(10), "{}", ended.stderr);
+    assert_eq!(ready(&url, "mail.dead"), Some(0));
 }
