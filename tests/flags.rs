@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use workpool_tests::{command, temp_dir};
 
 const TOOLS: [&str; 3] = ["mailer", "resizer", "reporter"];
-const VERBS: [&str; 4] = ["enqueue", "work", "status", "retry"];
+const VERBS: [&str; 6] = ["enqueue", "work", "status", "retry", "publish", "consume"];
 
 /// The long flags in a command's `--help`.
 fn flags(tool: &str, verb: Option<&str>) -> BTreeSet<String> {

@@ -5,7 +5,11 @@
 //! - `tempfail...`: `450` to the first RCPT of that address, then `250`;
 //! - `drop...`: `421` to the first RCPT of that address, then it closes
 //!   the connection;
-//! - `reject...`: `550`, always.
+//! - `reject...`: `550`, always;
+//! - `busy...`: `451`, always.
+//!
+//! [`SmtpServer::busy`] makes it answer `451` to every recipient for a
+//! while.
 //!
 //! [`SmtpServer::refuse_after`] makes it refuse every message (`550` to
 //! MAIL FROM, as a relay that has put the sender on a block list) once it
@@ -40,6 +44,8 @@ struct State {
     rcpt_attempts: HashMap<String, u32>,
     connections: u32,
     refuse_after: Option<usize>,
+    /// Every RCPT gets 451 while set.
+    busy: bool,
     /// The user and OAuth2 token `AUTH XOAUTH2` accepts.
     oauth2: Option<(String, String)>,
     /// Users who logged in.
@@ -121,6 +127,13 @@ impl SmtpServer {
     /// (`None`: accepts again).
     pub fn refuse_after(&self, count: Option<usize>) {
         self.state.lock().expect("state").refuse_after = count;
+    }
+
+    /// Answers `451` to every recipient while `busy` (a relay that is
+    /// overloaded for a while). Used by tests/amqp.rs.
+    #[allow(dead_code)]
+    pub fn busy(&self, busy: bool) {
+        self.state.lock().expect("state").busy = busy;
     }
 
     /// Accepts `AUTH XOAUTH2` for `user` with access token `token` (and
@@ -267,13 +280,15 @@ async fn session(
             "RCPT" if from.is_none() => "503 MAIL first\r\n".into(),
             "RCPT" => {
                 let rcpt = address(text);
-                let attempt = {
+                let (attempt, busy) = {
                     let mut s = state.lock().expect("state");
                     let n = s.rcpt_attempts.entry(rcpt.clone()).or_insert(0);
                     *n += 1;
-                    *n
+                    (*n, s.busy)
                 };
-                if rcpt.starts_with("reject") {
+                if busy || rcpt.starts_with("busy") {
+                    "451 4.3.0 busy, try again later\r\n".into()
+                } else if rcpt.starts_with("reject") {
                     "550 5.1.1 no such user\r\n".into()
                 } else if rcpt.starts_with("tempfail") && attempt == 1 {
                     "450 4.2.0 mailbox busy, try later\r\n".into()

@@ -16,6 +16,7 @@ mod app;
 mod args;
 mod attachments;
 mod check;
+mod consume;
 
 use std::process::ExitCode;
 
@@ -26,5 +27,5 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    pool::cli::main::<app::MailerApp>(&[pool_postgres::cli::engine()])
+    pool::cli::main::<app::MailerApp>(&[pool_postgres::cli::engine(), pool_amqp::cli::engine()])
 }

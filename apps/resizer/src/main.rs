@@ -10,11 +10,12 @@
 
 mod app;
 mod args;
+mod consume;
 mod malloc;
 
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     malloc::tune();
-    pool::cli::main::<app::ResizerApp>(&[pool_postgres::cli::engine()])
+    pool::cli::main::<app::ResizerApp>(&[pool_postgres::cli::engine(), pool_amqp::cli::engine()])
 }

@@ -521,6 +521,14 @@ fn folder_name(dir: &Path) -> String {
     }
 }
 
+impl Mailer {
+    /// The run's columns, in order: the CSV's, or a consumer's (see
+    /// [`MailPlan::for_items`]).
+    pub(crate) fn plan_columns(&self) -> &[String] {
+        &self.plan.columns
+    }
+}
+
 /// Whether `a` and `b` name the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {

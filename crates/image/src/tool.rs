@@ -31,12 +31,13 @@ impl Resize {
     /// Fetches the input (from S3), resizes it, uploads the outputs; an
     /// error names the `s3://` location rather than the staged copy.
     fn run(&self, job: &Job) -> Result<Done, ImageError> {
+        let ctx = job.context.as_ref().unwrap_or(&self.ctx);
         let Some(remote) = &self.remote else {
-            return process(&self.ctx, job);
+            return process(ctx, job);
         };
         let shown = |e: ImageError| e.map_paths(|p| remote.shown(p));
         remote.fetch(&job.rel, &job.input).map_err(shown)?;
-        let done = process(&self.ctx, job);
+        let done = process(ctx, job);
         if remote.input_url().is_some() {
             let _ = std::fs::remove_file(&job.input);
         }
@@ -186,6 +187,11 @@ impl Resizer {
     /// The checked settings and folders.
     pub fn context(&self) -> &Arc<Context> {
         &self.ctx
+    }
+
+    /// The bucket, when the folders are `s3://` locations.
+    pub(crate) fn remote(&self) -> Option<&Arc<Remote>> {
+        self.remote.as_ref()
     }
 }
 
@@ -350,6 +356,7 @@ impl Distributed for Resizer {
             input: self.ctx.input_root.join(&rel),
             outputs: self.ctx.outputs_for(&rel, own),
             rel,
+            context: None,
         })
     }
 }

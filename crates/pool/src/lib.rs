@@ -21,6 +21,8 @@
 //!   keys so that a re-run after a crash skips what was done;
 //! - [`JobSource`] and [`OutcomeSink`], the seams where a distributed engine
 //!   plugs in, and [`run`], which drives a pool from one to the other;
+//! - [`Consumable`], a tool whose items other programs send one by one
+//!   (a broker's queue);
 //! - [`Tool`], the one shape of a bulk tool (source, handler, what to write
 //!   down of failures), which `cli::run_tool` (feature `cli`) runs with the
 //!   journal, progress bar, Ctrl-C handling, summary and exit code.
@@ -76,6 +78,7 @@ mod atomic_write;
 mod blocking;
 #[cfg(feature = "cli")]
 pub mod cli;
+mod consumable;
 mod distributed;
 mod error;
 mod handler;
@@ -98,6 +101,7 @@ mod worker;
 
 pub use atomic_write::write_atomic;
 pub use blocking::{Blocking, BlockingFn, BlockingHandler, FnHandler, blocking_fn};
+pub use consumable::Consumable;
 pub use distributed::Distributed;
 pub use error::{JournalError, SubmitError, TrySubmitError};
 pub use handler::{AsyncFn, Handler, JobContext, JobError, async_fn};

@@ -179,7 +179,7 @@ impl Batch {
 }
 
 /// Every text of the layout a report can draw.
-fn layout_texts(layout: &Layout) -> impl Iterator<Item = &str> {
+pub(crate) fn layout_texts(layout: &Layout) -> impl Iterator<Item = &str> {
     let head = [
         layout.title.as_str(),
         &layout.footer,

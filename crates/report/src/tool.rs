@@ -178,7 +178,17 @@ impl Reporter {
     /// As [`ReportPlan::renderer`].
     pub fn from_plan(plan: ReportPlan, failures: Option<PathBuf>) -> Result<Reporter, SetupError> {
         let renderer = plan.renderer()?;
-        Ok(Reporter {
+        Ok(Reporter::from_renderer(plan, renderer, failures))
+    }
+
+    /// A reporter drawing with `renderer`, for a run `plan` describes,
+    /// with no groups of its own (they come one by one).
+    pub(crate) fn from_renderer(
+        plan: ReportPlan,
+        renderer: Renderer,
+        failures: Option<PathBuf>,
+    ) -> Reporter {
+        Reporter {
             renderer: Arc::new(renderer),
             failures: failures.unwrap_or_else(|| default_failures(&plan.out_dir)),
             out_dir: plan.out_dir.clone(),
@@ -193,7 +203,7 @@ impl Reporter {
             bytes: 0,
             check_rows: false,
             missing: BTreeSet::new(),
-        })
+        }
     }
 }
 

@@ -28,6 +28,9 @@ pub struct Job {
     pub rel: PathBuf,
     /// The output files, one per size.
     pub outputs: Vec<PathBuf>,
+    /// The settings this job was asked for when they are not the run's (a
+    /// message that names its own sizes); `None`: the run's.
+    pub context: Option<Arc<Context>>,
 }
 
 impl Keyed for Job {
@@ -199,6 +202,7 @@ impl Walker {
             input: path,
             rel,
             outputs,
+            context: None,
         }))
     }
 }

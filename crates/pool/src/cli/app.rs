@@ -11,7 +11,8 @@
 //! | the pool's | workers, queue, retries, rate, journal | [`PoolArgs`](super::PoolArgs) | [`RunArgs`](super::RunArgs), stored with the run | each worker's own |
 //!
 //! An app implements [`App`] and its `main` is one call:
-//! `pool::cli::main::<MyApp>(&[pool_postgres::engine()])`.
+//! `pool::cli::main::<MyApp>(&[pool_postgres::cli::engine()])`; an app that
+//! also implements [`Consume`] adds `pool_amqp::cli::engine()`.
 
 use std::fmt;
 use std::future::Future;
@@ -74,6 +75,30 @@ pub trait App: Send + 'static {
     /// Bad usage or configuration, found before any job is claimed.
     fn worker(
         plan: PlanOf<Self>,
+        worker: Self::Worker,
+        quiet: bool,
+        staging: &Path,
+    ) -> impl Future<Output = Result<Self::Tool, Self::Error>>;
+}
+
+/// An [`App`] whose tool also consumes items that other programs send (a
+/// broker's queue): `TOOL consume` builds the tool from the tool's settings
+/// without its input source, and the worker's own flags; `TOOL publish`
+/// uses [`App::open`] on the usual inputs and sends their items.
+pub trait Consume: App<Tool: crate::Consumable> {
+    /// The tool's settings without its input source: the mailer's template,
+    /// the resizer's folders and sizes, the reporter's layout and output
+    /// folder.
+    type Settings: clap::Args + Send + 'static;
+
+    /// Builds a consumer's tool from `settings` and the worker's own flags.
+    /// Files it fetches go under `staging`.
+    ///
+    /// # Errors
+    ///
+    /// Bad usage or configuration, found before any message is taken.
+    fn consumer(
+        settings: Self::Settings,
         worker: Self::Worker,
         quiet: bool,
         staging: &Path,

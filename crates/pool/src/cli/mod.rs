@@ -41,7 +41,7 @@ mod runtime;
 mod signal;
 mod summary;
 
-pub use app::{App, NoFlags, PlanOf};
+pub use app::{App, Consume, NoFlags, PlanOf};
 pub use args::{
     PoolArgs, RunArgs, StopArgs, parse_delimiter, parse_duration, parse_positive_duration,
 };
