@@ -2,6 +2,8 @@
 //! SMTP server over TCP (tests/mailer/smtp_server.rs).
 #![allow(clippy::unwrap_used)]
 
+#[path = "mailer/control.rs"]
+mod control;
 #[path = "mailer/distributed.rs"]
 mod distributed;
 #[path = "mailer/dkim.rs"]

@@ -11,7 +11,9 @@
 //! With `NOOP_STARTS=FILE`, `work` appends a line `JOB MICROS` to FILE as
 //! each job starts (the wall clock, in microseconds since the epoch);
 //! `pickup` enqueues one job at a time into a run that idle `work
-//! --follow` processes watch, and reads there when it started.
+//! --follow` processes watch, and reads there when it started (the
+//! server needs `track_commit_timestamp = on`: the pickup is counted from
+//! the enqueue's commit).
 
 use std::convert::Infallible;
 use std::io::Write as _;
@@ -172,9 +174,18 @@ async fn pickup(
             pool_postgres::enqueue(&mut client, &mut tool, Some(name), &run.settings, |_, _| {})
                 .await?;
         anyhow::ensure!(enqueued.added == 1, "job {job} was not added");
-        // The commit is before the ANALYZE that `enqueue` runs after it;
-        // this is later, so the pickup counted from here is a bound.
-        let committed = micros();
+        // When the enqueue committed, by the server's clock (this machine's):
+        // its key's row was written in the same transaction. (`enqueue`
+        // returns later, after an ANALYZE.)
+        let committed: f64 = client
+            .query_one(
+                "SELECT extract(epoch FROM pg_xact_commit_timestamp(xmin))::float8
+                   FROM workpool.keys WHERE run = $1 AND key = $2",
+                &[&enqueued.run.id, &job.to_string()],
+            )
+            .await?
+            .get(0);
+        let committed = (committed * 1e6) as u64;
         let waited = Instant::now();
         let at = loop {
             if let Some(at) = started(starts, job) {

@@ -153,7 +153,8 @@ impl Claimer {
         let mut busy = false;
         loop {
             // Room for a batch. A worker whose hands are full still looks
-            // when woken, or every poll: a pause or a cancel must reach it.
+            // at news of the run, or every poll: a pause or a cancel must
+            // reach it.
             let permits = loop {
                 tokio::select! {
                     biased;
@@ -162,7 +163,7 @@ impl Claimer {
                         Ok(permits) => break permits,
                         Err(_) => return Ok(Ended::Stopped),
                     },
-                    () = self.hand.woken() => {}
+                    () = self.hand.told() => {}
                     () = tokio::time::sleep(self.poll) => {}
                 }
                 if let Some(end) = Ended::of(self.look(0).await?.state) {

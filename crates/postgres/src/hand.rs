@@ -1,7 +1,11 @@
 //! [`Hand`]: what a worker's tasks (claimer, recorder, keeper) tell each
 //! other without asking the database: how many jobs the worker holds,
 //! when its heartbeat was last written, when a job it sent back for a
-//! retry is due, and when the claimer should look at the queue again.
+//! retry is due, and when the claimer should look at the queue again: at
+//! news of the run (a notification, the listener connected again), which
+//! even a worker whose hands are full heeds (a pause must reach it), or,
+//! when it has nothing to do, once its own last job is recorded or the
+//! keeper took jobs back.
 
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
@@ -23,8 +27,11 @@ pub(crate) struct Hand {
     beat: Mutex<std::time::Instant>,
     /// The earliest time a job this worker sent back for a retry is ready.
     retry_at: Mutex<Option<Instant>>,
-    /// Wakes the claimer: a notification, a reconnected listener, the
-    /// worker's last held job recorded, jobs taken back.
+    /// News of the run: a notification, or the listener connected again
+    /// (what was sent meanwhile is lost).
+    news: Notify,
+    /// For a claimer with nothing to do: the worker's last held job
+    /// recorded, jobs taken back by the keeper.
     wake: Notify,
 }
 
@@ -35,6 +42,7 @@ impl Hand {
             halted: AtomicBool::new(false),
             beat: Mutex::new(std::time::Instant::now()),
             retry_at: Mutex::new(None),
+            news: Notify::new(),
             wake: Notify::new(),
         }
     }
@@ -110,13 +118,29 @@ impl Hand {
         }
     }
 
-    /// Wakes the claimer (once, even if it is not waiting yet).
+    /// News of the run: the claimer looks (once, even if it is not
+    /// waiting yet).
+    pub(crate) fn tell(&self) {
+        self.news.notify_one();
+    }
+
+    /// Until [`Hand::tell`] is called (or was, since the last wait).
+    pub(crate) async fn told(&self) {
+        self.news.notified().await;
+    }
+
+    /// Wakes the claimer if it has nothing to do (once, even if it is not
+    /// waiting yet).
     pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
 
-    /// Until [`Hand::wake`] is called (or was, since the last wait).
+    /// Until [`Hand::tell`] or [`Hand::wake`] is called (or was, since the
+    /// last wait).
     pub(crate) async fn woken(&self) {
-        self.wake.notified().await;
+        tokio::select! {
+            () = self.news.notified() => {}
+            () = self.wake.notified() => {}
+        }
     }
 }

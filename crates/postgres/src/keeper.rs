@@ -104,7 +104,7 @@ impl Keeper {
                 _ = tick.tick() => {}
                 note = next(&mut notifications) => {
                     if note.is_some() {
-                        self.hand.wake();
+                        self.hand.tell();
                     } else {
                         tracing::warn!("the connection that listens for the run's news dropped: connecting again");
                         (conn, notifications) = (None, None);
@@ -118,7 +118,7 @@ impl Keeper {
                             (conn, notifications) = (Some(Conn::new(client)), Some(rx));
                             backoff = FIRST_BACKOFF;
                             // Anything sent meanwhile was lost: look once.
-                            self.hand.wake();
+                            self.hand.tell();
                         }
                         Err(e) => {
                             backoff = (backoff * 2).min(MAX_BACKOFF);

@@ -341,7 +341,7 @@ fn every_job_ends_done_once_or_cancelled_whatever_dies_stalls_or_pauses() {
     // Each case is a run of its own in one database: hundreds of cases
     // fit in about a minute.
     let config = ProptestConfig {
-        cases: 400,
+        cases: 800,
         failure_persistence: None,
         ..ProptestConfig::default()
     };
