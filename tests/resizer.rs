@@ -2,6 +2,9 @@
 //! a folder with broken files, up-to-date skipping, exit codes and --json.
 #![allow(clippy::unwrap_used)]
 
+#[path = "resizer/s3.rs"]
+mod s3;
+
 use std::fs;
 use std::path::Path;
 
@@ -191,11 +194,19 @@ fn bad_usage_exits_2_before_any_work() {
     assert!(String::from_utf8_lossy(&bad_size.stderr).contains("800y"));
     let same = resizer(&[dir, dir, "--size", "5x5"], tmp.path());
     assert_eq!(same.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&same.stderr).contains("input folder"));
+    assert_eq!(
+        String::from_utf8_lossy(&same.stderr),
+        format!("resizer: output folder {dir} is the input folder: choose another one\n")
+    );
     let missing = resizer(&["no-such-dir", "out", "--size", "5x5"], tmp.path());
     assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("no-such-dir"));
-    assert!(!input.join("a-5.png").exists());
+    assert_eq!(
+        String::from_utf8_lossy(&missing.stderr),
+        "resizer: input folder no-such-dir: does not exist\n"
+    );
+    // No run made anything: no output folder, nothing new in the input.
+    assert!(!tmp.path().join("out").exists());
+    assert_eq!(fs::read_dir(&input).unwrap().count(), 1);
 }
 
 /// The RIFF chunk names of a WebP file.
@@ -300,10 +311,173 @@ fn webp_is_lossy_unless_lossless_and_keeps_metadata_on_request() {
 #[test]
 fn samples_make_thumbnails_decoded_at_an_eighth() {
     // Alone, a 100x100 box lets every sample JPEG decode at 1/8 of its
-    // size, where the crop scaled to that size once overshot its edge by
-    // a rounding error and the resampler refused it.
+    // size (where the crop scaled to that size once overshot its edge by
+    // a rounding error and the resampler refused it); the debug log says
+    // which scale each image was decoded at.
     let tmp = temp_dir();
     let out = tmp.path().join("out");
-    resize_samples(&out, &["--size", "100x100", "--json"], tmp.path());
-    assert!(assert_sample_jpegs_fit(&out, "", 100, 0.03) >= 3);
+    let samples = samples_dir().join("resizer");
+    let run = command("resizer")
+        .args([samples.to_str().unwrap(), out.to_str().unwrap()])
+        .args(["--size", "100x100"])
+        .env("RUST_LOG", "image_jobs=debug")
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    let mut jpegs = 0;
+    for entry in fs::read_dir(&samples).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("jpg") {
+            continue;
+        }
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        let line = stderr
+            .lines()
+            .find(|l| l.contains(&format!("{name}: ")) && l.contains(" decoded at "))
+            .unwrap_or_else(|| panic!("no decode line for {name}:\n{stderr}"));
+        assert!(line.contains("decoded at 1/8 "), "{line}");
+        jpegs += 1;
+    }
+    assert!(jpegs >= 3, "{jpegs} sample JPEGs");
+    assert_eq!(assert_sample_jpegs_fit(&out, "", 100, 0.03), jpegs);
+}
+
+#[test]
+fn a_photo_replaced_by_an_older_file_is_redone() {
+    // `cp -p` or `rsync -a` of another photo over one already resized: its
+    // modification time is older than the output's.
+    let tmp = temp_dir();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    let photo = input.join("photo.jpg");
+    RgbImage::from_pixel(400, 300, Rgb([250, 10, 10]))
+        .save(&photo)
+        .unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--size",
+        "100x100",
+        "--json",
+    ];
+    let first = resizer(&args, tmp.path());
+    assert_eq!(json(&first)["written"], 1);
+    let made = fs::metadata(out.join("photo.jpg"))
+        .unwrap()
+        .modified()
+        .unwrap();
+
+    let other = tmp.path().join("other.jpg");
+    RgbImage::from_pixel(400, 300, Rgb([10, 10, 250]))
+        .save(&other)
+        .unwrap();
+    fs::File::options()
+        .append(true)
+        .open(&other)
+        .unwrap()
+        .set_modified(made - std::time::Duration::from_secs(86_400))
+        .unwrap();
+    fs::copy(&other, &photo).unwrap();
+    fs::File::options()
+        .append(true)
+        .open(&photo)
+        .unwrap()
+        .set_modified(made - std::time::Duration::from_secs(86_400))
+        .unwrap();
+
+    // The debug log says why it is redone, and then why it is skipped.
+    let debug = |args: &[&str]| {
+        command("resizer")
+            .args(args)
+            .env("RUST_LOG", "image_jobs=debug")
+            .current_dir(tmp.path())
+            .output()
+            .unwrap()
+    };
+    let second = debug(&args);
+    let log = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        log.contains("photo.jpg: to do: the input changed: its outputs were made from "),
+        "{log}"
+    );
+    let summary = json(&second);
+    assert_eq!(summary["written"], 1, "{summary}");
+    assert_eq!(summary["up_to_date"], 0, "{summary}");
+    let pixel = image::open(out.join("photo.jpg"))
+        .unwrap()
+        .to_rgb8()
+        .get_pixel(50, 37)
+        .0;
+    assert!(
+        pixel[2] > 200 && pixel[0] < 60,
+        "still the old photo: {pixel:?}"
+    );
+    // Nothing changed since: up to date.
+    let third = debug(&args);
+    assert_eq!(json(&third)["up_to_date"], 1);
+    let log = String::from_utf8_lossy(&third.stderr);
+    assert!(log.contains("photo.jpg: up to date: "), "{log}");
+}
+
+#[test]
+fn the_same_size_twice_is_refused_naming_the_flag() {
+    let tmp = temp_dir();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    RgbImage::new(10, 10).save(input.join("a.png")).unwrap();
+    let out = tmp.path().join("out");
+    let args = [
+        input.to_str().unwrap(),
+        out.to_str().unwrap(),
+        "--size",
+        "800x600",
+        "--size",
+        "800x600",
+    ];
+    let run = resizer(&args, tmp.path());
+    assert_eq!(run.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        "resizer: --size 800x600 is given twice: give each size once\n"
+    );
+    assert!(!out.exists(), "nothing is made");
+}
+
+#[test]
+fn a_crop_strategy_is_refused_without_cover_and_kept_in_the_settings_with_it() {
+    let tmp = temp_dir();
+    let input = tmp.path().join("in");
+    fs::create_dir_all(&input).unwrap();
+    RgbImage::new(300, 100).save(input.join("a.png")).unwrap();
+    let out = tmp.path().join("out");
+    let (i, o) = (input.to_str().unwrap(), out.to_str().unwrap());
+    let refused = resizer(
+        &[i, o, "--size", "50x50", "--crop", "attention"],
+        tmp.path(),
+    );
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&refused.stderr),
+        "resizer: --crop attention: only --fit cover crops; add --fit cover or leave --crop out\n"
+    );
+    assert!(!out.exists());
+    let cover = ["--size", "50x50", "--fit", "cover", "--json"];
+    let first = resizer(
+        &[&[i, o][..], &cover[..], &["--crop", "entropy"]].concat(),
+        tmp.path(),
+    );
+    assert_eq!(json(&first)["written"], 1);
+    assert_eq!(
+        image::open(out.join("a.png")).unwrap().dimensions(),
+        (50, 50)
+    );
+    // Another strategy makes other outputs: not up to date.
+    let second = resizer(
+        &[&[i, o][..], &cover[..], &["--crop", "attention"]].concat(),
+        tmp.path(),
+    );
+    assert_eq!(json(&second)["written"], 1);
 }

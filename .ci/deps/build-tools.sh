@@ -2,7 +2,8 @@
 # The resizer's C parts are compiled by cargo from source vendored in their
 # -sys crates: libjpeg-turbo (turbojpeg-sys) with cmake and nasm (its SIMD
 # code is assembly, and the build requires it), libwebp (libwebp-sys) with
-# the C compiler. This installs what is missing, on Debian, as root; it is
+# the C compiler; rav1e (AVIF) assembles its SIMD code with nasm too. This
+# installs what is missing, on Debian, as root; it is
 # run by .ci/run and by samples/run.sh before the first build.
 set -euo pipefail
 . "$(dirname "$0")/../lib/apt.sh"

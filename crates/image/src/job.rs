@@ -10,14 +10,16 @@ use fast_image_resize::Resizer;
 
 use crate::colour::metadata::Metadata;
 use crate::context::Context;
-use crate::decode::{self, Header};
+use crate::decode::{self, Header, LoadScale};
 use crate::encode::{self, Encoding};
 use crate::error::ImageError;
 use crate::input::{Job, own_format};
+use crate::made::{self, Source};
 use crate::resize;
 use crate::resize::geometry::{self, Plan};
 use crate::resize::orient;
-use crate::settings::Format;
+use crate::resize::smart_crop;
+use crate::settings::{Fit, Format};
 
 /// What a finished job did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -26,6 +28,8 @@ pub struct Done {
     pub written: usize,
     /// Things worth a warning (an unusable ICC profile).
     pub notes: Vec<String>,
+    /// How far the input was shrunk while it was decoded.
+    pub decoded_at: LoadScale,
 }
 
 /// How much the decoded JPEG must still be reduced by the filter: as
@@ -45,6 +49,9 @@ thread_local! {
 /// An [`ImageError`] naming the file: unreadable, empty, corrupt, too
 /// large, unsupported, or an output that cannot or must not be written.
 pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
+    // What the outputs are made from, taken before the bytes are read: an
+    // input replaced meanwhile is then redone by the next run.
+    let source = Source::of(&job.input).map_err(|e| ImageError::io(&job.input, e))?;
     let bytes = fs::read(&job.input).map_err(|e| ImageError::io(&job.input, e))?;
     let settings = &ctx.settings;
     let stored_plans = |w: u32, h: u32, orientation: u8| -> Vec<Plan> {
@@ -79,15 +86,29 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
         f64::from(px.width) / f64::from(full.0),
         f64::from(px.height) / f64::from(full.1),
     );
+    tracing::debug!(
+        "{}: {}x{} decoded at {} ({}x{})",
+        job.input.display(),
+        full.0,
+        full.1,
+        decoded.scale,
+        px.width,
+        px.height
+    );
     let plans = stored_plans(full.0, full.1, decoded.orientation);
     let own = own_format(&job.input).unwrap_or(Format::Jpeg);
     let encoding = Encoding {
         format: settings.format.unwrap_or(own),
         quality: settings.quality,
+        avif_speed: settings.avif_speed,
         lossless: settings.lossless,
         background: settings.background.0,
+        palette: decoded.palette,
     };
-    let mut done = Done::default();
+    let mut done = Done {
+        decoded_at: decoded.scale,
+        ..Done::default()
+    };
     let meta = if settings.keep_metadata {
         let (meta, note) = Metadata::kept(decoded.exif.as_deref(), decoded.icc.as_deref());
         done.notes
@@ -97,7 +118,10 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
         Metadata::default()
     };
     for (plan, output) in plans.iter().zip(&job.outputs) {
-        let plan = plan.scaled(sx, sy);
+        let mut plan = plan.scaled(sx, sy);
+        if settings.fit == Fit::Cover {
+            plan.crop = smart_crop::place(px, plan.crop, settings.crop);
+        }
         let small = RESIZER
             .with_borrow_mut(|r| resize::resize(r, px, &plan, settings.filter))
             .map_err(|reason| ImageError::Resize {
@@ -105,22 +129,40 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
                 reason,
             })?;
         let mut small = orient::apply(small, decoded.orientation);
-        // Kept metadata keeps the profile, so the pixels stay in its space.
-        if let Some(icc) = decoded.icc.as_ref().filter(|_| !settings.keep_metadata) {
+        // Kept metadata keeps the profile, so the pixels stay in its space
+        // (but AVIF outputs carry no profile: always sRGB).
+        let keeps_profile = settings.keep_metadata && encoding.format != Format::Avif;
+        if let Some(icc) = decoded.icc.as_ref().filter(|_| !keeps_profile) {
             let (converted, note) = crate::colour::to_srgb(small, icc);
             small = converted;
             if let Some(note) = note {
                 done.notes.push(format!("{}: {note}", job.input.display()));
             }
         }
+        let (width, height) = (small.width, small.height);
+        let meta = meta.for_output(width, height);
         let encoded =
             encode::encode(small, &encoding, &meta).map_err(|reason| ImageError::Encode {
                 path: output.clone(),
                 reason,
             })?;
         write_output(ctx, job, output, &encoded)?;
+        tracing::debug!(
+            "wrote {} ({width}x{height}, {} bytes)",
+            output.display(),
+            encoded.len()
+        );
         done.written += 1;
     }
+    // Recorded last: outputs without a record are redone.
+    let record = made::record_path(&ctx.output_root, &job.rel);
+    let dir = ensure_dir(ctx, &job.input, &record)?;
+    let record = dir.join(record.file_name().unwrap_or_default());
+    pool::write_atomic(
+        &record,
+        made::record_text(source, &ctx.fingerprint).as_bytes(),
+    )
+    .map_err(|e| ImageError::io(&record, e))?;
     Ok(done)
 }
 

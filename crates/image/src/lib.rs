@@ -16,9 +16,10 @@
 //!   encoded (JPEG 4:2:0 with jpeg-encoder, PNG up to 16 bits, lossy WebP
 //!   with libwebp or lossless WebP). Metadata is stripped, or with
 //!   [`Settings::keep_metadata`] EXIF (orientation reset) and the ICC
-//!   profile are kept. Outputs newer than their input and the settings are
-//!   skipped; nothing is written outside the output folder or over an
-//!   input.
+//!   profile are kept. An input whose outputs were made from it as it is
+//!   now (same size and modification time, as recorded in the output
+//!   folder when they were written) with the same settings is skipped;
+//!   nothing is written outside the output folder or over an input.
 //!
 //! # Example
 //!
@@ -55,18 +56,22 @@ mod encode;
 mod error;
 mod input;
 mod job;
+mod made;
 mod pixels;
 mod remote;
 mod resize;
 mod settings;
+mod tiff;
 mod tool;
 
 pub use context::{Context, SETTINGS_FILE};
+pub use decode::LoadScale;
 pub use error::{ImageError, SettingsError};
 pub use input::{Job, Walker, own_format};
 pub use job::{Done, process};
+pub use made::SOURCES_DIR;
 pub use remote::Remote;
 pub use resize::geometry::{Plan, plan};
 pub use resize::orient::{exif_orientation, reset_orientation};
-pub use settings::{Background, Filter, Fit, Format, Settings, Size};
+pub use settings::{Background, Crop, Filter, Fit, Format, Settings, Size};
 pub use tool::{Resize, ResizePlan, Resizer};

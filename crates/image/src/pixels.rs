@@ -97,6 +97,35 @@ impl Pixels {
         }
     }
 
+    /// The same image without its alpha channel when every pixel is
+    /// opaque; otherwise as it is.
+    pub fn without_opaque_alpha(self) -> Pixels {
+        let (channels, n) = match self.channels {
+            Channels::La => (Channels::L, 2),
+            Channels::Rgba => (Channels::Rgb, 4),
+            Channels::L | Channels::Rgb => return self,
+        };
+        let size = if self.depth16 { 2 } else { 1 };
+        let pixel = n * size;
+        let opaque = self
+            .data
+            .chunks_exact(pixel)
+            .all(|p| p[pixel - size..].iter().all(|&b| b == 0xff));
+        if !opaque {
+            return self;
+        }
+        let keep = pixel - size;
+        let mut data = Vec::with_capacity(self.data.len() / n * (n - 1));
+        for p in self.data.chunks_exact(pixel) {
+            data.extend_from_slice(&p[..keep]);
+        }
+        Pixels {
+            channels,
+            data,
+            ..self
+        }
+    }
+
     /// Removes alpha by compositing onto `background` (8-bit sRGB; the
     /// image must be 8-bit). Gray images use the background's luma.
     pub fn flatten(self, background: [u8; 3]) -> Pixels {
@@ -152,6 +181,38 @@ mod tests {
         let flat = px.flatten([0, 255, 0]);
         assert_eq!(flat.channels, Channels::Rgb);
         assert_eq!(flat.data, vec![255, 0, 0, 0, 255, 0]);
+    }
+
+    #[test]
+    fn an_all_opaque_alpha_channel_is_dropped_and_any_other_kept() {
+        let px = Pixels {
+            width: 2,
+            height: 1,
+            channels: Channels::Rgba,
+            depth16: false,
+            data: vec![1, 2, 3, 255, 4, 5, 6, 255],
+        };
+        let rgb = px.clone().without_opaque_alpha();
+        assert_eq!(
+            (rgb.channels, rgb.data),
+            (Channels::Rgb, vec![1, 2, 3, 4, 5, 6])
+        );
+        let mut seen = px.clone();
+        seen.data[7] = 254;
+        assert_eq!(seen.clone().without_opaque_alpha(), seen);
+        // 16 bits: alpha 0xffff only.
+        let deep = Pixels {
+            width: 1,
+            height: 1,
+            channels: Channels::La,
+            depth16: true,
+            data: vec![7, 8, 0xff, 0xff],
+        };
+        let gray = deep.clone().without_opaque_alpha();
+        assert_eq!((gray.channels, gray.data), (Channels::L, vec![7, 8]));
+        let mut half = deep;
+        half.data[2] = 0;
+        assert_eq!(half.clone().without_opaque_alpha(), half);
     }
 
     #[test]

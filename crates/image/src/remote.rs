@@ -1,122 +1,258 @@
-//! [`Remote`]: a resizer run's folders as prefixes in an S3-compatible
-//! bucket (`s3://bucket/prefix`, see `object_files`). The images pass
-//! through local staging folders: each job fetches its input there, the
-//! usual [`process`](crate::process) resizes it, and the outputs are
-//! uploaded and removed.
+//! [`Remote`]: a resizer run whose input or output folder (or both) is a
+//! prefix in an S3-compatible bucket (`s3://bucket/prefix`, see
+//! `object_files`); the two may be in different buckets, or one of them a
+//! local folder. The images pass through local staging folders: each job
+//! fetches its input there, the usual [`process`](crate::process) resizes
+//! it, and the outputs are uploaded and removed.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use object_files::{Bucket, ObjectError, join, parse_s3};
+use object_files::{Bucket, ObjectError, Problem, has_objects_blocking, join, parse_s3};
 use tokio::sync::mpsc;
 
 use crate::error::{ImageError, SettingsError};
 
-/// The bucket and prefixes of a remote run, and the staging folders.
+/// One side of a run in a bucket: the bucket and the prefix.
+#[derive(Debug)]
+struct Prefix {
+    bucket: Arc<Bucket>,
+    prefix: String,
+}
+
+impl Prefix {
+    /// The side at `location` if it is an `s3://` one.
+    fn open(location: &Path, which: &'static str) -> Result<Option<Prefix>, SettingsError> {
+        let Some((name, prefix)) = parse_s3(location) else {
+            return Ok(None);
+        };
+        let bucket =
+            Bucket::from_env(&name).map_err(|error| SettingsError::Bucket { which, error })?;
+        Ok(Some(Prefix {
+            bucket: Arc::new(bucket),
+            prefix,
+        }))
+    }
+
+    fn url(&self) -> String {
+        self.bucket.url(&self.prefix)
+    }
+
+    /// Whether `other` is the same prefix of the same bucket.
+    fn same(&self, other: &Prefix) -> bool {
+        self.bucket.name() == other.bucket.name() && self.prefix == other.prefix
+    }
+}
+
+/// The bucket sides of a run and the staging folders.
 #[derive(Debug)]
 pub struct Remote {
-    bucket: Arc<Bucket>,
-    input: String,
-    output: String,
+    input: Option<Prefix>,
+    output: Option<Prefix>,
+    /// Keys under the input prefix that hold this run's outputs (the
+    /// output prefix inside the input prefix), relative to the input
+    /// prefix: not listed as inputs.
+    skip_in_input: Option<String>,
     /// Local folders the images pass through (removed with the run).
     staging: tempfile::TempDir,
 }
 
-pub(crate) fn image_error(e: ObjectError) -> ImageError {
-    ImageError::Io {
-        path: PathBuf::from(&e.url),
-        source: io::Error::new(e.kind, e.message),
-    }
-}
-
 impl Remote {
-    /// Connects to the bucket of `input` (and `output`, which must be in
-    /// the same bucket) and makes the staging folders.
+    /// The bucket sides of `input` and `output`, when either is an
+    /// `s3://` location (`None` when both are local folders), with the
+    /// staging folders made. With `listing`, the input is checked now: a
+    /// bucket that does not exist, a prefix that cannot be listed, or one
+    /// with nothing under it is an error before any work; the output's
+    /// bucket must exist.
     ///
     /// # Errors
     ///
-    /// A location that is not `s3://bucket/prefix`, two buckets, the same
-    /// prefix twice, or an S3 configuration the `AWS_*` variables do not
-    /// complete.
-    pub fn open(input: &Path, output: &Path) -> Result<Remote, SettingsError> {
-        let bad = |path: &Path, message: &str| SettingsError::Input {
-            path: path.to_owned(),
-            source: io::Error::new(io::ErrorKind::InvalidInput, message.to_owned()),
-        };
-        let (name, input_prefix) =
-            parse_s3(input).ok_or_else(|| bad(input, "not an s3://bucket/prefix location"))?;
-        let (out_name, output_prefix) = parse_s3(output).ok_or_else(|| {
-            bad(
-                output,
-                "the input is in S3: put the output there too (s3://bucket/prefix)",
-            )
-        })?;
-        if out_name != name {
-            return Err(bad(output, "the output must be in the input's bucket"));
+    /// A [`SettingsError`] naming the input or output: an S3 configuration
+    /// the `AWS_*` variables do not complete, the same prefix for both, or
+    /// what the checks above find.
+    pub fn open(
+        input: &Path,
+        output: &Path,
+        listing: bool,
+    ) -> Result<Option<Remote>, SettingsError> {
+        let in_side = Prefix::open(input, "input")?;
+        let out_side = Prefix::open(output, "output")?;
+        if in_side.is_none() && out_side.is_none() {
+            return Ok(None);
         }
-        if output_prefix == input_prefix {
-            return Err(SettingsError::SameFolder(output.to_owned()));
+        let mut skip_in_input = None;
+        if let (Some(a), Some(b)) = (&in_side, &out_side) {
+            if a.same(b) {
+                return Err(SettingsError::SameFolder(output.to_owned()));
+            }
+            if a.bucket.name() == b.bucket.name() {
+                skip_in_input = inside(&a.prefix, &b.prefix);
+            }
         }
-        let bucket = Bucket::from_env(&name).map_err(|e| bad(input, &e.to_string()))?;
+        if listing {
+            if let Some(side) = &in_side {
+                let has =
+                    has_objects_blocking(side.bucket.name(), &side.prefix).map_err(|error| {
+                        SettingsError::Bucket {
+                            which: "input",
+                            error,
+                        }
+                    })?;
+                if !has {
+                    return Err(SettingsError::EmptyInput(side.url()));
+                }
+            }
+            if let Some(side) = &out_side {
+                // A bucket the keys may write but not list is fine.
+                match has_objects_blocking(side.bucket.name(), &side.prefix) {
+                    Err(e) if e.problem != Problem::Denied => {
+                        return Err(SettingsError::Bucket {
+                            which: "output",
+                            error: e,
+                        });
+                    }
+                    _ => {}
+                }
+            }
+        }
         let staging = tempfile::Builder::new()
             .prefix("resizer-staging-")
             .tempdir()
-            .map_err(|source| SettingsError::Output {
+            .map_err(|error| SettingsError::Output {
                 path: std::env::temp_dir(),
-                source,
+                error,
             })?;
         for dir in ["in", "out"] {
             let path = staging.path().join(dir);
             std::fs::create_dir_all(&path)
-                .map_err(|source| SettingsError::Output { path, source })?;
+                .map_err(|error| SettingsError::Output { path, error })?;
         }
-        Ok(Remote {
-            bucket: Arc::new(bucket),
-            input: input_prefix,
-            output: output_prefix,
+        Ok(Some(Remote {
+            input: in_side,
+            output: out_side,
+            skip_in_input,
             staging,
-        })
+        }))
     }
 
-    /// The local folder inputs are fetched into.
-    pub fn staging_input(&self) -> PathBuf {
-        self.staging.path().join("in")
+    /// The local folder inputs are fetched into, if the input is in a bucket.
+    pub fn staging_input(&self) -> Option<PathBuf> {
+        self.input.as_ref().map(|_| self.staging.path().join("in"))
     }
 
-    /// The local folder outputs are made in before upload.
-    pub fn staging_output(&self) -> PathBuf {
-        self.staging.path().join("out")
+    /// The local folder outputs are made in before upload, if the output is
+    /// in a bucket.
+    pub fn staging_output(&self) -> Option<PathBuf> {
+        self.output
+            .as_ref()
+            .map(|_| self.staging.path().join("out"))
     }
 
-    /// `s3://bucket/input-prefix`.
-    pub fn input_url(&self) -> PathBuf {
-        PathBuf::from(self.bucket.url(&self.input))
+    /// `s3://bucket/input-prefix`, if the input is in a bucket.
+    pub fn input_url(&self) -> Option<PathBuf> {
+        self.input.as_ref().map(|s| PathBuf::from(s.url()))
     }
 
-    /// `s3://bucket/output-prefix`.
-    pub fn output_url(&self) -> PathBuf {
-        PathBuf::from(self.bucket.url(&self.output))
+    /// `s3://bucket/output-prefix`, if the output is in a bucket.
+    pub fn output_url(&self) -> Option<PathBuf> {
+        self.output.as_ref().map(|s| PathBuf::from(s.url()))
     }
 
-    /// The input prefix's objects, as keys relative to it.
-    pub(crate) fn list(&self) -> mpsc::Receiver<Result<String, ObjectError>> {
-        self.bucket.list(&self.input)
+    /// The input prefix's objects, as keys relative to it (this run's own
+    /// outputs left out); `None` when the input is local.
+    pub(crate) fn list(&self) -> Option<mpsc::Receiver<Result<String, ObjectError>>> {
+        let side = self.input.as_ref()?;
+        let keys = side.bucket.list(&side.prefix);
+        let Some(skip) = self.skip_in_input.clone() else {
+            return Some(keys);
+        };
+        // Leave out the output prefix's keys on a task between the listing
+        // and the walk.
+        let (tx, rx) = mpsc::channel(256);
+        let mut keys = keys;
+        tokio::spawn(async move {
+            while let Some(key) = keys.recv().await {
+                let ours = key.as_ref().is_ok_and(|k| {
+                    k.strip_prefix(skip.as_str())
+                        .is_some_and(|r| r.starts_with('/'))
+                });
+                if !ours && tx.send(key).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Some(rx)
     }
 
-    /// Fetches input `rel` into `local`. Runs on a blocking thread.
+    /// Fetches input `rel` into `local`, if the input is in a bucket. Runs
+    /// on a blocking thread.
     pub(crate) fn fetch(&self, rel: &Path, local: &Path) -> Result<(), ImageError> {
-        let key = join(&self.input, &rel.to_string_lossy());
-        self.bucket.fetch(&key, local).map_err(image_error)
+        let Some(side) = &self.input else {
+            return Ok(());
+        };
+        let key = join(&side.prefix, &rel.to_string_lossy());
+        tracing::debug!(
+            "fetching {} into {}",
+            side.bucket.url(&key),
+            local.display()
+        );
+        side.bucket.fetch(&key, local).map_err(ImageError::Remote)
     }
 
     /// Uploads the staged output `local` (under `staging_root`) to its key
-    /// under the output prefix, and removes it. Runs on a blocking thread.
+    /// under the output prefix and removes it, if the output is in a
+    /// bucket. Runs on a blocking thread.
     pub(crate) fn store(&self, local: &Path, staging_root: &Path) -> Result<(), ImageError> {
+        let Some(side) = &self.output else {
+            return Ok(());
+        };
         let rel = local.strip_prefix(staging_root).unwrap_or(local);
-        let key = join(&self.output, &rel.to_string_lossy());
-        self.bucket.upload(local, &key).map_err(image_error)?;
+        let key = join(&side.prefix, &rel.to_string_lossy());
+        side.bucket
+            .upload(local, &key)
+            .map_err(ImageError::Remote)?;
+        tracing::debug!("uploaded {} to {}", local.display(), side.bucket.url(&key));
         let _ = std::fs::remove_file(local);
         Ok(())
+    }
+
+    /// `path` as the user knows it: a staged input or output as its
+    /// `s3://` location, anything else as it is.
+    pub(crate) fn shown(&self, path: &Path) -> PathBuf {
+        let staged = [
+            (self.input.as_ref(), self.staging.path().join("in")),
+            (self.output.as_ref(), self.staging.path().join("out")),
+        ];
+        for (side, root) in staged {
+            if let (Some(side), Ok(rel)) = (side, path.strip_prefix(&root)) {
+                return PathBuf::from(side.bucket.url(&join(&side.prefix, &rel.to_string_lossy())));
+            }
+        }
+        path.to_owned()
+    }
+}
+
+/// The key prefix of `inner` relative to `outer` when `inner` lies inside
+/// it (`outer` empty: the whole bucket).
+fn inside(outer: &str, inner: &str) -> Option<String> {
+    if outer.is_empty() {
+        return Some(inner.to_owned());
+    }
+    inner
+        .strip_prefix(outer)
+        .and_then(|rest| rest.strip_prefix('/'))
+        .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_output_prefix_inside_the_input_prefix_is_found() {
+        assert_eq!(inside("photos", "photos/thumbs").as_deref(), Some("thumbs"));
+        assert_eq!(inside("", "thumbs").as_deref(), Some("thumbs"));
+        assert_eq!(inside("photos", "photos-thumbs"), None);
+        assert_eq!(inside("photos", "thumbs"), None);
     }
 }

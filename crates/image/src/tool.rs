@@ -17,7 +17,6 @@ use crate::input::{Job, Walker, own_format};
 use crate::job::{Done, process};
 use crate::remote::Remote;
 use crate::settings::Settings;
-use object_files::parse_s3;
 
 /// Runs [`process`] on the pool's blocking threads: I/O errors that may
 /// pass (interrupted, busy, disk full) are transient, everything else
@@ -29,17 +28,30 @@ pub struct Resize {
 }
 
 impl Resize {
-    /// Fetches the input (from S3), resizes it, uploads the outputs.
+    /// Fetches the input (from S3), resizes it, uploads the outputs; an
+    /// error names the `s3://` location rather than the staged copy.
     fn run(&self, job: &Job) -> Result<Done, ImageError> {
         let Some(remote) = &self.remote else {
             return process(&self.ctx, job);
         };
-        remote.fetch(&job.rel, &job.input)?;
+        let shown = |e: ImageError| e.map_paths(|p| remote.shown(p));
+        remote.fetch(&job.rel, &job.input).map_err(shown)?;
         let done = process(&self.ctx, job);
-        let _ = std::fs::remove_file(&job.input);
-        let done = done?;
+        if remote.input_url().is_some() {
+            let _ = std::fs::remove_file(&job.input);
+        }
+        let mut done = done.map_err(shown)?;
         for output in &job.outputs {
-            remote.store(output, &self.ctx.output_root)?;
+            remote.store(output, &self.ctx.output_root).map_err(shown)?;
+        }
+        if remote.input_url().is_some() {
+            let (staged, url) = (
+                job.input.display().to_string(),
+                remote.shown(&job.input).display().to_string(),
+            );
+            for note in &mut done.notes {
+                *note = note.replace(&staged, &url);
+            }
         }
         Ok(done)
     }
@@ -99,37 +111,41 @@ impl Resizer {
         only: Option<&Path>,
         failures: PathBuf,
     ) -> Result<Resizer, SettingsError> {
+        Resizer::open_with(input, output, settings, force, only, failures, true)
+    }
+
+    /// [`Resizer::open`]; `listing` checks an `s3://` input now (it exists
+    /// and has objects), as a run that lists it needs and a worker of a
+    /// distributed run does not.
+    fn open_with(
+        input: &Path,
+        output: &Path,
+        settings: Settings,
+        force: bool,
+        only: Option<&Path>,
+        failures: PathBuf,
+        listing: bool,
+    ) -> Result<Resizer, SettingsError> {
+        settings.validate()?;
         // S3 locations: the images pass through local staging folders.
-        let remote = match parse_s3(input) {
-            Some(_) => {
-                if only.is_some() {
-                    return Err(SettingsError::Input {
-                        path: input.to_owned(),
-                        source: std::io::Error::new(
-                            std::io::ErrorKind::Unsupported,
-                            "--only takes local paths; an S3 input is listed whole",
-                        ),
-                    });
-                }
-                Some(Arc::new(Remote::open(input, output)?))
-            }
-            None => None,
-        };
-        let ctx = match &remote {
-            Some(remote) => Context::prepare(
-                &remote.staging_input(),
-                &remote.staging_output(),
-                settings,
-                force,
-            )?,
-            None => Context::prepare(input, output, settings, force)?,
-        };
+        let remote = Remote::open(input, output, listing)?.map(Arc::new);
+        let staged_input = remote.as_ref().and_then(|r| r.staging_input());
+        if let (Some(only), Some(_)) = (only, &staged_input) {
+            return Err(SettingsError::OnlyRemote(only.to_owned()));
+        }
+        let staged_output = remote.as_ref().and_then(|r| r.staging_output());
+        let ctx = Context::prepare(
+            staged_input.as_deref().unwrap_or(input),
+            staged_output.as_deref().unwrap_or(output),
+            settings,
+            force,
+        )?;
         let list = match only {
             Some(path) => Some((
                 path.to_owned(),
-                File::open(path).map_err(|source| SettingsError::List {
+                File::open(path).map_err(|error| SettingsError::List {
                     path: path.to_owned(),
-                    source,
+                    error,
                 })?,
             )),
             None => None,
@@ -148,9 +164,22 @@ impl Resizer {
     /// The input and output folders as the user named them: the
     /// `s3://` locations, or the local folders (canonical).
     fn locations(&self) -> (PathBuf, PathBuf) {
+        let remote = self.remote.as_deref();
+        (
+            remote
+                .and_then(Remote::input_url)
+                .unwrap_or_else(|| self.ctx.input_root.clone()),
+            remote
+                .and_then(Remote::output_url)
+                .unwrap_or_else(|| self.ctx.output_root.clone()),
+        )
+    }
+
+    /// `path` as the user knows it: a staged file as its `s3://` location.
+    fn shown(&self, path: &Path) -> PathBuf {
         match &self.remote {
-            Some(remote) => (remote.input_url(), remote.output_url()),
-            None => (self.ctx.input_root.clone(), self.ctx.output_root.clone()),
+            Some(remote) => remote.shown(path),
+            None => path.to_owned(),
         }
     }
 
@@ -181,8 +210,9 @@ impl Tool for Resizer {
     }
 
     fn source(&mut self) -> Walker {
-        let walker = match (self.list.take(), &self.remote) {
-            (_, Some(remote)) => Walker::remote(Arc::clone(&self.ctx), remote.list()),
+        let keys = self.remote.as_ref().and_then(|r| r.list());
+        let walker = match (self.list.take(), keys) {
+            (_, Some(keys)) => Walker::remote(Arc::clone(&self.ctx), keys),
             (Some((path, file)), None) => {
                 Walker::from_list(Arc::clone(&self.ctx), Box::new(BufReader::new(file)), &path)
             }
@@ -199,8 +229,8 @@ impl Tool for Resizer {
 
     fn failure_row(&self, failure: &Failure<'_, Self>) -> Vec<String> {
         let path = match failure {
-            Failure::Job { job, .. } => &job.input,
-            Failure::Invalid(error) => error.path(),
+            Failure::Job { job, .. } => self.shown(&job.input),
+            Failure::Invalid(error) => self.shown(error.path()),
         };
         vec![path.display().to_string(), self.failure_line(failure)]
     }
@@ -213,7 +243,7 @@ impl Tool for Resizer {
                 job,
                 status: Status::TimedOut | Status::Panicked(_) | Status::Cancelled,
                 ..
-            } => format!("{}: {}", job.input.display(), failure.reason()),
+            } => format!("{}: {}", self.shown(&job.input).display(), failure.reason()),
             _ => failure.reason(),
         }
     }
@@ -272,13 +302,14 @@ impl Resizer {
     ///
     /// As [`Resizer::open`].
     pub fn from_plan(plan: ResizePlan, failures: PathBuf) -> Result<Resizer, SettingsError> {
-        Resizer::open(
+        Resizer::open_with(
             &plan.input,
             &plan.output,
             plan.settings,
             plan.force,
             None,
             failures,
+            false,
         )
     }
 }

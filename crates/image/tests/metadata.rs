@@ -176,7 +176,8 @@ fn a_png_shrunk_while_streaming_keeps_its_profile_and_exif() {
     use image::codecs::png::PngEncoder;
 
     // 400x200 stored, EXIF orientation 6, into a 50x100 box: shrunk by 4,
-    // so the rows are box-shrunk as they stream in (not decoded whole).
+    // so the rows are box-shrunk (by 2) as they stream in, not decoded
+    // whole.
     let input = tempfile::tempdir().unwrap();
     let icc = moxcms::ColorProfile::new_adobe_rgb().encode().unwrap();
     let stored = red_left_blue_right(400, 200);
@@ -197,9 +198,13 @@ fn a_png_shrunk_while_streaming_keeps_its_profile_and_exif() {
             keep_metadata,
             ..settings("50x100")
         };
-        for (_, r) in run(input.path(), output.path(), settings, false) {
-            r.unwrap();
-        }
+        let done = run(input.path(), output.path(), settings, false)
+            .remove(0)
+            .1
+            .unwrap();
+        // Stored 400x200 to 100x50: a box shrink by 2 while streaming
+        // leaves the filter its 2x margin.
+        assert_eq!(done.decoded_at, image_jobs::LoadScale::Box(2), "{name}");
         let out = output.path().join("art.png");
         let img = image::open(&out).unwrap().to_rgb8();
         // Turned upright: 200x400, fitted into 50x100.
@@ -213,6 +218,89 @@ fn a_png_shrunk_while_streaming_keeps_its_profile_and_exif() {
             assert!(top[0] > 150 && top[2] < 90, "{top:?}");
         } else {
             assert_eq!((kept_icc, exif), (None, None), "{name}");
+        }
+    }
+}
+
+/// An EXIF block (big-endian) as a camera writes it: orientation 6 and a
+/// pointer to the Exif IFD, which gives the stored pixel dimensions,
+/// PixelXDimension as a LONG and PixelYDimension as a SHORT.
+fn camera_exif(width: u32, height: u16) -> Vec<u8> {
+    let mut v = b"MM\0\x2a\0\0\0\x08".to_vec();
+    v.extend_from_slice(&2u16.to_be_bytes()); // IFD0: two entries
+    v.extend_from_slice(&[0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0]); // Orientation 6
+    let exif_ifd = 8 + 2 + 2 * 12 + 4;
+    v.extend_from_slice(&[0x87, 0x69, 0, 4, 0, 0, 0, 1]); // ExifIFD pointer
+    v.extend_from_slice(&(exif_ifd as u32).to_be_bytes());
+    v.extend_from_slice(&0u32.to_be_bytes()); // no next IFD
+    v.extend_from_slice(&2u16.to_be_bytes()); // Exif IFD: two entries
+    v.extend_from_slice(&[0xa0, 0x02, 0, 4, 0, 0, 0, 1]); // PixelXDimension LONG
+    v.extend_from_slice(&width.to_be_bytes());
+    v.extend_from_slice(&[0xa0, 0x03, 0, 3, 0, 0, 0, 1]); // PixelYDimension SHORT
+    v.extend_from_slice(&height.to_be_bytes());
+    v.extend_from_slice(&[0, 0]);
+    v.extend_from_slice(&0u32.to_be_bytes());
+    v
+}
+
+/// A tag's value as kamadak-exif reads it from `exif` (a TIFF block).
+fn exif_number(exif: &[u8], tag: exif::Tag) -> Option<u32> {
+    let fields = exif::Reader::new().read_raw(exif.to_vec()).unwrap();
+    fields
+        .get_field(tag, exif::In::PRIMARY)
+        .and_then(|f| f.value.get_uint(0))
+}
+
+#[test]
+fn kept_exif_says_the_outputs_pixel_dimensions_not_the_inputs() {
+    // Stored 600x400, shown turned (orientation 6) as 400x600; into a
+    // 100x100 box: 67x100.
+    let input = tempfile::tempdir().unwrap();
+    let stored = red_left_blue_right(600, 400);
+    let exif = camera_exif(600, 400);
+    assert_eq!(exif_number(&exif, exif::Tag::PixelXDimension), Some(600));
+    assert_eq!(exif_number(&exif, exif::Tag::PixelYDimension), Some(400));
+    let mut app1 = b"Exif\0\0".to_vec();
+    app1.extend_from_slice(&exif);
+    let mut bytes = Vec::new();
+    let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, 90);
+    encoder.add_app_segment(1, app1).unwrap();
+    encoder
+        .encode(stored.as_raw(), 600, 400, ColorType::Rgb)
+        .unwrap();
+    fs::write(input.path().join("cam.jpg"), bytes).unwrap();
+    for format in [Format::Jpeg, Format::Png, Format::WebP] {
+        let output = tempfile::tempdir().unwrap();
+        let settings = Settings {
+            sizes: vec!["100x100".parse().unwrap(), "300x300".parse().unwrap()],
+            ..keep(Some(format))
+        };
+        for (_, r) in run(input.path(), output.path(), settings, false) {
+            r.unwrap();
+        }
+        for (suffix, want) in [("-100", (67, 100)), ("-300", (200, 300))] {
+            let out = output
+                .path()
+                .join(format!("cam{suffix}.{}", format.extension()));
+            let img = image::open(&out).unwrap();
+            assert_eq!((img.width(), img.height()), want, "{format:?}{suffix}");
+            let exif = metadata_of(&out).1.expect("EXIF kept");
+            let label = format!("{format:?}{suffix}");
+            assert_eq!(
+                exif_number(&exif, exif::Tag::Orientation),
+                Some(1),
+                "{label}"
+            );
+            assert_eq!(
+                exif_number(&exif, exif::Tag::PixelXDimension),
+                Some(want.0),
+                "{label}"
+            );
+            assert_eq!(
+                exif_number(&exif, exif::Tag::PixelYDimension),
+                Some(want.1),
+                "{label}"
+            );
         }
     }
 }

@@ -151,10 +151,12 @@ where
             };
             let event = match item {
                 Err(e) => Event::Invalid(e),
-                Ok(job)
-                    if journal.as_ref().is_some_and(|j| j.contains(&job.key()))
-                        || source.should_skip(&job) =>
-                {
+                Ok(job) if journal.as_ref().is_some_and(|j| j.contains(&job.key())) => {
+                    tracing::debug!("{}: skipped: the journal says it was done", job.key());
+                    Event::Skipped(job)
+                }
+                Ok(job) if source.should_skip(&job) => {
+                    tracing::debug!("{}: skipped: nothing to do", job.key());
                     Event::Skipped(job)
                 }
                 Ok(job) => match pool.submit(job).await {

@@ -105,7 +105,7 @@ where
             }
             let waited = waited.elapsed();
             if waited >= Duration::from_millis(1) {
-                tracing::trace!("waited {waited:?} for the rate limit");
+                tracing::debug!("waited {waited:.1?} for the rate limit");
             }
         }
         if shared.is_stopped() {

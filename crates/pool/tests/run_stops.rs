@@ -245,7 +245,22 @@ fn check(items: Vec<Item>, workers: usize, queue: usize, stop_at: usize, stop: S
                 report.total
             );
         }
-        Stop::SinkError if result.is_err() => assert!(report.interrupted || sink.calls <= n),
+        Stop::SinkError if result.is_err() => {
+            // The failing sink stops the reading: past what it was told,
+            // only what was read ahead of it (the events channel of 64,
+            // the queue, the jobs in the workers' hands, one more item).
+            let read_ahead = 64 + queue + workers + 1;
+            assert!(
+                report.total as usize <= sink.calls + read_ahead,
+                "read {} items though the sink failed at call {}",
+                report.total,
+                sink.calls
+            );
+            assert!(
+                report.interrupted || report.total as usize == n,
+                "stopped reading without saying so"
+            );
+        }
         _ => {
             assert!(!report.interrupted);
             assert_eq!(report.total as usize, n, "every item was read");

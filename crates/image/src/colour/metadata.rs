@@ -3,6 +3,7 @@
 //! profile. By default outputs carry none.
 
 use crate::resize::orient;
+use crate::tiff::{self, Tiff};
 
 /// The largest EXIF block a JPEG APP1 segment holds (65533 bytes of data,
 /// less the `Exif\0\0` prefix). Larger blocks are dropped with a note.
@@ -45,6 +46,18 @@ impl Metadata {
         (Metadata { exif, icc }, note)
     }
 
+    /// The metadata for an output of `width` x `height` (upright): the
+    /// EXIF's pixel dimensions (PixelXDimension and PixelYDimension in the
+    /// Exif IFD, and the main IFD's ImageWidth and ImageLength where a
+    /// camera wrote them) say the output's size, not the input's.
+    pub fn for_output(&self, width: u32, height: u32) -> Metadata {
+        let mut out = self.clone();
+        if let Some(exif) = out.exif.as_mut() {
+            set_dimensions(exif, width, height);
+        }
+        out
+    }
+
     /// The ICC profile if it fits an image that is gray (`gray`) or RGB:
     /// the profile's colour space (bytes 16 to 19 of its header) must match,
     /// else a viewer would misread the pixels.
@@ -57,6 +70,40 @@ impl Metadata {
             space == b"RGB "
         };
         fits.then_some(icc)
+    }
+}
+
+/// The EXIF tags that give the image's width and height: in the main IFD
+/// (ImageWidth, ImageLength) and in the Exif IFD (PixelXDimension,
+/// PixelYDimension), which the main IFD points to with tag 0x8769.
+const MAIN_DIMENSIONS: [u16; 2] = [0x0100, 0x0101];
+const EXIF_IFD_POINTER: u16 = 0x8769;
+const EXIF_DIMENSIONS: [u16; 2] = [0xA002, 0xA003];
+
+/// Rewrites the pixel dimensions `tiff` holds to `width` x `height`, in
+/// place; tags it does not have are not added.
+fn set_dimensions(tiff: &mut [u8], width: u32, height: u32) {
+    let Some(data) = Tiff::new(tiff) else {
+        return;
+    };
+    let big = data.big_endian();
+    let mut writes = Vec::new();
+    if let Some(ifd0) = data.ifd0() {
+        for (tag, value) in MAIN_DIMENSIONS.into_iter().zip([width, height]) {
+            writes.extend(data.find(ifd0, tag).map(|e| (e, value)));
+        }
+        let exif_ifd = data
+            .find(ifd0, EXIF_IFD_POINTER)
+            .and_then(|e| data.number(e))
+            .and_then(|at| usize::try_from(at).ok());
+        if let Some(ifd) = exif_ifd {
+            for (tag, value) in EXIF_DIMENSIONS.into_iter().zip([width, height]) {
+                writes.extend(data.find(ifd, tag).map(|e| (e, value)));
+            }
+        }
+    }
+    for (entry, value) in writes {
+        tiff::set_number(tiff, big, entry, value);
     }
 }
 

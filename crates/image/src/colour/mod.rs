@@ -121,19 +121,37 @@ mod tests {
     }
 
     #[test]
-    fn adobe_rgb_red_becomes_a_more_saturated_srgb_red_clipped() {
+    fn adobe_rgb_red_becomes_a_more_saturated_srgb_red_and_green_is_clipped() {
+        // Expected values from the published matrices (Adobe RGB (1998)
+        // with gamma 563/256 to XYZ D65, then to sRGB), worked out apart
+        // from moxcms: Adobe (200, 40, 40) is sRGB (232.7, 35.2, 35.2);
+        // Adobe (60, 200, 60) lies outside sRGB, at (-, 201.3, 36.6) with
+        // red clipped to 0.
         let icc = ColorProfile::new_adobe_rgb().encode().expect("encode");
         let px = Pixels {
-            width: 1,
+            width: 2,
             height: 1,
             channels: Channels::Rgb,
             depth16: false,
-            data: vec![0, 255, 0],
+            data: vec![200, 40, 40, 60, 200, 60],
         };
         let (out, note) = to_srgb(px, &icc);
         assert!(note.is_none(), "{note:?}");
-        // Adobe RGB's green is outside sRGB: red goes to 0, green stays 255.
-        assert!(out.data[0] < 10 && out.data[1] > 245, "{:?}", out.data);
+        let near = |got: &[u8], want: [f64; 3]| {
+            got.iter()
+                .zip(want)
+                .all(|(&g, w)| (f64::from(g) - w).abs() <= 3.0)
+        };
+        assert!(
+            near(&out.data[..3], [232.7, 35.2, 35.2]),
+            "red {:?}",
+            &out.data[..3]
+        );
+        assert!(
+            near(&out.data[3..], [0.0, 201.3, 36.6]),
+            "green {:?}",
+            &out.data[3..]
+        );
     }
 
     #[test]

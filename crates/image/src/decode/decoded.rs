@@ -18,6 +18,35 @@ pub struct Decoded {
     pub icc: Option<Vec<u8>>,
     /// The raw EXIF block, if any.
     pub exif: Option<Vec<u8>>,
+    /// How far it was shrunk while decoding.
+    pub scale: LoadScale,
+    /// Whether the input stored its pixels as indices into a palette of at
+    /// most 256 colours (GIF, palette PNG): its outputs may be too.
+    pub palette: bool,
+}
+
+/// How far an image was shrunk while it was decoded (shrink-on-load).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoadScale {
+    /// Decoded at its full size.
+    #[default]
+    Full,
+    /// A JPEG decoded at this many eighths of its size (1, 2 or 4) by the
+    /// reduced-size IDCT.
+    Eighths(u32),
+    /// Rows box-shrunk by this factor as they were decoded.
+    Box(u32),
+}
+
+impl std::fmt::Display for LoadScale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            LoadScale::Full | LoadScale::Eighths(8) | LoadScale::Box(1) => f.write_str("full size"),
+            LoadScale::Eighths(n) if n % 2 == 0 => write!(f, "1/{} (reduced JPEG DCT)", 8 / n),
+            LoadScale::Eighths(n) => write!(f, "{n}/8 (reduced JPEG DCT)"),
+            LoadScale::Box(k) => write!(f, "1/{k} (box shrink while streaming)"),
+        }
+    }
 }
 
 /// Size and orientation, read before the pixels are decoded.

@@ -14,7 +14,7 @@ use turbojpeg::{Colorspace, DecompressHeader, Decompressor, Image, PixelFormat, 
 
 use crate::colour;
 use crate::decode::decoded::whole_pixels;
-use crate::decode::decoded::{Decoded, Header};
+use crate::decode::decoded::{Decoded, Header, LoadScale};
 use crate::decode::jpeg_fallback;
 use crate::decode::jpeg_markers::{self, JpegMarkers};
 use crate::error::ImageError;
@@ -80,6 +80,8 @@ fn decode_with_scan_limit(
                 .then_some(markers.icc)
                 .flatten(),
             exif: markers.exif,
+            scale: LoadScale::Eighths(eighths.clamp(1, 8)),
+            palette: false,
         }),
         Err(turbo) if over_scan_limit(&turbo) => Err(ImageError::decode(path, turbo)),
         Err(turbo) => jpeg_fallback::decode(path, bytes, check, |_| eighths, &markers)

@@ -7,7 +7,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use crate::colour;
-use crate::decode::decoded::{Decoded, Header};
+use crate::decode::decoded::{Decoded, Header, LoadScale};
 use crate::decode::jpeg_markers::JpegMarkers;
 use crate::error::ImageError;
 use crate::pixels::{Channels, Pixels};
@@ -76,6 +76,8 @@ pub fn decode(
                 orientation,
                 icc: None,
                 exif: markers.exif.clone(),
+                scale: LoadScale::Eighths(eighths.clamp(1, 8)),
+                palette: false,
             });
         }
     };
@@ -99,5 +101,7 @@ pub fn decode(
         orientation,
         icc: markers.icc.clone(),
         exif: markers.exif.clone(),
+        scale: LoadScale::Eighths(eighths.clamp(1, 8)),
+        palette: false,
     })
 }

@@ -7,6 +7,7 @@ use std::path::Path;
 
 use image::{DynamicImage, ImageDecoder, ImageFormat, ImageReader};
 
+mod animation;
 mod decoded;
 mod jpeg;
 mod jpeg_fallback;
@@ -16,7 +17,7 @@ mod png_stream;
 use crate::error::ImageError;
 use crate::resize::geometry::LoadShrink;
 
-pub use decoded::{Decoded, Header, from_dynamic};
+pub use decoded::{Decoded, Header, LoadScale, from_dynamic};
 
 /// Decodes `bytes` (the contents of `path`). `max_pixels` is checked on
 /// the header before any pixel is decoded. `shrink` is asked how far the
@@ -40,6 +41,15 @@ pub fn decode(
         path: path.to_owned(),
         reason: "unknown file signature".into(),
     })?;
+    if let Some(frames) = animation::frames(format, bytes) {
+        return Err(ImageError::Unsupported {
+            path: path.to_owned(),
+            reason: format!(
+                "an animated {} of {frames} frames; only still images are resized",
+                animation::name(format)
+            ),
+        });
+    }
     let check = |w: u32, h: u32| {
         if u64::from(w) * u64::from(h) > max_pixels {
             Err(ImageError::TooLarge {
@@ -52,7 +62,7 @@ pub fn decode(
             Ok(())
         }
     };
-    match format {
+    let mut decoded = match format {
         ImageFormat::Jpeg => jpeg::decode(path, bytes, check, |h| shrink(h).jpeg_eighths),
         ImageFormat::Png => match png_stream::decode(path, bytes, &check, shrink)? {
             Some(decoded) => Ok(decoded),
@@ -65,6 +75,23 @@ pub fn decode(
             path: path.to_owned(),
             reason: format!("{other:?} is not read"),
         }),
+    }?;
+    // An alpha channel that is opaque everywhere only costs: the outputs
+    // go without it (a GIF or an RGBA PNG with nothing transparent).
+    decoded.pixels = decoded.pixels.without_opaque_alpha();
+    decoded.palette = is_palette(format, bytes);
+    Ok(decoded)
+}
+
+/// Whether the file stores its pixels as palette indices: every GIF, and
+/// a PNG whose header says colour type 3.
+fn is_palette(format: ImageFormat, bytes: &[u8]) -> bool {
+    match format {
+        ImageFormat::Gif => true,
+        // Signature (8), IHDR length and name (8), width, height (8), bit
+        // depth (1), then the colour type.
+        ImageFormat::Png => bytes.get(8 + 8 + 8 + 1) == Some(&3),
+        _ => false,
     }
 }
 
@@ -90,5 +117,7 @@ fn decode_other(
         orientation,
         icc,
         exif,
+        scale: LoadScale::Full,
+        palette: false,
     })
 }

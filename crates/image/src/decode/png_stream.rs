@@ -6,7 +6,7 @@
 use std::io::Cursor;
 use std::path::Path;
 
-use crate::decode::decoded::{Decoded, Header};
+use crate::decode::decoded::{Decoded, Header, LoadScale};
 use crate::error::ImageError;
 use crate::pixels::Channels;
 use crate::resize::geometry::LoadShrink;
@@ -82,6 +82,8 @@ pub fn decode(
         orientation,
         icc,
         exif,
+        scale: LoadScale::Box(k),
+        palette: false,
     }))
 }
 

@@ -1,8 +1,11 @@
 //! Encoding: JPEG with jpeg-encoder (4:2:0, chroma fitted to the
 //! decoder's upsampling, SIMD DCT), PNG and lossless WebP
-//! with `image`, lossy WebP with libwebp; kept metadata written into each.
+//! with `image`, lossy WebP with libwebp, AVIF with rav1e; kept metadata
+//! written into each.
 
+mod avif;
 mod chroma;
+mod palette;
 mod webp;
 
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
@@ -20,12 +23,17 @@ use crate::settings::Format;
 pub struct Encoding {
     /// The file format.
     pub format: Format,
-    /// JPEG and lossy WebP quality, 1 to 100.
+    /// JPEG, lossy WebP and AVIF quality, 1 to 100.
     pub quality: u8,
+    /// AVIF encoding speed, 1 (slowest, smallest) to 10.
+    pub avif_speed: u8,
     /// WebP: lossless instead of lossy.
     pub lossless: bool,
     /// Colour that alpha is flattened onto for JPEG.
     pub background: [u8; 3],
+    /// The input was a palette image: a PNG output is quantised to a
+    /// palette too (any PNG output whose colours fit is indexed exactly).
+    pub palette: bool,
 }
 
 /// Encodes `px` as `how` asks, with `meta` (which may be empty). JPEG has
@@ -66,6 +74,9 @@ pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, St
             }
         }
         Format::Png => {
+            if let Some(indexed) = palette::index(&px, how.palette) {
+                return palette::encode_png(&indexed, meta);
+            }
             let mut encoder =
                 PngEncoder::new_with_quality(&mut out, CompressionType::Fast, PngFilter::Adaptive);
             with_metadata(&mut encoder, meta, px.channels.is_gray())?;
@@ -83,6 +94,7 @@ pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, St
                 .map_err(|e| e.to_string())?;
         }
         Format::WebP => return crate::encode::webp::encode_lossy(px, how.quality, meta),
+        Format::Avif => return avif::encode(px, how.quality, how.avif_speed, meta),
     }
     Ok(out)
 }

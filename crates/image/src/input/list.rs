@@ -86,16 +86,16 @@ impl Iterator for ListedPaths {
                             list: self.list.clone(),
                             line: self.line,
                         }),
-                        Err(source) => Err(ImageError::Io { path, source }),
+                        Err(error) => Err(ImageError::Io { path, error }),
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(source) => {
+                Err(error) => {
                     // A list that cannot be read further ends here, once.
                     self.done = true;
                     return Some(Err(ImageError::Io {
                         path: self.list.clone(),
-                        source,
+                        error,
                     }));
                 }
             }

@@ -16,6 +16,7 @@ use walkdir::WalkDir;
 use crate::context::Context;
 use crate::error::ImageError;
 use crate::input::list::ListedPaths;
+use crate::made;
 use crate::settings::Format;
 
 /// One input file and the outputs it makes.
@@ -213,10 +214,10 @@ impl Iterator for Walker {
                     Ok(_) => continue,
                     Err(e) => {
                         let path = e.path().map(Path::to_owned).unwrap_or_default();
-                        let source = e
+                        let error = e
                             .into_io_error()
                             .unwrap_or_else(|| std::io::Error::other("symbolic link loop"));
-                        return Some(Err(ImageError::Io { path, source }));
+                        return Some(Err(ImageError::Io { path, error }));
                     }
                 },
                 Paths::List(list) => match list.next()? {
@@ -247,7 +248,7 @@ impl JobSource for Walker {
             };
             let path = match keys.recv().await? {
                 Ok(rel) => self.ctx.input_root.join(rel),
-                Err(e) => return Some(Err(crate::remote::image_error(e))),
+                Err(e) => return Some(Err(ImageError::Remote(e))),
             };
             if let Some(item) = self.job(path) {
                 return Some(item);
@@ -255,23 +256,33 @@ impl JobSource for Walker {
         }
     }
 
-    /// Whether every output of `job` is newer than its input and than the
-    /// settings file (unless `--force`): nothing to do.
+    /// Whether every output of `job` is there and was made from its input
+    /// as it is now, with these settings (unless `--force`): nothing to
+    /// do. Says why at debug level, either way.
     fn should_skip(&self, job: &Job) -> bool {
-        let done = !self.ctx.force && up_to_date(&self.ctx, job);
-        if done {
-            self.up_to_date.fetch_add(1, Ordering::Relaxed);
+        if self.ctx.force {
+            return false;
         }
-        done
+        let ctx = &self.ctx;
+        match made::check(
+            &ctx.output_root,
+            &job.input,
+            &job.rel,
+            &job.outputs,
+            &ctx.fingerprint,
+        ) {
+            Ok(source) => {
+                tracing::debug!(
+                    "{}: up to date: its outputs were made from it as it is ({source}) with these settings",
+                    job.rel.display()
+                );
+                self.up_to_date.fetch_add(1, Ordering::Relaxed);
+                true
+            }
+            Err(why) => {
+                tracing::debug!("{}: to do: {why}", job.rel.display());
+                false
+            }
+        }
     }
-}
-
-fn up_to_date(ctx: &Context, job: &Job) -> bool {
-    let modified = |path: &Path| std::fs::metadata(path).and_then(|m| m.modified());
-    let Ok(input) = modified(&job.input) else {
-        return false;
-    };
-    job.outputs
-        .iter()
-        .all(|out| modified(out).is_ok_and(|t| t >= input && t > ctx.settings_mtime))
 }

@@ -1,6 +1,7 @@
 //! EXIF orientation: reading the tag and turning pixels upright.
 
 use crate::pixels::Pixels;
+use crate::tiff::Tiff;
 
 /// Reads the orientation tag (0x0112) from EXIF data that starts at the
 /// TIFF header (`II*\0` or `MM\0*`). Returns 1 (upright) when the data has
@@ -44,40 +45,12 @@ pub fn reset_orientation(tiff: &mut [u8]) {
 /// Where the orientation tag's SHORT value sits in `tiff` (which starts at
 /// the TIFF header), and whether the data is big-endian.
 fn orientation_value_at(tiff: &[u8]) -> Option<(usize, bool)> {
-    let big = match tiff.get(0..4)? {
-        [b'I', b'I', 42, 0] => false,
-        [b'M', b'M', 0, 42] => true,
-        _ => return None,
-    };
-    let u16_at = |at: usize| -> Option<u16> {
-        let b = tiff.get(at..at + 2)?;
-        Some(if big {
-            u16::from_be_bytes([b[0], b[1]])
-        } else {
-            u16::from_le_bytes([b[0], b[1]])
-        })
-    };
-    let u32_at = |at: usize| -> Option<u32> {
-        let b = tiff.get(at..at + 4)?;
-        let b = [b[0], b[1], b[2], b[3]];
-        Some(if big {
-            u32::from_be_bytes(b)
-        } else {
-            u32::from_le_bytes(b)
-        })
-    };
-    let ifd = usize::try_from(u32_at(4)?).ok()?;
-    let count = usize::from(u16_at(ifd)?);
-    for i in 0..count {
-        let entry = ifd + 2 + i * 12;
-        // Type SHORT (3), count 1: the value sits in the first two bytes.
-        if u16_at(entry)? == 0x0112 && u16_at(entry + 2)? == 3 {
-            let at = entry + 8;
-            tiff.get(at..at + 2)?;
-            return Some((at, big));
-        }
-    }
-    None
+    let data = Tiff::new(tiff)?;
+    let entry = data.find(data.ifd0()?, 0x0112)?;
+    // Type SHORT (3): the value sits in the first two bytes.
+    (entry.kind == 3).then_some(())?;
+    data.u16_at(entry.value_at())?;
+    Some((entry.value_at(), data.big_endian()))
 }
 
 /// Whether orientation `o` swaps width and height (5 to 8).
