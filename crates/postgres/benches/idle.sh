@@ -11,13 +11,19 @@
 #
 #   bash crates/postgres/benches/idle.sh [WORKERS] [SECONDS] [TRIALS]   (50 30 100)
 #
+# NOOP=PATH runs another build of the example (say, one from before
+# LISTEN/NOTIFY: `git archive` that commit, build its example there)
+# instead of building this one.
+#
 # A throwaway cluster with initdb's defaults (fsync on) on this machine,
 # release build. Not a test: it prints figures, it judges nothing.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 WORKERS=${1:-50}; WINDOW=${2:-30}; TRIALS=${3:-100}
-cargo build --release --quiet -p pool-postgres --example noop
-NOOP=$PWD/target/release/examples/noop
+if [ -z "${NOOP:-}" ]; then
+  cargo build --release --quiet -p pool-postgres --example noop
+  NOOP=$PWD/target/release/examples/noop
+fi
 
 PG_SERVER_OPTIONS="-c max_connections=$((WORKERS * 4 + 20)) -c shared_preload_libraries=pg_stat_statements -c track_commit_timestamp=on"
 . crates/postgres/benches/cluster.sh
