@@ -118,7 +118,14 @@ fn enqueue_takes_the_runs_settings_and_nothing_of_a_workers() {
             assert!(!enqueue.contains(flag), "{tool} enqueue takes --{flag}");
         }
         let work = flags(tool, Some("work"));
-        for flag in ["workers", "max-failures", "batch", "lease", "follow", "poll"] {
+        for flag in [
+            "workers",
+            "max-failures",
+            "batch",
+            "lease",
+            "follow",
+            "poll",
+        ] {
             assert!(work.contains(flag), "{tool} work --{flag}");
         }
     }
