@@ -104,9 +104,13 @@ impl Sim {
         for job in batch {
             let live = self.live(job.id, job.attempt).await;
             let c = completion(&job);
-            let recorded = record(&mut self.conn, self.workers[worker], &[c.clone()])
-                .await
-                .unwrap();
+            let recorded = record(
+                &mut self.conn,
+                self.workers[worker],
+                std::slice::from_ref(&c),
+            )
+            .await
+            .unwrap();
             // The fence: accepted exactly when the claim was still live.
             assert_eq!(recorded.accepted, u64::from(live), "{c:?}");
             if matches!(c, Completion::Done { .. }) {
