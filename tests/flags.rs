@@ -10,7 +10,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use workpool_tests::{command, temp_dir};
 
 const TOOLS: [&str; 3] = ["mailer", "resizer", "reporter"];
-const VERBS: [&str; 6] = ["enqueue", "work", "status", "retry", "publish", "consume"];
+const VERBS: [&str; 9] = [
+    "enqueue", "work", "status", "retry", "pause", "resume", "cancel", "publish", "consume",
+];
 
 /// The long flags in a command's `--help`.
 fn flags(tool: &str, verb: Option<&str>) -> BTreeSet<String> {
@@ -116,8 +118,28 @@ fn enqueue_takes_the_runs_settings_and_nothing_of_a_workers() {
             assert!(!enqueue.contains(flag), "{tool} enqueue takes --{flag}");
         }
         let work = flags(tool, Some("work"));
-        for flag in ["workers", "max-failures", "batch", "lease", "follow"] {
+        for flag in [
+            "workers",
+            "max-failures",
+            "batch",
+            "lease",
+            "follow",
+            "poll",
+        ] {
             assert!(work.contains(flag), "{tool} work --{flag}");
+        }
+    }
+}
+
+/// `pause`, `resume` and `cancel` take a run and a database, and nothing
+/// else: what they do is the same whatever the tool.
+#[test]
+fn the_control_verbs_take_a_run_and_a_database_only() {
+    for tool in TOOLS {
+        for verb in ["pause", "resume", "cancel"] {
+            let taken = flags(tool, Some(verb));
+            let want: BTreeSet<String> = ["db", "run"].iter().map(|f| f.to_string()).collect();
+            assert_eq!(taken, want, "{tool} {verb}");
         }
     }
 }

@@ -2,6 +2,8 @@
 //! SMTP server over TCP (tests/mailer/smtp_server.rs).
 #![allow(clippy::unwrap_used)]
 
+#[path = "mailer/control.rs"]
+mod control;
 #[path = "mailer/crlf.rs"]
 mod crlf;
 #[path = "mailer/distributed.rs"]

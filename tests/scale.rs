@@ -1,6 +1,7 @@
 //! `resizer` and `reporter` across machines: `enqueue`, then two `work`
-//! processes on a real PostgreSQL (a throwaway cluster per test), give the
-//! same outputs as the single-machine command on the same inputs.
+//! processes on a real PostgreSQL (a throwaway cluster per test), each
+//! doing part of the run, give the same outputs as the single-machine
+//! command on the same inputs.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeMap;
@@ -23,31 +24,60 @@ fn run(tool: &str, args: &[&str]) -> String {
     ok(&command(tool).args(args).output().unwrap())
 }
 
-/// Runs `work` twice at once for `tool`, with `env` (the S3 server's
-/// variables, or none).
-fn two_workers(tool: &str, db: &Postgres, env: &[(&str, String)]) {
+/// Runs `work` twice at once for `tool` on run `name`, with `env` (the S3
+/// server's variables, or none), one job at a time each (`--workers 1
+/// --batch 1`), and checks that each worker did part of the run. The run
+/// is paused until both workers are up, then resumed: both are woken at
+/// once, whatever the time each took to start.
+fn two_workers(tool: &str, db: &Postgres, name: &str, env: &[(&str, String)]) {
     let url = db.url();
+    let control = |verb: &str| {
+        ok(&command(tool)
+            .args([verb, "--db", &url, "--run", name])
+            .output()
+            .unwrap());
+    };
+    control("pause");
     let workers: Vec<_> = (0..2)
         .map(|_| {
             command(tool)
-                .args(["work", "--db", &url, "--quiet", "--json", "--batch", "1"])
+                .args(["work", "--db", &url, "--quiet", "--json"])
+                .args(["--workers", "1", "--batch", "1"])
                 .envs(env.iter().cloned())
                 .stdout(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
         })
         .collect();
+    let started = std::time::Instant::now();
+    while db.count("SELECT count(*) FROM workpool.workers") < 2 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the {tool} workers did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    control("resume");
+    let mut succeeded = Vec::new();
     for worker in workers {
         let out = worker.wait_with_output().unwrap();
         assert!(out.status.success(), "a {tool} worker failed");
+        let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        succeeded.push(summary["succeeded"].as_i64().unwrap());
     }
-    // Nothing is left, and every job was counted once. (Which worker did
-    // how many is up to the race for claims.)
+    // Nothing is left, every job was counted once, and each worker did
+    // some of them.
     assert_eq!(db.count("SELECT count(*) FROM workpool.workers"), 2);
     assert_eq!(db.count("SELECT count(*) FROM workpool.jobs"), 0);
+    let done = db.count("SELECT coalesce(sum(n), 0)::int8 FROM workpool.finished");
     assert_eq!(
         db.count("SELECT sum(done)::int8 FROM workpool.workers"),
-        db.count("SELECT coalesce(sum(n), 0)::int8 FROM workpool.finished")
+        done
+    );
+    assert_eq!(succeeded.iter().sum::<i64>(), done, "{succeeded:?}");
+    assert!(
+        succeeded.iter().all(|&n| n > 0),
+        "a {tool} worker did nothing: {succeeded:?}"
     );
 }
 
@@ -91,8 +121,8 @@ fn resizer_two_workers_make_the_single_machine_outputs() {
         "--quiet",
     ];
     args.extend(sizes);
-    run("resizer", &args);
-    two_workers("resizer", &db, &[]);
+    let name = run("resizer", &args);
+    two_workers("resizer", &db, name.trim(), &[]);
     let (a, b) = (files(&single), files(&spread));
     assert!(a.len() >= 6, "the samples make outputs: {:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
@@ -126,12 +156,12 @@ fn resizer_two_workers_with_inputs_and_outputs_in_s3() {
         "--quiet",
     ];
     args.extend(sizes);
-    ok(&command("resizer")
+    let name = ok(&command("resizer")
         .args(&args)
         .envs(env.iter().cloned())
         .output()
         .unwrap());
-    two_workers("resizer", &db, &env);
+    two_workers("resizer", &db, name.trim(), &env);
     let fetched = dir.path().join("fetched");
     s3.download("photos", "out", &fetched);
 
@@ -181,8 +211,8 @@ fn reporter_two_workers_make_the_single_machine_reports() {
     let mut args = vec!["enqueue"];
     args.extend(common);
     args.extend(["--out", spread.to_str().unwrap(), "--db", &url]);
-    run("reporter", &args);
-    two_workers("reporter", &db, &[]);
+    let name = run("reporter", &args);
+    two_workers("reporter", &db, name.trim(), &[]);
     let (a, b) = (files(&single), files(&spread));
     assert!(a.len() >= 4, "{:?}", a.keys());
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
@@ -223,12 +253,12 @@ fn reporter_two_workers_read_and_write_s3() {
     let mut args = vec!["enqueue", "s3://reports/in/items.csv"];
     args.extend(&common[1..]);
     args.extend(["--out", "s3://reports/statements", "--db", &url]);
-    ok(&command("reporter")
+    let name = ok(&command("reporter")
         .args(&args)
         .envs(env.iter().cloned())
         .output()
         .unwrap());
-    two_workers("reporter", &db, &env);
+    two_workers("reporter", &db, name.trim(), &env);
     let fetched = dir.path().join("fetched");
     s3.download("reports", "statements", &fetched);
     let (a, b) = (files(&single), files(&fetched));

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use crate::connect::Conn;
-
 use crate::error::QueueError;
+use crate::lease::given_back;
 
 /// A finished attempt, as the worker reports it.
 #[derive(Debug, Clone)]
@@ -20,7 +20,7 @@ pub enum Completion {
         attempt: i32,
     },
     /// The attempt failed and another may succeed: ready again after
-    /// `delay`.
+    /// `delay` (cancelled, when its run is).
     Retry {
         /// The job.
         id: i64,
@@ -40,8 +40,9 @@ pub enum Completion {
         /// Why it failed.
         error: String,
     },
-    /// The job was claimed but not started (the worker is stopping): ready
-    /// again at once, the attempt not counted.
+    /// The job was claimed but not started (the worker is stopping, or its
+    /// run was paused): ready again at once (cancelled, when its run is),
+    /// the attempt not counted.
     Release {
         /// The job.
         id: i64,
@@ -130,10 +131,12 @@ pub async fn record(
         accepted += conn
             .execute(
                 "UPDATE workpool.jobs j
-                    SET state = 0, run_at = now() + make_interval(secs => f.delay),
+                    SET state = CASE WHEN r.state = 'cancelled' THEN 3 ELSE 0 END,
+                        run_at = now() + make_interval(secs => f.delay),
                         last_error = f.error, worker = NULL, lease_until = NULL
-                   FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::text[]) AS f(id, att, delay, error)
-                  WHERE j.id = f.id AND j.attempt = f.att AND j.state = 1",
+                   FROM unnest($1::bigint[], $2::int[], $3::float8[], $4::text[]) AS f(id, att, delay, error),
+                        workpool.runs r
+                  WHERE j.id = f.id AND j.attempt = f.att AND j.state = 1 AND r.id = j.run",
                 &[&retry.0, &retry.1, &retry.2, &retry.3],
             )
             .await?;
@@ -152,10 +155,12 @@ pub async fn record(
     if !release.0.is_empty() {
         accepted += conn
             .execute(
-                "UPDATE workpool.jobs j
-                    SET state = 0, attempt = j.attempt - 1, run_at = now(), worker = NULL, lease_until = NULL
-                   FROM unnest($1::bigint[], $2::int[]) AS f(id, att)
-                  WHERE j.id = f.id AND j.attempt = f.att AND j.state = 1",
+                concat!(
+                    "UPDATE workpool.jobs j SET ",
+                    given_back!(),
+                    " FROM unnest($1::bigint[], $2::int[]) AS f(id, att), workpool.runs r
+                     WHERE j.id = f.id AND j.attempt = f.att AND j.state = 1 AND r.id = j.run"
+                ),
                 &[&release.0, &release.1],
             )
             .await?;

@@ -13,12 +13,12 @@ use pool::{
 };
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
-use tokio_postgres::Client;
 
 use crate::claims::Unusable;
 use crate::complete::{self, Completion, Recorded};
 use crate::connect::Conn;
 use crate::error::QueueError;
+use crate::hand::Hand;
 use crate::leased::{Attempted, Leased};
 
 /// Completions written per statement at most.
@@ -41,58 +41,83 @@ pub struct Tally {
     pub dead: u64,
     /// Late completions the database refused (the lease had expired).
     pub refused: u64,
+    /// Jobs claimed and not started, given back because the run was
+    /// paused or cancelled (not this worker's items: another attempt, here
+    /// or elsewhere, or the run's cancel, ends them).
+    pub given_back: u64,
 }
 
-/// Starts the task that records completions over `client`; returns its
-/// sender and handle (which ends when every sender is dropped, with the
-/// database's count of what it took).
+/// What a recorder hands back as it ends: its connection, and the
+/// database's count of what it took (or the error that stopped it).
+pub(crate) type RecorderEnd = (Conn, Result<Recorded, QueueError>);
+
+/// Starts the task that records completions over `conn`; returns its
+/// sender and handle (which ends when every sender is dropped). Each batch
+/// recorded leaves the worker's `hand`; a retry sent back tells it when it
+/// is due.
 pub(crate) fn start_recorder(
-    client: Client,
+    mut conn: Conn,
     worker: i64,
-) -> (
-    mpsc::Sender<Completion>,
-    JoinHandle<Result<Recorded, QueueError>>,
-) {
+    hand: Arc<Hand>,
+) -> (mpsc::Sender<Completion>, JoinHandle<RecorderEnd>) {
     let (tx, mut rx) = mpsc::channel::<Completion>(4 * MAX_BATCH);
-    let mut conn = Conn::new(client);
     let handle = tokio::spawn(async move {
-        let mut total = Recorded::default();
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-            // A short batch waits a little for more: fewer, fuller
-            // statements (the database's work per job is what limits a
-            // busy run; a completion's latency only matters to its lease).
-            if batch.len() < FULL_BATCH {
-                let linger = tokio::time::sleep(LINGER);
-                tokio::pin!(linger);
-                while batch.len() < FULL_BATCH {
-                    let room = MAX_BATCH - batch.len();
-                    tokio::select! {
-                        n = rx.recv_many(&mut batch, room) => if n == 0 { break },
-                        () = &mut linger => break,
-                    }
-                }
-            }
-            let recorded = complete::record(&mut conn, worker, &batch).await?;
-            if recorded.refused > 0 {
-                tracing::warn!(
-                    "{} late completions refused: their lease had expired and the jobs were taken back",
-                    recorded.refused
-                );
-            }
-            total.accepted += recorded.accepted;
-            total.refused += recorded.refused;
-            batch.clear();
-        }
-        Ok(total)
+        let result = record_all(&mut conn, worker, &hand, &mut rx).await;
+        (conn, result)
     });
     (tx, handle)
+}
+
+async fn record_all(
+    conn: &mut Conn,
+    worker: i64,
+    hand: &Hand,
+    rx: &mut mpsc::Receiver<Completion>,
+) -> Result<Recorded, QueueError> {
+    let mut total = Recorded::default();
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // A short batch waits a little for more: fewer, fuller
+        // statements (the database's work per job is what limits a
+        // busy run; a completion's latency only matters to its lease).
+        if batch.len() < FULL_BATCH {
+            let linger = tokio::time::sleep(LINGER);
+            tokio::pin!(linger);
+            while batch.len() < FULL_BATCH {
+                let room = MAX_BATCH - batch.len();
+                tokio::select! {
+                    n = rx.recv_many(&mut batch, room) => if n == 0 { break },
+                    () = &mut linger => break,
+                }
+            }
+        }
+        let recorded = complete::record(conn, worker, &batch).await?;
+        let now = tokio::time::Instant::now();
+        for completion in &batch {
+            if let Completion::Retry { delay, .. } = completion {
+                hand.retry_at(now + *delay);
+            }
+        }
+        hand.recorded(batch.len());
+        if recorded.refused > 0 {
+            tracing::warn!(
+                "{} late completions refused: their lease had expired and the jobs were taken back",
+                recorded.refused
+            );
+        }
+        total.accepted += recorded.accepted;
+        total.refused += recorded.refused;
+        batch.clear();
+    }
+    Ok(total)
 }
 
 /// The sink of a `work` process.
 pub(crate) struct Completions<T> {
     pub(crate) tool: Arc<Mutex<T>>,
-    pub(crate) recorder: mpsc::Sender<Completion>,
+    /// The session's recorder (none between sessions).
+    pub(crate) recorder: Option<mpsc::Sender<Completion>>,
+    pub(crate) hand: Arc<Hand>,
     pub(crate) policy: RetryPolicy,
     pub(crate) progress: Progress,
     pub(crate) tally: Tally,
@@ -111,9 +136,10 @@ pub(crate) struct Completions<T> {
 
 impl<T: Distributed> Completions<T> {
     async fn send(&self, completion: Completion) -> Result<(), QueueError> {
-        self.recorder.send(completion).await.map_err(|_| {
-            QueueError::Usage("the completion recorder stopped (the database failed)".into())
-        })
+        let stopped =
+            || QueueError::Usage("the completion recorder stopped (the database failed)".into());
+        let recorder = self.recorder.as_ref().ok_or_else(stopped)?;
+        recorder.send(completion).await.map_err(|_| stopped())
     }
 
     fn print(&self, line: &str) {
@@ -161,9 +187,13 @@ where
                 return self.send(Completion::Done { id, attempt }).await;
             }
             Status::Cancelled => {
-                self.items.total += 1;
-                self.items.failed += 1;
-                self.items.cancelled += 1;
+                if self.hand.halted() {
+                    self.tally.given_back += 1;
+                } else {
+                    self.items.total += 1;
+                    self.items.failed += 1;
+                    self.items.cancelled += 1;
+                }
                 return self.send(Completion::Release { id, attempt }).await;
             }
             Status::Failed(Attempted { error, transient }) => (Status::Failed(error), transient),

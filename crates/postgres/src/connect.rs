@@ -16,8 +16,9 @@ mod tls;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, Row, Statement};
+use tokio_postgres::{Client, Notification, Row, Statement};
 
 pub use failure::{Attempt, ConnectError};
 pub use settings::ConnInfo;
@@ -43,6 +44,22 @@ use crate::error::QueueError;
 ///
 /// Panics if called outside a tokio runtime.
 pub async fn connect(url: &str) -> Result<Client, QueueError> {
+    Ok(parse(url)?.connect().await?)
+}
+
+/// As [`connect`], handing each notification the server sends on the
+/// connection (after `LISTEN`) to the receiver, which ends when the
+/// connection does.
+pub(crate) async fn connect_listening(
+    url: &str,
+) -> Result<(Client, UnboundedReceiver<Notification>), QueueError> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let client = parse(url)?.connect_with(Some(&tx)).await?;
+    Ok((client, rx))
+}
+
+/// `url` read as libpq would, with the warning about a password in it.
+fn parse(url: &str) -> Result<ConnInfo, QueueError> {
     let info = ConnInfo::parse(url)?;
     static WARNED: AtomicBool = AtomicBool::new(false);
     // The variable is the tools' way to give the URL without the command
@@ -54,7 +71,7 @@ pub async fn connect(url: &str) -> Result<Client, QueueError> {
              put it in PGPASSWORD or ~/.pgpass instead"
         );
     }
-    Ok(info.connect().await?)
+    Ok(info)
 }
 
 /// `url` without its password (the user and everything else kept): what

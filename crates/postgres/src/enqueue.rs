@@ -7,6 +7,7 @@ use tokio_postgres::Client;
 use tokio_postgres::binary_copy::BinaryCopyInWriter;
 use tokio_postgres::types::Type;
 
+use crate::control;
 use crate::error::QueueError;
 use crate::run::{self, RunInfo, RunSettings};
 
@@ -57,7 +58,7 @@ impl Enqueued {
 /// # Errors
 ///
 /// A database error (nothing is stored), or [`QueueError::Usage`] when the
-/// run exists with another plan or for another tool.
+/// run exists with another plan or for another tool, or was cancelled.
 pub async fn enqueue<T, F>(
     client: &mut Client,
     tool: &mut T,
@@ -166,6 +167,10 @@ where
         &[&run.id, &added_i],
     )
     .await?;
+    if added > 0 {
+        // One notification for the whole enqueue: idle workers look at once.
+        control::notify(&tx, run.id).await?;
+    }
     tx.commit().await?;
     // The planner's statistics, so that the first claims use the queue's
     // indexes (a big COPY into a fresh table leaves it guessing until

@@ -39,10 +39,12 @@ impl Claimed {
 }
 
 /// Claims up to $2 ready jobs of run $1 for worker $3 with a lease of $4
-/// seconds.
+/// seconds, none unless the run is active (a paused or cancelled run's
+/// workers claim nothing from the moment it is).
 const CLAIM: &str = "WITH c AS MATERIALIZED (
          SELECT id FROM workpool.jobs
          WHERE run = $1 AND state = 0 AND run_at <= now()
+           AND (SELECT state FROM workpool.runs WHERE id = $1) = 'active'
          ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED)
      UPDATE workpool.jobs j
         SET state = 1, attempt = j.attempt + 1, worker = $3,
@@ -56,7 +58,7 @@ fn secs(d: Duration) -> f64 {
 
 /// Claims up to `limit` ready jobs of `run` for `worker`, oldest first,
 /// skipping those other workers are claiming (`FOR UPDATE SKIP LOCKED`),
-/// each with a lease of `lease`.
+/// each with a lease of `lease`; none when the run is paused or cancelled.
 ///
 /// # Errors
 ///
@@ -112,12 +114,17 @@ pub async fn claim_rated(
     let row = tx
         .query_one(
             "SELECT extract(epoch FROM clock_timestamp() - tat)::float8,
-                    coalesce(rate_per_s, 1e9), burst
+                    coalesce(rate_per_s, 1e9), burst, state = 'active'
                FROM workpool.runs WHERE id = $1 FOR UPDATE",
             &[&run],
         )
         .await?;
     let (since_tat, rate, burst): (f64, f64, i32) = (row.get(0), row.get(1), row.get(2));
+    if !row.get::<_, bool>(3) {
+        // A paused or cancelled run: nothing (the claimer then looks).
+        tx.commit().await?;
+        return Ok(Rated::Claimed(Vec::new()));
+    }
     let interval = 1.0 / rate.max(1e-9);
     // The first free slot, relative to now (negative: in the past), no
     // earlier than a burst's worth of slots back.
@@ -158,77 +165,129 @@ pub async fn claim_rated(
     ))
 }
 
-/// Renews, in one statement, the lease of every job `worker` holds, and
-/// its heartbeat. Returns how many jobs it holds. Rows another statement
-/// holds (the worker's own completion of them, a reaper) are skipped: a
-/// renewal never waits, so it can never be half of a deadlock, and no
-/// statement of the queue waits on a statement that waits.
+/// What a job whose lease expired becomes, as `SET` assignments of an
+/// `UPDATE workpool.jobs j ... FROM workpool.runs r`: cancelled when its
+/// run is, dead after its last attempt, else ready at once; its error
+/// says why.
+macro_rules! expired {
+    () => {
+        "state = CASE WHEN r.state = 'cancelled' THEN 3
+                      WHEN j.attempt >= r.max_attempts THEN 2 ELSE 0 END,
+         run_at = now(), lease_until = NULL,
+         last_error = 'the lease of worker ' || j.worker || ' expired (the worker died or stopped)',
+         worker = NULL"
+    };
+}
+pub(crate) use expired;
+
+/// What a job given back unstarted becomes, as `SET` assignments of an
+/// `UPDATE workpool.jobs j ... FROM workpool.runs r`: ready at once (or
+/// cancelled, when its run is), the attempt not counted.
+macro_rules! given_back {
+    () => {
+        "state = CASE WHEN r.state = 'cancelled' THEN 3 ELSE 0 END,
+         attempt = j.attempt - 1, worker = NULL, lease_until = NULL, run_at = now()"
+    };
+}
+pub(crate) use given_back;
+
+/// What [`keep`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Kept {
+    /// Jobs the worker holds, whose leases it renewed.
+    pub held: i64,
+    /// Jobs of other workers taken back (their lease had expired).
+    pub reaped: i64,
+}
+
+/// In one statement: renews the lease of every job `worker` holds and its
+/// heartbeat, and takes back the jobs of `run` whose lease expired on
+/// other workers (as [`reap`]). Rows another statement holds (the
+/// worker's own completion of them, a reaper) are skipped: this never
+/// waits, so it can never be half of a deadlock, and no statement of the
+/// queue waits on a statement that waits.
 ///
 /// # Errors
 ///
 /// A database error.
-pub async fn renew(
+pub async fn keep(
     conn: &mut Conn,
     run: i64,
     worker: i64,
     lease: Duration,
-) -> Result<i64, QueueError> {
+) -> Result<Kept, QueueError> {
     let row = conn
         .query_one(
-            "WITH mine AS (
-                 SELECT id FROM workpool.jobs
-                  WHERE run = $3 AND state = 1 AND worker = $1
-                  FOR UPDATE SKIP LOCKED),
-                  r AS (
-                 UPDATE workpool.jobs j SET lease_until = now() + make_interval(secs => $2)
-                   FROM mine WHERE j.id = mine.id RETURNING 1)
-             UPDATE workpool.workers SET heartbeat = now(), in_flight = (SELECT count(*) FROM r)
-              WHERE id = $1 RETURNING in_flight",
+            concat!(
+                "WITH mine AS (
+                     SELECT id FROM workpool.jobs
+                      WHERE run = $3 AND state = 1 AND worker = $1
+                      FOR UPDATE SKIP LOCKED),
+                      renewed AS (
+                     UPDATE workpool.jobs j SET lease_until = now() + make_interval(secs => $2)
+                       FROM mine WHERE j.id = mine.id RETURNING 1),
+                      x AS (
+                     SELECT id FROM workpool.jobs
+                      WHERE run = $3 AND state = 1 AND lease_until < now()
+                        AND worker IS DISTINCT FROM $1
+                      ORDER BY id FOR UPDATE SKIP LOCKED),
+                      reaped AS (
+                     UPDATE workpool.jobs j SET ",
+                expired!(),
+                " FROM x, workpool.runs r WHERE j.id = x.id AND r.id = j.run RETURNING 1)
+                 UPDATE workpool.workers
+                    SET heartbeat = now(), in_flight = (SELECT count(*) FROM renewed)
+                  WHERE id = $1 RETURNING in_flight, (SELECT count(*) FROM reaped)"
+            ),
             &[&worker, &secs(lease), &run],
         )
         .await?;
-    Ok(i64::from(row.get::<_, i32>(0)))
+    Ok(Kept {
+        held: i64::from(row.get::<_, i32>(0)),
+        reaped: row.get(1),
+    })
 }
 
 /// Takes back the jobs of `run` whose lease expired (their worker died or
-/// stopped renewing): ready again, to be retried by any worker, or dead
-/// when that was their last attempt. Returns how many. Rows another
-/// statement holds are skipped (the next round takes them), so that two
-/// workers reaping at once never wait on each other.
+/// stopped renewing): ready again, to be retried by any worker, dead when
+/// that was their last attempt, cancelled when the run is. Returns how
+/// many. Rows another statement holds are skipped (the next round takes
+/// them), so that two workers reaping at once never wait on each other.
 ///
 /// # Errors
 ///
 /// A database error.
 pub async fn reap(conn: &mut Conn, run: i64) -> Result<u64, QueueError> {
-    conn
-        .execute(
+    conn.execute(
+        concat!(
             "WITH x AS (
                  SELECT id FROM workpool.jobs
                   WHERE run = $1 AND state = 1 AND lease_until < now()
                   ORDER BY id FOR UPDATE SKIP LOCKED)
-             UPDATE workpool.jobs j
-                SET state = CASE WHEN j.attempt >= r.max_attempts THEN 2 ELSE 0 END,
-                    run_at = now(), lease_until = NULL,
-                    last_error = 'the lease of worker ' || j.worker || ' expired (the worker died or stopped)',
-                    worker = NULL
-               FROM x, workpool.runs r
-              WHERE j.id = x.id AND r.id = j.run",
-            &[&run],
-        )
-        .await
+             UPDATE workpool.jobs j SET ",
+            expired!(),
+            " FROM x, workpool.runs r WHERE j.id = x.id AND r.id = j.run"
+        ),
+        &[&run],
+    )
+    .await
 }
 
 /// Gives back the jobs `worker` still holds and will not run (claimed but
-/// never started when it stopped): ready at once, the attempt not counted.
+/// never started when it stopped): ready at once (cancelled, when the run
+/// is), the attempt not counted.
 ///
 /// # Errors
 ///
 /// A database error.
 pub async fn release(conn: &mut Conn, run: i64, worker: i64) -> Result<u64, QueueError> {
     conn.execute(
-        "UPDATE workpool.jobs SET state = 0, attempt = attempt - 1, worker = NULL,
-                    lease_until = NULL, run_at = now()
-              WHERE run = $2 AND state = 1 AND worker = $1",
+        concat!(
+            "UPDATE workpool.jobs j SET ",
+            given_back!(),
+            " FROM workpool.runs r
+             WHERE j.run = $2 AND j.state = 1 AND j.worker = $1 AND r.id = j.run"
+        ),
         &[&worker, &run],
     )
     .await

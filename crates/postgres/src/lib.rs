@@ -2,11 +2,12 @@
 //! machines, over one job queue in PostgreSQL (15 or later).
 //!
 //! The single-machine commands need none of this: it is what the tools'
-//! four verbs do. `TOOL enqueue` reads the tool's usual inputs and stores
-//! one job per item ([`enqueue()`]); `TOOL work` on each machine claims
-//! jobs in batches, runs them with the tool's handler on a local
-//! [`pool`], and records each outcome ([`work()`]); `TOOL status` and
-//! `TOOL retry` read and repair a run ([`status()`], [`cli`]).
+//! verbs do. `TOOL enqueue` reads the tool's usual inputs and stores one
+//! job per item ([`enqueue()`]); `TOOL work` on each machine claims jobs
+//! in batches, runs them with the tool's handler on a local [`pool`], and
+//! records each outcome ([`work()`]); `TOOL status` and `TOOL retry` read
+//! and repair a run ([`status()`], [`cli`]); `TOOL pause`, `resume` and
+//! `cancel` control it ([`control`]).
 //!
 //! What holds:
 //! - **At least once, with a lease per job.** A claim sets a lease that
@@ -24,6 +25,12 @@
 //!   left.
 //! - **A run's rate is the run's**: with `--rate`, claims take tokens from
 //!   one bucket in the run's row, shared by every worker.
+//! - **Idle workers are woken, not polling**: each worker process listens
+//!   on its run's channel; `enqueue`, `retry`, `pause`, `resume` and
+//!   `cancel` send one notification per statement (never a completion).
+//!   A worker with nothing to do looks once per notification, and once
+//!   per poll (`--poll`, 1 s) for what it missed: one statement, which
+//!   also takes back expired jobs and beats its heartbeat.
 //!
 //! Any [`pool::Tool`] that is also [`pool::Distributed`] (its run's plan
 //! stored once, each job a small payload) gets all of it.
@@ -50,13 +57,17 @@ pub mod cli;
 mod complete;
 mod completions;
 mod connect;
+pub mod control;
 mod enqueue;
 mod error;
+mod hand;
 mod keeper;
 pub mod lease;
 mod leased;
+pub mod look;
 pub mod run;
 pub mod schema;
+mod session;
 mod status;
 mod work;
 
@@ -67,6 +78,6 @@ pub use connect::{Attempt, Conn, ConnInfo, ConnectError, connect, redact_url};
 pub use enqueue::{Enqueued, enqueue};
 pub use error::QueueError;
 pub use leased::{Attempted, Fenced, Leased};
-pub use run::{RunInfo, RunSettings};
-pub use status::{DeadJob, RunStatus, WorkerStatus, retry, status};
+pub use run::{RunInfo, RunSettings, RunState};
+pub use status::{CancelledJob, DeadJob, RunStatus, WorkerStatus, retry, status};
 pub use work::{WorkOptions, Worked, work};

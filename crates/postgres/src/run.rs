@@ -20,6 +20,47 @@ pub struct RunSettings {
     pub rate: Option<Rate>,
 }
 
+/// Whether a run's workers may claim its jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunState {
+    /// Its workers claim and run its jobs.
+    Active,
+    /// Its workers claim nothing and wait (`TOOL pause`), until `TOOL
+    /// resume`.
+    Paused,
+    /// Its jobs not started are cancelled and never run (`TOOL cancel`):
+    /// final.
+    Cancelled,
+}
+
+impl RunState {
+    /// The state as the `runs.state` column holds it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunState::Active => "active",
+            RunState::Paused => "paused",
+            RunState::Cancelled => "cancelled",
+        }
+    }
+
+    /// The state of a `runs.state` value (the column's check allows no
+    /// other than the three).
+    pub(crate) fn from_column(value: &str) -> RunState {
+        match value {
+            "paused" => RunState::Paused,
+            "cancelled" => RunState::Cancelled,
+            _ => RunState::Active,
+        }
+    }
+}
+
+impl std::fmt::Display for RunState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A run in the database.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
@@ -33,6 +74,8 @@ pub struct RunInfo {
     pub plan: String,
     /// Its settings.
     pub settings: RunSettings,
+    /// Its state when it was read.
+    pub state: RunState,
 }
 
 impl RunInfo {
@@ -46,6 +89,7 @@ impl RunInfo {
             name: row.get("name"),
             tool: row.get("tool"),
             plan: row.get("plan"),
+            state: RunState::from_column(row.get("state")),
             settings: RunSettings {
                 max_attempts: u32::try_from(attempts).unwrap_or(1).max(1),
                 timeout: timeout.map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(0))),
@@ -70,7 +114,7 @@ impl RunInfo {
     }
 }
 
-const COLUMNS: &str = "id, name, tool, plan, max_attempts, timeout_ms, rate_per_s, burst";
+const COLUMNS: &str = "id, name, tool, plan, max_attempts, timeout_ms, rate_per_s, burst, state";
 
 /// The default name of a run: the tool's name and a hash of its plan (its
 /// inputs and whatever changes what a job produces), so that enqueueing
@@ -107,7 +151,7 @@ pub struct Created {
 /// # Errors
 ///
 /// [`QueueError::Usage`] when run `name` exists for another tool or with
-/// another plan; a database error.
+/// another plan, or was cancelled; a database error.
 pub async fn create(
     client: &impl GenericClient,
     name: Option<&str>,
@@ -178,6 +222,12 @@ pub async fn create(
             "run {name:?} exists with other inputs (another file, template, layout or size): give another --run name, or enqueue the same inputs"
         )));
     }
+    if run.state == RunState::Cancelled {
+        return Err(QueueError::Usage(format!(
+            "run {:?} was cancelled: nothing of it runs again; to do these inputs anyway, enqueue them under another --run name",
+            run.name
+        )));
+    }
     if run.settings == *settings {
         return Ok(Created {
             run,
@@ -231,7 +281,7 @@ impl RunSettings {
 }
 
 /// Finds run `name` of `tool`; without a name, the one run of `tool` that
-/// still has jobs to do.
+/// still has jobs to do (a cancelled run has none).
 ///
 /// # Errors
 ///
@@ -262,7 +312,7 @@ pub async fn find(
     let rows = client
         .query(
             &format!(
-                "SELECT {COLUMNS} FROM workpool.runs r WHERE tool = $1
+                "SELECT {COLUMNS} FROM workpool.runs r WHERE tool = $1 AND state <> 'cancelled'
                    AND EXISTS (SELECT 1 FROM workpool.jobs j WHERE j.run = r.id AND j.state IN (0, 1))
                  ORDER BY id"
             ),

@@ -3,10 +3,12 @@
 //!
 //! Tables:
 //! - `runs`: one row per run: its tool, its plan (what every job shares,
-//!   stored once), retry and rate settings, counters.
-//! - `jobs`: the queue: jobs ready, running (with a lease) or dead. A
-//!   finished job leaves it (one fenced `DELETE`, nothing else per job),
-//!   so the queue stays as small as the work left.
+//!   stored once), retry and rate settings, counters, and its state
+//!   (active, paused or cancelled).
+//! - `jobs`: the queue: jobs ready, running (with a lease), dead, or
+//!   cancelled (their run was, before they started). A finished job
+//!   leaves it (one fenced `DELETE`, nothing else per job), so the queue
+//!   stays as small as the work left.
 //! - `keys`: every key a run was given (run, key), written at enqueue:
 //!   what makes enqueueing the same inputs again add nothing, whether
 //!   their jobs are still queued or long finished.
@@ -17,7 +19,11 @@
 //! Version 1 kept a `done` row per finished job instead of `keys` and
 //! `finished`: one more insert (and a text-keyed index entry) per job, at
 //! completion, where the queue is busiest. Version 2 moves that work to
-//! enqueue, which runs once and in bulk.
+//! enqueue, which runs once and in bulk. Version 3 drops the foreign keys
+//! of jobs and keys to their run (a trigger removes them with it). Version
+//! 4 gives a run its state (`active`, `paused`, `cancelled`) and a job
+//! state 3, cancelled: a job of a cancelled run that never started, kept
+//! for `status`.
 
 use tokio_postgres::Client;
 
@@ -142,6 +148,13 @@ ALTER TABLE workpool.jobs
     ALTER COLUMN payload SET STATISTICS 0,
     ALTER COLUMN key SET STATISTICS 0,
     ALTER COLUMN last_error SET STATISTICS 0;
+"#,
+    // 4: a run can be paused or cancelled (`TOOL pause|resume|cancel`); a
+    // cancelled run's jobs that never started are kept, as state 3.
+    r#"
+ALTER TABLE workpool.runs ADD COLUMN state text NOT NULL DEFAULT 'active'
+    CHECK (state IN ('active', 'paused', 'cancelled'));
+COMMENT ON COLUMN workpool.jobs.state IS '0 ready, 1 running (leased), 2 dead, 3 cancelled';
 "#,
 ];
 

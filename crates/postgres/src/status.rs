@@ -6,8 +6,15 @@ use std::fmt::Write as _;
 use serde::Serialize;
 use tokio_postgres::Client;
 
+use crate::control;
 use crate::error::QueueError;
-use crate::run::RunInfo;
+use crate::run::{RunInfo, RunState};
+
+/// Jobs listed by name (dead, cancelled) at most.
+const LISTED: i64 = 100;
+
+/// Cancelled jobs the text lists by name at most.
+const LISTED_TEXT: usize = 10;
 
 /// A run's state.
 #[derive(Debug, Clone, Serialize)]
@@ -16,6 +23,9 @@ pub struct RunStatus {
     pub run: String,
     /// Its tool.
     pub tool: String,
+    /// `active`, `paused` (its workers claim nothing and wait) or
+    /// `cancelled`.
+    pub state: RunState,
     /// Jobs enqueued in all.
     pub enqueued: i64,
     /// Jobs ready to run now.
@@ -26,6 +36,9 @@ pub struct RunStatus {
     pub running: i64,
     /// Jobs that failed for good.
     pub dead: i64,
+    /// Jobs cancelled with the run before they started: kept, never run,
+    /// never retried.
+    pub cancelled: i64,
     /// Jobs finished.
     pub done: i64,
     /// Jobs finished per second over the last minute (or since the run's
@@ -44,6 +57,17 @@ pub struct RunStatus {
     pub workers: Vec<WorkerStatus>,
     /// The dead jobs (the first 100) with their last error.
     pub dead_jobs: Vec<DeadJob>,
+    /// The cancelled jobs (the first 100).
+    pub cancelled_jobs: Vec<CancelledJob>,
+}
+
+/// A job cancelled with its run before it started.
+#[derive(Debug, Clone, Serialize)]
+pub struct CancelledJob {
+    /// Its key.
+    pub key: String,
+    /// Attempts it had before (a retry that was waiting).
+    pub attempts: i32,
 }
 
 /// One worker of a run.
@@ -92,7 +116,9 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
                     (SELECT coalesce(sum(done), 0)::int8 FROM workpool.workers WHERE run = $1),
                     (SELECT enqueued FROM workpool.runs WHERE id = $1),
                     (SELECT coalesce(sum(n), 0)::int8 FROM workpool.finished
-                      WHERE run = $1 AND at > now() - interval '1 minute')
+                      WHERE run = $1 AND at > now() - interval '1 minute'),
+                    count(*) FILTER (WHERE state = 3),
+                    (SELECT state FROM workpool.runs WHERE id = $1)
                FROM workpool.jobs WHERE run = $1",
             &[&run.id],
         )
@@ -121,10 +147,18 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
     let dead_jobs = client
         .query(
             "SELECT key, attempt, last_error FROM workpool.jobs
-              WHERE run = $1 AND state = 2 ORDER BY id LIMIT 100",
-            &[&run.id],
+              WHERE run = $1 AND state = 2 ORDER BY id LIMIT $2",
+            &[&run.id, &LISTED],
         )
         .await?;
+    let cancelled_jobs = client
+        .query(
+            "SELECT key, attempt FROM workpool.jobs
+              WHERE run = $1 AND state = 3 ORDER BY id LIMIT $2",
+            &[&run.id, &LISTED],
+        )
+        .await?;
+    let state: Option<&str> = counts.get(8);
     let (ready, waiting, running, dead): (i64, i64, i64, i64) =
         (counts.get(0), counts.get(1), counts.get(2), counts.get(3));
     let last_minute: i64 = counts.get(6);
@@ -135,11 +169,14 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
     Ok(RunStatus {
         run: run.name.clone(),
         tool: run.tool.clone(),
+        // The run's row is gone when it was deleted meanwhile.
+        state: state.map_or(run.state, RunState::from_column),
         enqueued: counts.get(5),
         ready,
         waiting,
         running,
         dead,
+        cancelled: counts.get(7),
         done: counts.get(4),
         per_s: (per_s * 10.0).round() / 10.0,
         eta_s: (per_s > 0.0).then(|| (left / per_s).round()),
@@ -179,6 +216,13 @@ pub async fn status(client: &Client, run: &RunInfo) -> Result<RunStatus, QueueEr
                 error: j.get(2),
             })
             .collect(),
+        cancelled_jobs: cancelled_jobs
+            .iter()
+            .map(|j| CancelledJob {
+                key: j.get(0),
+                attempts: j.get(1),
+            })
+            .collect(),
     })
 }
 
@@ -186,9 +230,22 @@ impl RunStatus {
     /// The status as a few lines of text.
     pub fn text(&self) -> String {
         let mut out = String::new();
+        let state = match self.state {
+            RunState::Active => String::new(),
+            RunState::Paused => format!(
+                ", paused (`{} resume --run {}` lets its workers go on)",
+                self.tool, self.run
+            ),
+            RunState::Cancelled => ", cancelled".to_owned(),
+        };
+        let cancelled = if self.cancelled > 0 || self.state == RunState::Cancelled {
+            format!(", {} cancelled", self.cancelled)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{} ({}): {} done, {} ready, {} waiting to retry, {} running, {} dead, of {} enqueued",
+            "{} ({}){state}: {} done, {} ready, {} waiting to retry, {} running, {} dead{cancelled}, of {} enqueued",
             self.run,
             self.tool,
             self.done,
@@ -222,22 +279,46 @@ impl RunStatus {
                 j.error.as_deref().unwrap_or("-")
             );
         }
+        for j in self.cancelled_jobs.iter().take(LISTED_TEXT) {
+            let _ = writeln!(out, "  cancelled: {}", j.key);
+        }
+        let more = self.cancelled - self.cancelled_jobs.len().min(LISTED_TEXT) as i64;
+        if more > 0 {
+            let _ = writeln!(
+                out,
+                "  ... and {more} more cancelled (--json lists the first {LISTED})"
+            );
+        }
         out
     }
 }
 
-/// Puts `run`'s dead jobs back to ready, with their attempts reset;
-/// returns how many.
+/// Puts `run`'s dead jobs back to ready, with their attempts reset, and
+/// wakes its workers; returns how many. Cancelled jobs stay cancelled.
 ///
 /// # Errors
 ///
-/// A database error.
+/// [`QueueError::Usage`] when the run was cancelled (nothing of it runs
+/// again); a database error.
 pub async fn retry(client: &Client, run: &RunInfo) -> Result<u64, QueueError> {
-    Ok(client
+    if run.state == RunState::Cancelled {
+        return Err(QueueError::Usage(format!(
+            "run {:?} was cancelled: nothing of it runs again; enqueue its inputs under another --run name to do them",
+            run.name
+        )));
+    }
+    // The run's state is read again in the statement: a cancel that came
+    // in between wins.
+    let n = client
         .execute(
             "UPDATE workpool.jobs SET state = 0, attempt = 0, run_at = now(), last_error = NULL
-              WHERE run = $1 AND state = 2",
+              WHERE run = $1 AND state = 2
+                AND (SELECT state FROM workpool.runs WHERE id = $1) <> 'cancelled'",
             &[&run.id],
         )
-        .await?)
+        .await?;
+    if n > 0 {
+        control::notify(client, run.id).await?;
+    }
+    Ok(n)
 }

@@ -7,16 +7,16 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 use pool::cli::{FailuresFile, Format, Progress, Summary};
-use pool::{CancellationToken, Distributed, JobOf, Pool, RetryPolicy, RunError, RunReport};
+use pool::{CancellationToken, Distributed, JobOf, RetryPolicy, RunReport};
 
-use crate::claims::Claimer;
-use crate::completions::{self, Completions, Tally};
+use crate::claims::Ended;
+use crate::completions::{Completions, Tally};
 use crate::connect::{Conn, connect};
 use crate::error::QueueError;
-use crate::keeper;
-use crate::lease;
-use crate::leased::Fenced;
-use crate::run::RunInfo;
+use crate::hand::Hand;
+use crate::keeper::{self, Keeper};
+use crate::run::{RunInfo, RunState};
+use crate::session::{SessionEnd, Stopper, Worker};
 
 /// How a worker runs.
 #[derive(Debug, Clone)]
@@ -28,6 +28,11 @@ pub struct WorkOptions {
     pub batch: usize,
     /// How long a claim holds a job without renewal.
     pub lease: Duration,
+    /// How often a worker with nothing to do looks for work without being
+    /// woken (a notification wakes it at once): the fallback for
+    /// notifications lost, or never sent through a pooler in transaction
+    /// mode.
+    pub poll: Duration,
     /// Wait for new jobs when the run has none left, instead of ending.
     pub follow: bool,
     /// Stop this worker after this many of its jobs ended dead.
@@ -49,6 +54,8 @@ pub struct Worked {
     pub lease_lost: bool,
     /// A database error that stopped the worker.
     pub error: Option<QueueError>,
+    /// Whether the run was cancelled (what ended the worker, then).
+    pub cancelled: bool,
     /// The summary to print.
     pub summary: Summary,
 }
@@ -77,12 +84,18 @@ fn host_name() -> String {
 }
 
 /// Runs `tool` as a worker of `run` on the database at `url` until the run
-/// has no jobs left (or, with `follow`, until stopped): claims jobs in
-/// batches with a lease, runs them on a local pool of `workers`, records
-/// outcomes in batches, renews the leases it holds every third of a lease.
+/// has no jobs left (or, with `follow`, until stopped) or is cancelled:
+/// claims jobs in batches with a lease, runs them on a local pool of
+/// `workers`, records outcomes in batches, renews the leases it holds
+/// every third of a lease. With nothing to do, it waits for the run's
+/// notifications (`LISTEN`), and looks every `poll` besides.
+///
 /// Ctrl-C or SIGTERM stops claiming and starting jobs: the jobs running
 /// finish, those claimed and not started go back to the queue at once; a
-/// second one cancels the running jobs too (they go back as well).
+/// second one cancels the running jobs too (they go back as well). A
+/// paused run is met the same way, without the second level: the worker
+/// then waits, and goes on when the run is resumed; a cancelled run's
+/// jobs not started end cancelled, and the worker ends.
 ///
 /// # Errors
 ///
@@ -103,8 +116,8 @@ where
     JobOf<T>: Sync,
 {
     let name = tool.name();
-    let (claim_client, record_client, keeper_client) =
-        tokio::try_join!(connect(url), connect(url), connect(url))?;
+    let (claim_client, record_client, listening) =
+        tokio::try_join!(connect(url), connect(url), keeper::listen(url, run.id))?;
     let lease_ms = i64::try_from(options.lease.as_millis()).unwrap_or(i64::MAX);
     let pid = i32::try_from(std::process::id()).unwrap_or(0);
     let worker: i64 = claim_client
@@ -115,70 +128,39 @@ where
         .await?
         .get(0);
 
-    let workers = options.workers.max(1);
-    let batch = options.batch.max(1);
-    let handler = Fenced(tool.handler());
-    let (pool, outcomes) = Pool::builder(handler)
-        .workers(workers)
-        .queue(batch)
-        .retry(RetryPolicy::none())
-        .timeout_opt(run.settings.timeout)
-        .start();
-    let stop = CancellationToken::new();
+    let hand = Arc::new(Hand::new());
+    let stopper = Arc::new(Stopper::new());
     let done = CancellationToken::new();
     let lost = Arc::new(AtomicBool::new(false));
     let keeper = {
-        let (stop, pool) = (stop.clone(), pool.clone());
-        keeper::start(
-            keeper_client,
-            run.id,
+        let stopper = Arc::clone(&stopper);
+        Keeper {
+            url: url.to_owned(),
+            run: run.id,
             worker,
-            options.lease,
-            done.clone(),
-            Arc::clone(&lost),
-            move || {
-                stop.cancel();
-                pool.cancel();
-            },
-        )
+            lease: options.lease,
+            hand: Arc::clone(&hand),
+            lost: Arc::clone(&lost),
+        }
+        .start(listening, done.clone(), move || stopper.cancel())
     };
     // Ctrl-C or SIGTERM: claim nothing more and start nothing new (the
     // jobs claimed and not started end cancelled and go back at once);
     // the second cancels the running ones too.
     let interrupted: Arc<Mutex<Option<pool::cli::Interrupt>>> = Arc::default();
     {
-        let (stop_1, stop_2, stopper, canceller) =
-            (stop.clone(), stop.clone(), pool.clone(), pool.clone());
+        let (first, second) = (Arc::clone(&stopper), Arc::clone(&stopper));
         let seen = Arc::clone(&interrupted);
         pool::cli::on_interrupt(
             done.clone(),
             move |signal| {
                 *seen.lock() = Some(signal);
-                stop_1.cancel();
-                stopper.stop();
+                first.stop();
             },
-            move |_| {
-                stop_2.cancel();
-                canceller.cancel();
-            },
+            move |_| second.cancel(),
         );
     }
-    let progress = Progress::start(name, None, options.quiet, pool.snapshot_fn());
     let tool = Arc::new(Mutex::new(tool));
-    let claim_error = Arc::new(Mutex::new(None));
-    let source = Claimer {
-        conn: Conn::new(claim_client),
-        run: run.id,
-        rated: run.settings.rate.is_some(),
-        worker,
-        batch,
-        lease: options.lease,
-        follow: options.follow,
-        stop: stop.clone(),
-        error: Arc::clone(&claim_error),
-    }
-    .start(Arc::clone(&tool));
-    let (recorder, recording) = completions::start_recorder(record_client, worker);
     let failures = {
         let tool = tool.lock();
         let format = match tool.failures_header() {
@@ -187,42 +169,105 @@ where
         };
         FailuresFile::new(worker_file(&tool.failures_path(), worker), format)
     };
-    let stopper = {
-        let (stop, pool) = (stop.clone(), pool.clone());
-        Box::new(move || {
-            stop.cancel();
-            pool.stop();
-        })
-    };
     let mut sink = Completions {
         tool: Arc::clone(&tool),
-        recorder,
+        recorder: None,
+        hand: Arc::clone(&hand),
         policy: RetryPolicy::new(run.settings.max_attempts),
-        progress,
+        progress: Progress::start(name, None, true, pool::Snapshot::default),
         tally: Tally::default(),
         items: RunReport::default(),
         failures,
         max_failures: options.max_failures,
-        stop: stopper,
+        stop: {
+            let stopper = Arc::clone(&stopper);
+            Box::new(move || stopper.stop())
+        },
     };
-    let result = pool::run(pool, outcomes, source, &mut sink).await;
+    let this = Worker {
+        name,
+        run,
+        id: worker,
+        options,
+        tool: Arc::clone(&tool),
+        hand,
+        stopper: Arc::clone(&stopper),
+    };
+    let say = |line: String| {
+        if !options.quiet {
+            eprintln!("{name}: {line}");
+        }
+    };
+    let started = std::time::Instant::now();
+    let (mut claim, mut record) = (
+        Some(Conn::new(claim_client)),
+        Some(Conn::new(record_client)),
+    );
+    let mut interrupted_run = false;
+    let mut error = None;
+    let mut cancelled = false;
+    while let (Some(claim_conn), Some(record_conn)) = (claim.take(), record.take()) {
+        let SessionEnd {
+            ended,
+            report,
+            claim: claim_back,
+            record: record_back,
+        } = this.session(claim_conn, record_conn, &mut sink).await;
+        (claim, record) = (claim_back, record_back);
+        let ended = match ended {
+            Ok(ended) => ended,
+            Err(e) => {
+                error = Some(e);
+                interrupted_run |= report.interrupted;
+                break;
+            }
+        };
+        match ended {
+            Ended::Done => break,
+            Ended::Stopped => {
+                interrupted_run |= report.interrupted;
+                break;
+            }
+            Ended::Cancelled => {
+                cancelled = true;
+                break;
+            }
+            Ended::Paused => {}
+        }
+        say(format!(
+            "run {} is paused: nothing more is claimed, the jobs held and not started went back; waiting for `{name} resume --run {}`",
+            run.name, run.name
+        ));
+        let Some(conn) = claim.as_mut() else { break };
+        match this.wait_paused(conn).await {
+            Ok(Some(RunState::Active)) => say(format!("run {} resumed", run.name)),
+            Ok(Some(_)) => {
+                cancelled = true;
+                break;
+            }
+            Ok(None) => break,
+            Err(e) => {
+                error = Some(e);
+                break;
+            }
+        }
+    }
+    if cancelled {
+        say(format!(
+            "run {} was cancelled: its jobs not started are cancelled; the ones running here finished",
+            run.name
+        ));
+    }
     let Completions {
-        recorder,
         progress,
-        mut tally,
+        tally,
         mut items,
         mut failures,
         ..
     } = sink;
-    drop(recorder);
     progress.finish();
-    let (pool_report, sink_error) = match result {
-        Ok(report) => (report, None),
-        Err(RunError::Sink(e, report)) => (report, Some(e)),
-        Err(RunError::Journal(e, report)) => (report, Some(QueueError::Usage(e.to_string()))),
-    };
-    items.elapsed = pool_report.elapsed;
-    items.interrupted = pool_report.interrupted;
+    items.elapsed = started.elapsed();
+    items.interrupted = interrupted_run;
     let report = items;
     if let Err(e) = failures.finish(false) {
         tracing::warn!(
@@ -231,26 +276,15 @@ where
         );
     }
     let failures_file = (failures.count() > 0).then(|| failures.path().to_path_buf());
-    // The first cause: the recorder's or the claimer's own error comes
-    // before the sink's "the recorder stopped".
-    let mut error = match recording.await {
-        Ok(Ok(recorded)) => {
-            tally.refused = recorded.refused;
-            None
-        }
-        Ok(Err(e)) => Some(e),
-        Err(e) => Some(QueueError::Usage(format!("the recorder failed: {e}"))),
-    };
-    error = error.or_else(|| claim_error.lock().take()).or(sink_error);
     done.cancel();
-    // The jobs still held (claimed, never started) go back at once, and the
-    // worker says it stopped, on the keeper's connection.
-    if let Ok(mut conn) = keeper.await {
-        match lease::release(&mut conn, run.id, worker).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!("gave back {n} jobs claimed and not started"),
-            Err(e) => tracing::warn!("giving back unstarted jobs: {e}"),
-        }
+    // The worker says it stopped (on the keeper's connection if the
+    // claimer's was lost).
+    let mut keeper_conn = keeper.await.ok().flatten();
+    let conn = match claim.as_mut() {
+        Some(conn) => Some(conn),
+        None => keeper_conn.as_mut(),
+    };
+    if let Some(conn) = conn {
         let _ = conn
             .execute(
                 "UPDATE workpool.workers SET stopped = now(), in_flight = 0 WHERE id = $1",
@@ -259,6 +293,7 @@ where
             .await;
     }
     let lease_lost = lost.load(Ordering::SeqCst);
+    drop(this);
     let tool = Arc::try_unwrap(tool).ok().map(Mutex::into_inner);
     let mut summary = Summary::new(name, report.clone(), failures_file.as_deref());
     summary.interrupted(interrupted.lock().map(pool::cli::Interrupt::name), None);
@@ -266,14 +301,20 @@ where
     summary.counts.insert("retry_later", tally.retried);
     summary.counts.insert("dead", tally.dead);
     summary.counts.insert("refused", tally.refused);
+    summary.counts.insert("given_back", tally.given_back);
     summary.lines.push(format!(
-        "worker {worker} of run {}: {} done, {} to retry later, {} dead, {} late completions refused",
-        run.name, tally.done, tally.retried, tally.dead, tally.refused
+        "worker {worker} of run {}: {} done, {} to retry later, {} dead, {} late completions refused, {} given back unstarted (run paused or cancelled)",
+        run.name, tally.done, tally.retried, tally.dead, tally.refused, tally.given_back
     ));
     if let Some(mut tool) = tool {
         tool.finish().await;
         summary.counts.extend(tool.summary_counts());
         summary.lines.extend(tool.summary_lines());
+    }
+    if cancelled {
+        summary
+            .lines
+            .push(format!("run {} was cancelled", run.name));
     }
     if lease_lost {
         summary
@@ -285,6 +326,7 @@ where
         tally,
         lease_lost,
         error,
+        cancelled,
         summary,
     })
 }

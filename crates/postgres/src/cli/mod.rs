@@ -7,6 +7,9 @@
 //! | `work` | one worker: claims jobs of a run, runs them, records outcomes |
 //! | `status` | every run's progress, its workers and its dead jobs |
 //! | `retry` | a run's dead jobs back to ready |
+//! | `pause` | a run's workers claim nothing more and wait |
+//! | `resume` | a paused run's workers go on |
+//! | `cancel` | a run's jobs not started are cancelled; its workers end |
 //!
 //! ```no_run
 //! # use pool::cli::App;
@@ -15,6 +18,7 @@
 //! # }
 //! ```
 
+mod control;
 mod enqueue;
 mod manage;
 mod work;
@@ -29,6 +33,7 @@ use crate::connect::connect;
 use crate::error::QueueError;
 use crate::schema;
 
+pub use control::{Control, ControlArgs, control_command};
 pub use enqueue::{EnqueueArgs, enqueue_command};
 pub use manage::{RetryArgs, StatusArgs, retry_command, status_command};
 pub use work::{WorkArgs, find_run, work_command};
@@ -50,6 +55,18 @@ const VERBS: &[Verb] = &[
     Verb {
         name: "retry",
         about: "put a run's dead jobs back to ready",
+    },
+    Verb {
+        name: "pause",
+        about: "a run's workers claim nothing more, give back what they have not started, and wait",
+    },
+    Verb {
+        name: "resume",
+        about: "a paused run's workers go on",
+    },
+    Verb {
+        name: "cancel",
+        about: "a run's jobs not started are cancelled; the running ones finish, then its workers end",
     },
 ];
 
@@ -78,7 +95,18 @@ fn command<A: App>(verb: &'static str) -> Command {
              the worker's own flags (where results go, secrets) are never stored",
         ),
         "status" => StatusArgs::augment_args(base).about("A run's progress over all its workers"),
-        "retry" => RetryArgs::augment_args(base).about("Put a run's dead jobs back to ready"),
+        "retry" => RetryArgs::augment_args(base)
+            .about("Put a run's dead jobs back to ready (a cancelled run's jobs stay cancelled)"),
+        "pause" => ControlArgs::augment_args(base).about(
+            "Pause a run: its workers claim nothing more, give back at once the jobs they hold \
+             and have not started, finish those running, and wait (they do not exit) until resume",
+        ),
+        "resume" => ControlArgs::augment_args(base)
+            .about("Resume a paused run: its workers, woken, claim its jobs again"),
+        "cancel" => ControlArgs::augment_args(base).about(
+            "Cancel a run: every job not started ends cancelled (kept and counted by status, \
+             never run, never retried); the jobs running finish; its workers then exit 0",
+        ),
         other => base.about(format!("unknown verb {other}")),
     }
 }
@@ -113,6 +141,19 @@ fn run<A: App>(verb: &'static str, matches: ArgMatches) -> ExitCode {
             Ok(args) => pool::cli::run_main(A::NAME, Some(1), retry_command(A::NAME, args)),
             Err(e) => e.exit(),
         },
+        "pause" | "resume" | "cancel" => {
+            let what = match verb {
+                "pause" => Control::Pause,
+                "resume" => Control::Resume,
+                _ => Control::Cancel,
+            };
+            match ControlArgs::from_arg_matches(&matches) {
+                Ok(args) => {
+                    pool::cli::run_main(A::NAME, Some(1), control_command(A::NAME, what, args))
+                }
+                Err(e) => e.exit(),
+            }
+        }
         _ => ExitCode::from(2),
     }
 }

@@ -34,6 +34,13 @@ pub struct WorkArgs {
     /// taken back by the other workers
     #[arg(long, default_value = "30s", value_parser = pool::cli::parse_positive_duration)]
     pub lease: Duration,
+    /// With nothing to do, how often to look for work without being told:
+    /// the run's notifications (LISTEN/NOTIFY) wake a worker at once, and
+    /// this is the fallback for those lost, or never delivered through a
+    /// pooler in transaction mode (PgBouncer); also how soon a worker ends
+    /// once another finished the run
+    #[arg(long, env = "WORKPOOL_POLL", default_value = "1s", value_parser = pool::cli::parse_positive_duration)]
+    pub poll: Duration,
     /// When the run has no jobs left, wait for new ones instead of ending
     /// (needs --run: a worker never picks up an old run by itself)
     #[arg(long, requires = "run")]
@@ -113,6 +120,7 @@ where
         workers,
         batch: args.batch.map_or(workers, usize::from),
         lease: args.lease,
+        poll: args.poll,
         follow: args.follow,
         max_failures: args.stop.max_failures,
         quiet: args.quiet,

@@ -4,8 +4,9 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use tokio::sync::mpsc::UnboundedSender;
 use tokio_postgres::tls::MakeTlsConnect;
-use tokio_postgres::{Client, NoTls, Socket};
+use tokio_postgres::{AsyncMessage, Client, NoTls, Notification, Socket};
 
 use super::endpoint::{Endpoint, Host};
 use super::failure::{self, Attempt, ConnectError};
@@ -27,6 +28,16 @@ impl ConnInfo {
     ///
     /// Panics if called outside a tokio runtime.
     pub async fn connect(&self) -> Result<Client, ConnectError> {
+        self.connect_with(None).await
+    }
+
+    /// As [`ConnInfo::connect`], handing each notification the server
+    /// sends (`LISTEN`) to `notifications`; the sender is dropped when the
+    /// connection ends.
+    pub(crate) async fn connect_with(
+        &self,
+        notifications: Option<&UnboundedSender<Notification>>,
+    ) -> Result<Client, ConnectError> {
         let mut order: Vec<&Endpoint> = self.endpoints.iter().collect();
         if self.random_order {
             use rand::seq::SliceRandom as _;
@@ -34,7 +45,7 @@ impl ConnInfo {
         }
         let mut attempts = Vec::new();
         for endpoint in order {
-            match self.connect_to(endpoint).await {
+            match self.connect_to(endpoint, notifications).await {
                 Ok(client) => return Ok(client),
                 Err(attempt) => attempts.push(attempt),
             }
@@ -42,7 +53,11 @@ impl ConnInfo {
         Err(ConnectError::Failed(attempts))
     }
 
-    async fn connect_to(&self, endpoint: &Endpoint) -> Result<Client, Attempt> {
+    async fn connect_to(
+        &self,
+        endpoint: &Endpoint,
+        notifications: Option<&UnboundedSender<Notification>>,
+    ) -> Result<Client, Attempt> {
         let mut config = self.base.clone();
         config
             .user(&self.user)
@@ -102,7 +117,7 @@ impl ConnInfo {
             }
         };
         config.ssl_mode(first);
-        let e = match self.open(&config).await {
+        let e = match self.open(&config, notifications).await {
             Ok(client) => return Ok(client),
             Err(e) => e,
         };
@@ -115,7 +130,7 @@ impl ConnInfo {
             return Err(attempt(failure::reason(&e, &cx)));
         };
         config.ssl_mode(mode);
-        match self.open(&config).await {
+        match self.open(&config, notifications).await {
             Ok(client) => Ok(client),
             Err(again) => {
                 let (with, without) = match sslmode {
@@ -134,12 +149,17 @@ impl ConnInfo {
     }
 
     /// Connects with `config`, through TLS unless it says disable.
-    async fn open(&self, config: &tokio_postgres::Config) -> Result<Client, tokio_postgres::Error> {
+    async fn open(
+        &self,
+        config: &tokio_postgres::Config,
+        notifications: Option<&UnboundedSender<Notification>>,
+    ) -> Result<Client, tokio_postgres::Error> {
+        let notifications = notifications.cloned();
         match (&self.tls, config.get_ssl_mode()) {
             (Some(tls), mode) if mode != tokio_postgres::config::SslMode::Disable => {
-                drive(config, tls.clone()).await
+                drive(config, tls.clone(), notifications).await
             }
-            _ => drive(config, NoTls).await,
+            _ => drive(config, NoTls, notifications).await,
         }
     }
 
@@ -178,16 +198,37 @@ impl ConnInfo {
     }
 }
 
-/// Connects and drives the connection on its own task.
-async fn drive<T>(config: &tokio_postgres::Config, tls: T) -> Result<Client, tokio_postgres::Error>
+/// Connects and drives the connection on its own task, handing its
+/// notifications to `notifications` (dropped otherwise, as tokio-postgres
+/// drops them) and logging the server's notices.
+async fn drive<T>(
+    config: &tokio_postgres::Config,
+    tls: T,
+    notifications: Option<UnboundedSender<Notification>>,
+) -> Result<Client, tokio_postgres::Error>
 where
     T: MakeTlsConnect<Socket>,
     T::Stream: Send + 'static,
 {
-    let (client, connection) = config.connect(tls).await?;
+    let (client, mut connection) = config.connect(tls).await?;
     tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::warn!("database connection ended: {e}");
+        loop {
+            match std::future::poll_fn(|cx| connection.poll_message(cx)).await {
+                None => break,
+                Some(Ok(AsyncMessage::Notification(n))) => {
+                    if let Some(tx) = &notifications {
+                        let _ = tx.send(n);
+                    }
+                }
+                Some(Ok(AsyncMessage::Notice(notice))) => {
+                    tracing::info!("{}: {}", notice.severity(), notice.message());
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    tracing::warn!("database connection ended: {e}");
+                    break;
+                }
+            }
         }
     });
     Ok(client)

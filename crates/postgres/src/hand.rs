@@ -1,0 +1,146 @@
+//! [`Hand`]: what a worker's tasks (claimer, recorder, keeper) tell each
+//! other without asking the database: how many jobs the worker holds,
+//! when its heartbeat was last written, when a job it sent back for a
+//! retry is due, and when the claimer should look at the queue again: at
+//! news of the run (a notification, the listener connected again), which
+//! even a worker whose hands are full heeds (a pause must reach it), or,
+//! when it has nothing to do, once its own last job is recorded or the
+//! keeper took jobs back.
+
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// The worker's hand, shared by its tasks.
+#[derive(Debug)]
+pub(crate) struct Hand {
+    /// Jobs claimed and not yet recorded.
+    held: AtomicI64,
+    /// Whether the run was paused or cancelled in this session: the jobs
+    /// the pool gives back unstarted are not this worker's items.
+    halted: AtomicBool,
+    /// When the heartbeat was last written (by the claimer's look or the
+    /// keeper), by the clock that counts while the process is stopped.
+    beat: Mutex<std::time::Instant>,
+    /// The earliest time a job this worker sent back for a retry is ready.
+    retry_at: Mutex<Option<Instant>>,
+    /// News of the run: a notification, or the listener connected again
+    /// (what was sent meanwhile is lost).
+    news: Notify,
+    /// For a claimer with nothing to do: the worker's last held job
+    /// recorded, jobs taken back by the keeper.
+    wake: Notify,
+}
+
+impl Hand {
+    pub(crate) fn new() -> Hand {
+        Hand {
+            held: AtomicI64::new(0),
+            halted: AtomicBool::new(false),
+            beat: Mutex::new(std::time::Instant::now()),
+            retry_at: Mutex::new(None),
+            news: Notify::new(),
+            wake: Notify::new(),
+        }
+    }
+
+    /// `n` jobs claimed.
+    pub(crate) fn claimed(&self, n: usize) {
+        self.held
+            .fetch_add(i64::try_from(n).unwrap_or(i64::MAX), Ordering::SeqCst);
+    }
+
+    /// `n` completions recorded (accepted or refused: the jobs left the
+    /// worker's hand either way); the last wakes the claimer, which may
+    /// find the run finished.
+    pub(crate) fn recorded(&self, n: usize) {
+        let n = i64::try_from(n).unwrap_or(i64::MAX);
+        if self.held.fetch_sub(n, Ordering::SeqCst) <= n {
+            self.held.store(0, Ordering::SeqCst);
+            self.wake.notify_one();
+        }
+    }
+
+    /// Every job the worker held was given back.
+    pub(crate) fn emptied(&self) {
+        self.held.store(0, Ordering::SeqCst);
+    }
+
+    /// Jobs claimed and not yet recorded.
+    pub(crate) fn held(&self) -> i64 {
+        self.held.load(Ordering::SeqCst)
+    }
+
+    /// Marks the session halted (the run was paused or cancelled), or not.
+    pub(crate) fn set_halted(&self, halted: bool) {
+        self.halted.store(halted, Ordering::SeqCst);
+    }
+
+    /// Whether the run was paused or cancelled in this session.
+    pub(crate) fn halted(&self) -> bool {
+        self.halted.load(Ordering::SeqCst)
+    }
+
+    /// The heartbeat was written now.
+    pub(crate) fn beaten(&self) {
+        *self.beat.lock() = std::time::Instant::now();
+    }
+
+    /// How long ago the heartbeat was written.
+    pub(crate) fn beat_age(&self) -> Duration {
+        self.beat.lock().elapsed()
+    }
+
+    /// A job sent back for a retry is ready at `at`.
+    pub(crate) fn retry_at(&self, at: Instant) {
+        let mut due = self.retry_at.lock();
+        if due.is_none_or(|due| at < due) {
+            *due = Some(at);
+        }
+    }
+
+    /// When to look again at the latest: after `poll`, or when the
+    /// earliest retry sent back from here is due, if sooner (forgotten
+    /// once passed).
+    pub(crate) fn next_look(&self, poll: Duration) -> Instant {
+        let now = Instant::now();
+        let mut due = self.retry_at.lock();
+        match *due {
+            Some(at) if at <= now => {
+                *due = None;
+                now + poll
+            }
+            Some(at) => at.min(now + poll),
+            None => now + poll,
+        }
+    }
+
+    /// News of the run: the claimer looks (once, even if it is not
+    /// waiting yet).
+    pub(crate) fn tell(&self) {
+        self.news.notify_one();
+    }
+
+    /// Until [`Hand::tell`] is called (or was, since the last wait).
+    pub(crate) async fn told(&self) {
+        self.news.notified().await;
+    }
+
+    /// Wakes the claimer if it has nothing to do (once, even if it is not
+    /// waiting yet).
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Until [`Hand::tell`] or [`Hand::wake`] is called (or was, since the
+    /// last wait).
+    pub(crate) async fn woken(&self) {
+        tokio::select! {
+            () = self.news.notified() => {}
+            () = self.wake.notified() => {}
+        }
+    }
+}
