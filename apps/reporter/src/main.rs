@@ -20,5 +20,5 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    pool::cli::main::<app::ReporterApp>(&[pool_postgres::cli::engine()])
+    pool::cli::main::<app::ReporterApp>(&[pool_web::engine()])
 }

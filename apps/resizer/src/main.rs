@@ -16,5 +16,5 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     malloc::tune();
-    pool::cli::main::<app::ResizerApp>(&[pool_postgres::cli::engine()])
+    pool::cli::main::<app::ResizerApp>(&[pool_web::engine()])
 }
