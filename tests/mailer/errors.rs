@@ -33,15 +33,15 @@ fn setup_errors_say_what_where_and_why_once() {
     case.write("template.txt", TEMPLATE);
     case.write("suppress.txt", "ann@example.com\nnot an address\n");
     let refused = format!("smtp://127.0.0.1:{}", closed_port());
-    let enoent = "No such file or directory (os error 2)";
+    let enoent = "does not exist";
     let cases: Vec<(Vec<&str>, String)> = vec![
         (
             vec!["rows.csv", "missing.txt"],
-            format!("missing.txt: {enoent}"),
+            format!("the template missing.txt: {enoent}"),
         ),
         (
             vec!["missing.csv", "template.txt"],
-            format!("missing.csv: {enoent}"),
+            format!("the CSV file missing.csv: {enoent}"),
         ),
         (
             vec!["rows.csv", "template.txt", "--suppress", "missing.txt"],

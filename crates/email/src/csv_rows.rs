@@ -53,6 +53,7 @@ impl CsvRows {
     /// UTF-8, empty or repeated.
     pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvRows, ConfigError> {
         let io = |error| ConfigError::Io {
+            what: "the CSV file",
             path: path.to_path_buf(),
             error,
         };

@@ -14,8 +14,10 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A file could not be read.
-    #[error("{path}: {error}")]
+    #[error("{what} {path}: {}", pool::io_words(error))]
     Io {
+        /// What the file is: `the CSV file`, `the template`.
+        what: &'static str,
         /// The file.
         path: PathBuf,
         /// Why (in the message: not a `source`, so that a printer walking
@@ -24,7 +26,7 @@ pub enum ConfigError {
     },
     /// A file or folder given with a flag could not be read (or the
     /// outbox created).
-    #[error("{flag} {path}: {error}")]
+    #[error("{flag} {path}: {}", pool::io_words(error))]
     FlagFile {
         /// The flag: `--suppress`, `--dkim-key`, `--ca-file`, `--outbox`.
         flag: &'static str,
@@ -138,6 +140,7 @@ mod tests {
         let enoent = || std::io::Error::from(std::io::ErrorKind::NotFound);
         let errors = [
             ConfigError::Io {
+                what: "the template",
                 path: "t.txt".into(),
                 error: enoent(),
             },
@@ -150,11 +153,9 @@ mod tests {
         for e in &errors {
             assert!(std::error::Error::source(e).is_none(), "{e:?}");
             let text = e.to_string();
-            assert_eq!(text.matches(&enoent().to_string()).count(), 1, "{text}");
+            assert_eq!(text.matches("does not exist").count(), 1, "{text}");
         }
-        assert_eq!(
-            errors[1].to_string(),
-            format!("--suppress s.txt: {}", enoent())
-        );
+        assert_eq!(errors[0].to_string(), "the template t.txt: does not exist");
+        assert_eq!(errors[1].to_string(), "--suppress s.txt: does not exist");
     }
 }

@@ -58,6 +58,7 @@ impl MailPlan {
         options: &Options,
     ) -> Result<MailPlan, ConfigError> {
         let template_text = std::fs::read_to_string(template).map_err(|error| ConfigError::Io {
+            what: "the template",
             path: template.to_path_buf(),
             error,
         })?;

@@ -55,42 +55,28 @@ fn describe(e: &lettre::transport::smtp::Error) -> String {
 /// An I/O error in words: `connection refused`, not `Connection refused
 /// (os error 111)`.
 pub(crate) fn io_words(e: &std::io::Error) -> String {
-    use std::io::ErrorKind as K;
-    match e.kind() {
-        K::ConnectionRefused => "connection refused".into(),
-        K::ConnectionReset => "the server reset the connection".into(),
-        K::ConnectionAborted => "the connection was aborted".into(),
-        K::UnexpectedEof | K::BrokenPipe => "the server closed the connection".into(),
-        K::TimedOut => "no answer in time".into(),
-        K::HostUnreachable | K::NetworkUnreachable => "no route to the host".into(),
-        _ => {
-            let text = e.to_string();
-            // tokio's words for a failed DNS lookup.
-            if let Some(why) = text.strip_prefix("failed to lookup address information: ") {
-                return format!("no such host ({})", why.to_lowercase());
+    let text = e.to_string();
+    // tokio's words for a failed DNS lookup.
+    if let Some(why) = text.strip_prefix("failed to lookup address information: ") {
+        return format!("no such host ({})", why.to_lowercase());
+    }
+    // rustls's, for a certificate it refuses.
+    if let Some(why) = text.strip_prefix("invalid peer certificate: ") {
+        return match why {
+            "UnknownIssuer" => "the server's certificate is not from a trusted CA (a private CA's certificate can be given with --ca-file)".into(),
+            "Expired" => "the server's certificate has expired".into(),
+            "NotValidYet" => "the server's certificate is not valid yet".into(),
+            "Revoked" => "the server's certificate is revoked".into(),
+            other if other.starts_with("certificate not valid for name") => {
+                format!("the server's certificate is not for this host name ({other})")
             }
-            // rustls's, for a certificate it refuses.
-            if let Some(why) = text.strip_prefix("invalid peer certificate: ") {
-                return match why {
-                    "UnknownIssuer" => "the server's certificate is not from a trusted CA (a private CA's certificate can be given with --ca-file)".into(),
-                    "Expired" => "the server's certificate has expired".into(),
-                    "NotValidYet" => "the server's certificate is not valid yet".into(),
-                    "Revoked" => "the server's certificate is revoked".into(),
-                    other if other.starts_with("certificate not valid for name") => {
-                        format!("the server's certificate is not for this host name ({other})")
-                    }
-                    other => format!("the server's certificate is refused ({other})"),
-                };
-            }
-            let text = match text.rfind(" (os error ") {
-                Some(at) => text[..at].to_owned(),
-                None => text,
-            };
-            let mut chars = text.chars();
-            match chars.next() {
-                Some(first) => first.to_lowercase().chain(chars).collect(),
-                None => text,
-            }
-        }
+            other => format!("the server's certificate is refused ({other})"),
+        };
+    }
+    let text = pool::io_words(e);
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_lowercase().chain(chars).collect(),
+        None => text,
     }
 }

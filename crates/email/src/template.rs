@@ -151,6 +151,7 @@ impl TemplateFile {
     /// naming the line if it is malformed.
     pub fn read(path: &Path) -> Result<TemplateFile, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
+            what: "the template",
             path: path.to_path_buf(),
             error,
         })?;

@@ -73,7 +73,7 @@ impl<J> std::error::Error for TrySubmitError<J> {}
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// An I/O error on the journal file.
-    #[error("journal {path}: {error}")]
+    #[error("journal {path}: {}", crate::io_words(error))]
     Io {
         /// The journal file.
         path: PathBuf,
