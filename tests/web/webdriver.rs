@@ -43,11 +43,14 @@ impl Browser {
                 .expect("a free port")
                 .port();
             let mut driver = Command::new("chromedriver")
-                .args([format!("--port={port}"), "--allowed-ips=127.0.0.1".to_owned()])
+                .args([
+                    format!("--port={port}"),
+                    "--allowed-ips=127.0.0.1".to_owned(),
+                ])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .expect("chromedriver runs (.ci/deps/chromium.sh installs it)");
+                .expect("chromedriver runs (.ci/deps/web.sh installs it)");
             let addr = format!("127.0.0.1:{port}");
             let started = Instant::now();
             let ready = loop {
@@ -56,7 +59,9 @@ impl Browser {
                 {
                     break true;
                 }
-                if started.elapsed() > Duration::from_secs(20) || driver.try_wait().ok().flatten().is_some() {
+                if started.elapsed() > Duration::from_secs(20)
+                    || driver.try_wait().ok().flatten().is_some()
+                {
                     break false;
                 }
                 std::thread::sleep(Duration::from_millis(50));
@@ -112,7 +117,10 @@ impl Browser {
 
     /// The page's address now.
     pub fn url(&self) -> String {
-        self.command("GET", "/url", None).as_str().unwrap_or("").to_owned()
+        self.command("GET", "/url", None)
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
     }
 
     /// The elements matching CSS `selector`.
@@ -142,13 +150,21 @@ impl Browser {
         );
         value
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default()
     }
 
     /// Clicks `element`.
     pub fn click(&self, element: &Element) {
-        self.command("POST", &format!("/element/{}/click", element.0), Some(&json!({})));
+        self.command(
+            "POST",
+            &format!("/element/{}/click", element.0),
+            Some(&json!({})),
+        );
     }
 
     /// Types `text` into `element`.
@@ -191,7 +207,11 @@ impl Browser {
     pub fn wait_for(&self, what: &str, limit: Duration, mut done: impl FnMut(&Browser) -> bool) {
         let started = Instant::now();
         while !done(self) {
-            assert!(started.elapsed() < limit, "{what}: not within {limit:?} (at {})", self.url());
+            assert!(
+                started.elapsed() < limit,
+                "{what}: not within {limit:?} (at {})",
+                self.url()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
