@@ -5,6 +5,7 @@
 //! (`cargo build --workspace --bins && cargo test --workspace`); [`bin`]
 //! finds them next to the test executable, in the same target profile.
 
+pub mod http;
 mod postgres;
 mod rabbitmq;
 mod s3;

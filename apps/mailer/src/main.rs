@@ -27,5 +27,5 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    pool::cli::main::<app::MailerApp>(&[pool_postgres::cli::engine(), pool_amqp::cli::engine()])
+    pool::cli::main::<app::MailerApp>(&[pool_web::engine(), pool_amqp::cli::engine()])
 }

@@ -21,5 +21,5 @@ use std::process::ExitCode;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    pool::cli::main::<app::ReporterApp>(&[pool_postgres::cli::engine(), pool_amqp::cli::engine()])
+    pool::cli::main::<app::ReporterApp>(&[pool_web::engine(), pool_amqp::cli::engine()])
 }

@@ -17,5 +17,5 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     malloc::tune();
-    pool::cli::main::<app::ResizerApp>(&[pool_postgres::cli::engine(), pool_amqp::cli::engine()])
+    pool::cli::main::<app::ResizerApp>(&[pool_web::engine(), pool_amqp::cli::engine()])
 }
