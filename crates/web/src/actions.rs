@@ -1,10 +1,11 @@
 //! What the page's buttons do to a run: the command line's verbs, from
 //! one table.
 //!
-//! `retry` is the engine's [`pool_postgres::retry`]. `pause`, `resume`
-//! and `cancel` are the engine's to provide; until it does, [`offered`]
-//! hides them and [`perform`] answers that they are not available yet.
+//! `retry` is the engine's [`pool_postgres::retry`]; `pause`, `resume`
+//! and `cancel` are [`pool_postgres::control`]'s, which wake the run's
+//! workers as the command line's verbs do.
 
+use pool_postgres::control::{self, Changed};
 use pool_postgres::{QueueError, RunInfo};
 use tokio_postgres::Client;
 
@@ -41,14 +42,6 @@ impl Action {
     }
 }
 
-/// Whether the page offers `action` (and [`perform`] does it).
-pub fn offered(action: Action) -> bool {
-    match action {
-        Action::Retry => true,
-        Action::Pause | Action::Resume | Action::Cancel => false,
-    }
-}
-
 /// What an action did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Done {
@@ -67,9 +60,6 @@ pub enum Done {
 /// Why an action failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ActionError {
-    /// The engine does not have it yet.
-    #[error("{} is not available yet on this version's database engine", .0.name())]
-    NotYet(Action),
     /// The engine refused it (a cancelled run cannot be resumed) or the
     /// database failed.
     #[error("{0}")]
@@ -81,7 +71,6 @@ impl ActionError {
     /// failure of the database).
     pub fn is_refusal(&self) -> bool {
         match self {
-            ActionError::NotYet(_) => true,
             ActionError::Queue(e) => e.is_usage(),
         }
     }
@@ -91,8 +80,8 @@ impl ActionError {
 ///
 /// # Errors
 ///
-/// [`ActionError::NotYet`] for an action not [`offered`]; what the engine
-/// says otherwise.
+/// What the engine says: a refusal (a cancelled run cannot be resumed)
+/// or a database failure.
 pub async fn perform(
     action: Action,
     client: &mut Client,
@@ -100,7 +89,23 @@ pub async fn perform(
 ) -> Result<Done, ActionError> {
     match action {
         Action::Retry => Ok(Done::Jobs(pool_postgres::retry(client, run).await?)),
-        Action::Pause | Action::Resume | Action::Cancel => Err(ActionError::NotYet(action)),
+        Action::Pause => Ok(state(control::pause(client, run).await?)),
+        Action::Resume => Ok(state(control::resume(client, run).await?)),
+        Action::Cancel => Ok(state(control::cancel(client, run).await?)),
+    }
+}
+
+/// A change of the run's state as the page reports it.
+fn state(changed: Changed) -> Done {
+    match changed {
+        Changed::Now { cancelled, .. } => Done::State {
+            changed: true,
+            cancelled,
+        },
+        Changed::Already => Done::State {
+            changed: false,
+            cancelled: 0,
+        },
     }
 }
 

@@ -201,7 +201,6 @@ pub async fn perform(
     let done = actions::perform(action, &mut client, &info)
         .await
         .map_err(|e| match &e {
-            ActionError::NotYet(_) => (StatusCode::NOT_IMPLEMENTED, e.to_string()),
             _ if e.is_refusal() => (StatusCode::CONFLICT, e.to_string()),
             _ => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
         })?;

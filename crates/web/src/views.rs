@@ -183,13 +183,11 @@ pub fn buttons(run: &RunEntry, allowed: bool) -> Vec<Button> {
         .sum();
     let mut out = Vec::new();
     let mut offer = |action: Action, label: String, confirm: Option<String>| {
-        if actions::offered(action) {
-            out.push(Button {
-                name: action.name(),
-                label,
-                confirm,
-            });
-        }
+        out.push(Button {
+            name: action.name(),
+            label,
+            confirm,
+        });
     };
     if dead > 0 && state != Some("cancelled") {
         let jobs = if dead == 1 { "job" } else { "jobs" };
@@ -296,5 +294,28 @@ mod tests {
         assert_eq!(buttons(&run, true)[0].label, "Retry 3 dead jobs");
         let none_dead = entry(serde_json::json!({"dead": 0, "ready": 1}));
         assert!(buttons(&none_dead, true).is_empty());
+    }
+
+    #[test]
+    fn pause_resume_and_cancel_are_offered_where_they_change_something() {
+        let names = |status: Value| -> Vec<&'static str> {
+            buttons(&entry(status), true)
+                .iter()
+                .map(|b| b.name)
+                .collect()
+        };
+        let active = serde_json::json!({"state": "active", "dead": 1, "ready": 5});
+        assert_eq!(names(active), ["retry", "pause", "cancel"]);
+        let paused = serde_json::json!({"state": "paused", "dead": 0, "ready": 5});
+        assert_eq!(names(paused), ["resume", "cancel"]);
+        let finished = serde_json::json!({"state": "active", "dead": 0, "ready": 0});
+        assert!(names(finished).is_empty());
+        let cancelled = serde_json::json!({"state": "cancelled", "dead": 2, "ready": 0});
+        assert!(names(cancelled).is_empty());
+        let cancel = buttons(
+            &entry(serde_json::json!({"state": "active", "ready": 1})),
+            true,
+        );
+        assert!(cancel[1].confirm.is_some(), "cancel asks first");
     }
 }
