@@ -220,9 +220,9 @@ fn messages_name_the_input_and_say_what_is_wrong() {
         all,
         str![[r#"
 == mailer, missing files (exit 2)
-mailer: /nonexistent.txt: No such file or directory (os error 2): No such file or directory (os error 2)
+mailer: the template /nonexistent.txt: does not exist
 == mailer, a folder for the CSV (exit 2)
-mailer: photos: Is a directory (os error 21): Is a directory (os error 21)
+mailer: the CSV file photos: is a folder, not a file
 == mailer, a bad rate (exit 2)
 error: invalid value 'fast' for '--rate <RATE>': invalid rate "fast": missing '/unit' (expected e.g. 10/s, 600/min, 5000/h, 100000/day, 10/s,burst=20)
 
@@ -232,19 +232,19 @@ error: invalid value '0s' for '--timeout <TIMEOUT>': "0s" is no time at all: giv
 
 For more information, try '--help'.
 == mailer, a server that refuses the connection (exit 2)
-mailer: cannot connect to 127.0.0.1:1: transient: network error: Connection refused (os error 111)
+mailer: cannot connect to the SMTP server 127.0.0.1:1 (--smtp): connection refused
 == mailer status, a database that cannot be reached (exit 2)
 mailer: cannot connect to the database at 127.0.0.1:1 (sslmode=disable): connection refused (is the server running on that host and accepting TCP/IP connections on that port?)
 == resizer, a missing input folder (exit 2)
-resizer: input folder /nonexistent: No such file or directory (os error 2): No such file or directory (os error 2)
+resizer: input folder /nonexistent: does not exist
 == resizer, the input as the output (exit 2)
 resizer: output folder photos is the input folder: choose another one
 == resizer, a bad size (exit 2)
-error: invalid value '10by10' for '--size <WxH>': invalid size "10by10": expected WxH such as 800x600, each 1 to 65535
+error: invalid value '10by10' for '--size <WxH>': expected WxH such as 800x600, each side 1 to 65535
 
 For more information, try '--help'.
 == resizer, an S3 location that cannot be reached (exit 2)
-resizer: input folder out: the input is in S3: put the output there too (s3://bucket/prefix): the input is in S3: put the output there too (s3://bucket/prefix)
+resizer: input s3://photos/in: cannot reach the server at http://127.0.0.1:1 (AWS_ENDPOINT): connection refused
 == reporter, a missing input (exit 2)
 reporter: /nonexistent.csv: No such file or directory (os error 2): No such file or directory (os error 2)
 == reporter, a folder for the input (exit 2)

@@ -2,14 +2,20 @@
 //! SMTP server over TCP (tests/mailer/smtp_server.rs).
 #![allow(clippy::unwrap_used)]
 
+#[path = "mailer/crlf.rs"]
+mod crlf;
 #[path = "mailer/distributed.rs"]
 mod distributed;
 #[path = "mailer/dkim.rs"]
 mod dkim;
+#[path = "mailer/errors.rs"]
+mod errors;
 #[path = "mailer/headers.rs"]
 mod headers;
 #[path = "mailer/interrupt.rs"]
 mod interrupt;
+#[path = "mailer/journal.rs"]
+mod journal;
 #[path = "mailer/scale.rs"]
 mod scale;
 #[path = "mailer/smtp_server.rs"]
@@ -60,11 +66,18 @@ impl Case {
         self.write("rows.csv", &text)
     }
 
+    /// The mailer, run in the case's folder, with none of the tool's own
+    /// environment variables of the caller's shell (`MAILER_SMTP_URL`,
+    /// `MAILER_SUPPRESS`, ...), which would change what the test sees.
     fn mailer(&self, args: &[&str]) -> std::process::Command {
         let mut cmd = command("mailer");
         cmd.current_dir(self.dir.path()).args(args);
-        cmd.env_remove("MAILER_SMTP_URL")
-            .env_remove("MAILER_SMTP_PASSWORD");
+        for (name, _) in std::env::vars_os() {
+            let name_text = name.to_string_lossy();
+            if name_text.starts_with("MAILER_") || name_text.starts_with("WORKPOOL_") {
+                cmd.env_remove(&name);
+            }
+        }
         cmd
     }
 
@@ -93,6 +106,12 @@ fn stderr(out: &Output) -> String {
 
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// The `--json` summary a run printed on stdout.
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_str(stdout(out).trim())
+        .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(out), stderr(out)))
 }
 
 /// How many messages each recipient received.
@@ -149,11 +168,9 @@ fn dry_run_on_the_samples_writes_one_eml_per_row() {
         })
         .count();
     assert_eq!(with_invoice, 4);
-    assert!(
-        stdout(&out).contains("\"succeeded\":20"),
-        "{}",
-        stdout(&out)
-    );
+    let summary = json(&out);
+    assert_eq!(summary["succeeded"], 20, "{summary}");
+    assert_eq!(summary["total"], 20, "{summary}");
 }
 
 #[test]
@@ -168,11 +185,7 @@ fn n_rows_become_n_distinct_messages_with_their_content() {
     );
     let out = case.send(&server, &["--connections", "4"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stdout(&out).contains("\"succeeded\":60"),
-        "{}",
-        stdout(&out)
-    );
+    assert_eq!(json(&out)["succeeded"], 60);
     let messages = server.messages();
     assert_eq!(messages.len(), 60);
     let mut seen = std::collections::HashSet::new();
@@ -218,6 +231,41 @@ fn n_rows_become_n_distinct_messages_with_their_content() {
     );
 }
 
+/// With PIPELINING offered, MAIL, RCPT and DATA go together; without it
+/// (or when the server will not say it twice), one at a time; every row is
+/// delivered once either way.
+#[test]
+fn commands_are_pipelined_only_when_the_server_offers_it() {
+    for (offered, one_ehlo) in [(true, false), (false, false), (true, true)] {
+        let server = SmtpServer::start(Duration::ZERO);
+        if !offered {
+            server.no_pipelining();
+        }
+        // The mailer asks a second time (lettre keeps none of the first
+        // reply): refused, it sends one command at a time.
+        if one_ehlo {
+            server.one_ehlo();
+        }
+        let offered = offered && !one_ehlo;
+        let case = Case::new();
+        let rows = emails(30, "user");
+        case.csv(&rows);
+        case.write("template.txt", TEMPLATE);
+        let out = case.send(&server, &["--connections", "3"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let counts = per_recipient(&server);
+        assert_eq!(counts.len(), 30);
+        assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+        let body = server.messages()[0].data.clone();
+        assert!(body.contains("Hello Person"), "{body}");
+        assert_eq!(
+            server.pipelined(),
+            if offered { 30 } else { 0 },
+            "offered: {offered}"
+        );
+    }
+}
+
 #[test]
 fn transient_450_is_retried_and_delivered() {
     let server = SmtpServer::start(Duration::ZERO);
@@ -232,8 +280,73 @@ fn transient_450_is_retried_and_delivered() {
     for r in &rows {
         assert_eq!(counts.get(r), Some(&1), "{r}");
     }
-    assert_eq!(server.rcpt_attempts("tempfail3@example.com"), 2);
-    assert!(stdout(&out).contains("\"retried\":5"), "{}", stdout(&out));
+    for i in 0..5 {
+        let address = format!("tempfail{i}@example.com");
+        assert_eq!(server.rcpt_attempts(&address), 2, "{address}");
+    }
+    assert_eq!(json(&out)["retried"], 5);
+}
+
+/// `RUST_LOG=debug` shows what an operator looks for: each connection
+/// opened and reused, each retry with its reason, each suppressed row and
+/// why, the journal's and the failures file's writes.
+#[test]
+fn debug_logs_show_connections_retries_suppressions_and_writes() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let rows: Vec<String> = [
+        "ok0@example.com",
+        "tempfail0@example.com",
+        "gone@example.com",
+        "reject0@example.com",
+    ]
+    .map(String::from)
+    .to_vec();
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    case.write("suppress.txt", "Gone@Example.com\n");
+    let url = server.url();
+    let out = case
+        .mailer(&[
+            "rows.csv",
+            "template.txt",
+            "--send",
+            "--smtp",
+            &url,
+            "--connections",
+            "1",
+            "--retries",
+            "2",
+            "--suppress",
+            "suppress.txt",
+            "--journal",
+            "sent.journal",
+            "--failures",
+            "failed.csv",
+        ])
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(server.count(), 2);
+    let err = stderr(&out);
+    let port = server.port;
+    for line in [
+        format!("SMTP connection opened to 127.0.0.1:{port} (no TLS, pipelining)"),
+        format!("SMTP connection to 127.0.0.1:{port} reused (message 2 on it)"),
+        "line 3 (tempfail0@example.com): attempt 1 failed: the server replied 450 4.2.0 mailbox busy, try later (tried again if --retries allows)".into(),
+        "line 3 (tempfail0@example.com): attempt 2".into(),
+        "line 4 not sent: gone@example.com is on the suppression list (--suppress) as gone@example.com".into(),
+        "line 5 (reject0@example.com): attempt 1 failed: the server replied 550 5.1.1 no such user (not tried again: the same would happen)".into(),
+        "line 5: written to the failures file failed.csv".into(),
+        "journal sent.journal: recorded ".into(),
+        format!("SMTP connection to 127.0.0.1:{port} closed after a failed message"),
+    ] {
+        assert!(err.contains(&line), "{line:?} not in\n{err}");
+    }
+    // Without RUST_LOG, none of it.
+    let out = case.send(&server, &["--journal", "sent.journal", "--quiet"]);
+    assert!(!stderr(&out).contains("DEBUG"), "{}", stderr(&out));
 }
 
 #[test]
@@ -283,11 +396,9 @@ fn a_550_goes_to_the_failures_file_and_is_not_retried() {
         lines[1].starts_with("reject-me@example.com,Person 4,1004,") && lines[1].contains("550"),
         "{failures}"
     );
-    assert!(
-        stdout(&out).contains("\"failures_file\":\"failed.csv\""),
-        "{}",
-        stdout(&out)
-    );
+    let summary = json(&out);
+    assert_eq!(summary["failures_file"], "failed.csv", "{summary}");
+    assert_eq!(summary["failed"], 1, "{summary}");
     // The failures file is valid input for the same template.
     let again = case
         .mailer(&["failed.csv", "template.txt", "--check"])
@@ -339,6 +450,17 @@ fn sigkill_mid_run_then_rerun_with_the_journal_delivers_every_row() {
     child.wait().unwrap();
     let first = server.count();
     assert!(first < rows.len(), "killed too late to test anything");
+    // The keys the first run recorded (complete lines; not the first line,
+    // which says what the journal is of): the re-run skips exactly those.
+    let journal = std::fs::read_to_string(case.path("sent.journal")).unwrap();
+    let recorded = journal
+        .split_inclusive('\n')
+        .filter(|l| l.ends_with('\n') && !l.starts_with("# workpool journal of "))
+        .count();
+    assert!(
+        recorded > 0 && recorded <= first,
+        "{recorded} keys, {first} sent"
+    );
 
     let out = case.mailer(&args).arg("--json").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
@@ -351,16 +473,16 @@ fn sigkill_mid_run_then_rerun_with_the_journal_delivers_every_row() {
         duplicates <= 4,
         "{duplicates} duplicates, more than the 4 connections"
     );
-    let summary = stdout(&out);
-    assert!(
-        !summary.contains("\"skipped\":0,"),
-        "the re-run skipped nothing: {summary}"
-    );
+    let summary = json(&out);
+    assert_eq!(summary["skipped"], recorded, "{summary}");
+    assert_eq!(summary["succeeded"], rows.len() - recorded, "{summary}");
 
     // A third run finds everything done.
     let out = case.mailer(&args).arg("--json").output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("\"skipped\":600"), "{}", stdout(&out));
+    let summary = json(&out);
+    assert_eq!(summary["skipped"], 600, "{summary}");
+    assert_eq!(summary["succeeded"], 0, "{summary}");
     assert_eq!(server.count(), rows.len() + duplicates);
 }
 
@@ -466,7 +588,9 @@ fn limit_and_test_to_try_a_campaign_on_oneself() {
         "",
         "journal untouched"
     );
-    assert!(stdout(&out).contains("\"total\":5,"), "{}", stdout(&out));
+    let summary = json(&out);
+    assert_eq!(summary["total"], 5, "{summary}");
+    assert_eq!(summary["succeeded"], 5, "{summary}");
 }
 
 /// `--suppress`: rows whose recipients are on the list (or in a listed
@@ -506,6 +630,54 @@ bob@EXAMPLE.com
         serde_json::json!(["bob@example.com", "cy@Blocked.example"]),
         "{summary}"
     );
+}
+
+/// Local parts compare without case too (`Alan.Turing@` on the list stops
+/// `alan.turing@`), a `Name <address>` line is read as the address, and a
+/// line that is no address stops the run before anything is sent, naming
+/// its line.
+#[test]
+fn suppression_ignores_case_reads_named_addresses_and_refuses_the_rest() {
+    let server = SmtpServer::start(Duration::ZERO);
+    let case = Case::new();
+    let rows: Vec<String> = [
+        "alan.turing@example.com",
+        "grace.hopper@example.com",
+        "ada@example.com",
+    ]
+    .map(String::from)
+    .to_vec();
+    case.csv(&rows);
+    case.write("template.txt", TEMPLATE);
+    case.write(
+        "suppress.txt",
+        "Alan.Turing@example.com\nGrace Hopper <Grace.Hopper@Example.com>\n",
+    );
+    let out = case.send(&server, &["--suppress", "suppress.txt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let got: Vec<String> = per_recipient(&server).into_keys().collect();
+    assert_eq!(got, ["ada@example.com"]);
+    let summary: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(
+        summary["suppressed_addresses"],
+        serde_json::json!(["alan.turing@example.com", "grace.hopper@example.com"]),
+        "{summary}"
+    );
+
+    case.write(
+        "suppress.txt",
+        "alan.turing@example.com\nGrace Hopper grace.hopper@example.com\n",
+    );
+    let out = case.send(&server, &["--suppress", "suppress.txt"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).starts_with(
+            "mailer: suppress.txt, line 2: \"Grace Hopper grace.hopper@example.com\" is not an address"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.count(), 1, "nothing more sent");
 }
 
 /// `AUTH XOAUTH2` with an access token from a file: accepted with the
@@ -578,15 +750,27 @@ fn header_injection_and_attachment_escape_are_row_errors() {
     let messages = server.messages();
     let to: Vec<&str> = messages.iter().map(|m| m.to[0].as_str()).collect();
     assert_eq!(messages.len(), 2, "{to:?}");
+    // Attachments are base64: look for the files' contents encoded.
+    let encoded = |text: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(text)
+    };
+    for m in &messages {
+        for leak in [
+            encoded("do not send").as_str(),
+            "secret.txt",
+            "passwd",
+            "victim",
+        ] {
+            assert!(!m.data.contains(leak), "{leak} in\n{}", m.data);
+        }
+    }
+    let ann = messages.iter().find(|m| m.to[0] == "ann@example.com");
+    let ann = ann.expect("ann's message was sent");
     assert!(
-        messages
-            .iter()
-            .all(|m| !m.data.contains("do not send") && !m.data.contains("victim"))
-    );
-    assert!(
-        messages
-            .iter()
-            .any(|m| m.to[0] == "ann@example.com" && m.data.contains("filename=\"a.txt\""))
+        ann.data.contains("filename=\"a.txt\"") && ann.data.contains(&encoded("attached")),
+        "{}",
+        ann.data
     );
 }
 
@@ -610,7 +794,9 @@ fn malformed_rows_are_reported_with_their_line_and_the_rest_is_sent() {
     assert_eq!(server.count(), 2);
     let failures = std::fs::read_to_string(case.path("failed.csv")).unwrap();
     assert_eq!(failures.lines().count(), 3, "{failures}");
-    assert!(stdout(&out).contains("\"invalid\":2"), "{}", stdout(&out));
+    let summary = json(&out);
+    assert_eq!(summary["invalid"], 2, "{summary}");
+    assert_eq!(summary["succeeded"], 2, "{summary}");
 }
 
 #[test]
@@ -649,7 +835,9 @@ fn check_renders_every_row_and_sends_nothing() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("\"succeeded\":5"));
+    let summary = json(&out);
+    assert_eq!(summary["succeeded"], 5, "{summary}");
+    assert_eq!(summary["total"], 5, "{summary}");
     assert!(!Path::new(&case.path("outbox")).exists());
 }
 

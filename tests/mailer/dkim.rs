@@ -30,7 +30,7 @@ fn base64(bytes: &[u8]) -> String {
 }
 
 /// Makes a key with openssl and the DNS TXT record of its public half.
-fn key(case: &Case, algorithm: &str) -> (String, String) {
+pub(super) fn key(case: &Case, algorithm: &str) -> (String, String) {
     let dir = case.dir.path();
     let file = format!("{algorithm}.pem");
     match algorithm {
@@ -53,7 +53,7 @@ fn key(case: &Case, algorithm: &str) -> (String, String) {
 const PYTHON: &str = "/usr/bin/python3";
 
 /// Runs the verifier on `files`; one line per file.
-fn verify(case: &Case, record: &str, files: &[std::path::PathBuf]) -> Vec<String> {
+pub(super) fn verify(case: &Case, record: &str, files: &[std::path::PathBuf]) -> Vec<String> {
     let record_file = case.write("record.txt", record);
     let out = Command::new(PYTHON)
         .arg("-c")
@@ -171,6 +171,43 @@ fn a_bad_key_or_an_unaligned_from_is_exit_2_before_anything() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(stderr(&out).contains("bad.pem"), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "mailer: --dkim-key bad.pem: not a PEM private key (-----BEGIN PRIVATE KEY----- or RSA PRIVATE KEY)\n"
+    );
+    assert!(!case.path("outbox").exists());
+
+    // A good key (an Ed25519 PKCS#8 PEM, as openssl writes it), but the
+    // From domain example.net is not example.com's.
+    let mut der = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    der.extend_from_slice(&[7; 32]);
+    case.write(
+        "good.pem",
+        &format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+            base64(&der)
+        ),
+    );
+    let out = case
+        .mailer(&[
+            "rows.csv",
+            "template.txt",
+            "--dkim-key",
+            "good.pem",
+            "--dkim-selector",
+            "s1",
+            "--dkim-domain",
+            "example.com",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(
+        stderr(&out),
+        "mailer: template.txt: the From domain \"example.net\" does not align with --dkim-domain \"example.com\": receivers would fail DMARC\n"
+    );
     assert!(!case.path("outbox").exists());
 }

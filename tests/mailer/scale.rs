@@ -343,9 +343,16 @@ fn a_rate_is_the_whole_runs_over_three_workers() {
     let span = times[ROWS - 1] - times[0];
     let rate = (ROWS - 1) as f64 / span.as_secs_f64();
     eprintln!("{ROWS} messages over three workers at --rate 50/s: {rate:.1}/s");
+    // Never above the run's rate (three workers each at 50/s would be
+    // 150/s); below it only as far as a busy machine can slow a run down,
+    // well above a rate split three ways (16.7/s).
     assert!(
-        (45.0..=55.0).contains(&rate),
-        "the run's rate was {rate:.1}/s, not 50/s within 10%"
+        rate <= 55.0,
+        "the run's rate was {rate:.1}/s, above --rate 50/s"
+    );
+    assert!(
+        rate >= 30.0,
+        "the run's rate was {rate:.1}/s, far below --rate 50/s"
     );
 }
 

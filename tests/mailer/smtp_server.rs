@@ -25,8 +25,11 @@ pub struct Received {
     pub from: String,
     /// RCPT TO, in order.
     pub to: Vec<String>,
-    /// The message, dot-unstuffed, CRLF line endings.
+    /// The message, dot-unstuffed, as text (invalid UTF-8 replaced).
     pub data: String,
+    /// The message, dot-unstuffed, byte for byte as it arrived (its line
+    /// endings as the client sent them).
+    pub bytes: Vec<u8>,
     /// When the final dot arrived.
     pub at: std::time::Instant,
 }
@@ -41,6 +44,12 @@ struct State {
     oauth2: Option<(String, String)>,
     /// Users who logged in.
     logins: Vec<String>,
+    /// Whether PIPELINING is left out of the EHLO reply.
+    no_pipelining: bool,
+    /// Whether a second EHLO in a session is refused.
+    one_ehlo: bool,
+    /// MAIL commands whose RCPT had arrived with them (pipelined).
+    pipelined: usize,
 }
 
 /// A running server on 127.0.0.1; it lives until the test process ends.
@@ -125,6 +134,24 @@ impl SmtpServer {
         self.state.lock().expect("state").logins.clone()
     }
 
+    /// Leaves PIPELINING out of the EHLO reply from now on: the client
+    /// must wait for each reply.
+    pub fn no_pipelining(&self) {
+        self.state.lock().expect("state").no_pipelining = true;
+    }
+
+    /// Refuses a second EHLO in a session (502) from now on, as an odd
+    /// server might.
+    pub fn one_ehlo(&self) {
+        self.state.lock().expect("state").one_ehlo = true;
+    }
+
+    /// How many MAIL commands came with their RCPT already sent behind
+    /// them (PIPELINING).
+    pub fn pipelined(&self) -> usize {
+        self.state.lock().expect("state").pipelined
+    }
+
     /// How many connections were accepted.
     pub fn connections(&self) -> u32 {
         self.state.lock().expect("state").connections
@@ -154,6 +181,7 @@ async fn session(
     let mut reader = BufReader::new(read);
     write.write_all(b"220 test.invalid ESMTP ready\r\n").await?;
     let mut from: Option<String> = None;
+    let mut ehlos = 0;
     let mut to: Vec<String> = Vec::new();
     let mut line = Vec::new();
     loop {
@@ -165,8 +193,19 @@ async fn session(
         let text = text.trim_end();
         let verb = text.split(' ').next().unwrap_or("").to_ascii_uppercase();
         let reply: String = match verb.as_str() {
+            "EHLO" if ehlos > 0 && state.lock().expect("state").one_ehlo => {
+                "502 5.5.1 one EHLO is enough\r\n".into()
+            }
             "EHLO" => {
-                "250-test.invalid\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-AUTH XOAUTH2\r\n250 SIZE 10000000\r\n".into()
+                ehlos += 1;
+                let pipelining = if state.lock().expect("state").no_pipelining {
+                    ""
+                } else {
+                    "250-PIPELINING\r\n"
+                };
+                format!(
+                    "250-test.invalid\r\n{pipelining}250-8BITMIME\r\n250-SMTPUTF8\r\n250-AUTH XOAUTH2\r\n250 SIZE 10000000\r\n"
+                )
             }
             "AUTH" => {
                 let mut words = text.split(' ').skip(1);
@@ -187,7 +226,11 @@ async fn session(
                     .as_ref()
                     .map(|(user, token)| format!("user={user}\x01auth=Bearer {token}\x01\x01"));
                 if mechanism == "XOAUTH2" && expected.as_deref() == Some(decoded.as_str()) {
-                    let user = s.oauth2.as_ref().map(|(u, _)| u.clone()).unwrap_or_default();
+                    let user = s
+                        .oauth2
+                        .as_ref()
+                        .map(|(u, _)| u.clone())
+                        .unwrap_or_default();
                     s.logins.push(user);
                     "235 2.7.0 accepted\r\n".into()
                 } else {
@@ -207,7 +250,10 @@ async fn session(
             }
             "MAIL" => {
                 let refused = {
-                    let s = state.lock().expect("state");
+                    let mut s = state.lock().expect("state");
+                    if reader.buffer().starts_with(b"RCPT") {
+                        s.pipelined += 1;
+                    }
                     s.refuse_after.is_some_and(|k| s.messages.len() >= k)
                 };
                 if refused {
@@ -242,7 +288,7 @@ async fn session(
             "DATA" if to.is_empty() => "503 no valid recipients\r\n".into(),
             "DATA" => {
                 write.write_all(b"354 go ahead\r\n").await?;
-                let mut data = String::new();
+                let mut data = Vec::new();
                 loop {
                     line.clear();
                     if reader.read_until(b'\n', &mut line).await? == 0 {
@@ -256,12 +302,13 @@ async fn session(
                     } else {
                         &line[..]
                     };
-                    data.push_str(&String::from_utf8_lossy(body));
+                    data.extend_from_slice(body);
                 }
                 state.lock().expect("state").messages.push(Received {
                     from: from.take().unwrap_or_default(),
                     to: std::mem::take(&mut to),
-                    data,
+                    data: String::from_utf8_lossy(&data).into_owned(),
+                    bytes: data,
                     at: std::time::Instant::now(),
                 });
                 if !delay.is_zero() {

@@ -25,14 +25,15 @@ const ROWS: [(&str, &str); 6] = [
 
 /// A word of `pdftotext -bbox` output.
 #[derive(Debug, Clone)]
-struct Word {
-    text: String,
-    x_min: f32,
-    x_max: f32,
-    y_min: f32,
+pub(super) struct Word {
+    pub(super) text: String,
+    pub(super) x_min: f32,
+    pub(super) x_max: f32,
+    pub(super) y_min: f32,
 }
 
-fn words(pdf: &Path) -> Vec<Word> {
+/// The words of page 1 of `pdf`, with their boxes.
+pub(super) fn words(pdf: &Path) -> Vec<Word> {
     let out = Command::new("pdftotext")
         .args(["-bbox", "-f", "1", "-l", "1"])
         .arg(pdf)

@@ -71,7 +71,7 @@ pub struct Inputs {
     pub key_column: Option<String>,
 
     /// CSV delimiter: , ; or tab [default: detected from the header line]
-    #[arg(long, value_parser = parse_delimiter)]
+    #[arg(long, value_parser = pool::cli::parse_delimiter)]
     pub delimiter: Option<u8>,
 
     /// The only folder attachments may be read from, or an s3://bucket/prefix
@@ -277,15 +277,5 @@ impl Delivery {
         Ok(std::env::var("MAILER_SMTP_PASSWORD")
             .ok()
             .filter(|p| !p.is_empty()))
-    }
-}
-
-fn parse_delimiter(text: &str) -> Result<u8, String> {
-    match text {
-        "," | "comma" => Ok(b','),
-        ";" | "semicolon" => Ok(b';'),
-        "\t" | "\\t" | "tab" | "TAB" => Ok(b'\t'),
-        "|" | "pipe" => Ok(b'|'),
-        other => Err(format!("unsupported delimiter {other:?}: use , ; tab or |")),
     }
 }

@@ -1,10 +1,10 @@
 //! The reporter as an [`App`]: its flags, the single-machine run, and how
 //! `enqueue` and `work` build it.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use pool::cli::App;
+use pool::cli::{App, NoFlags};
 use report_jobs::{ReportPlan, Reporter};
 
 use crate::args::{Cli, Inputs};
@@ -13,11 +13,6 @@ use crate::args::{Cli, Inputs};
 #[derive(Debug)]
 pub struct ReporterApp;
 
-/// A worker's own flags: none beyond `work`'s (the layout, fonts and
-/// output folder are the run's).
-#[derive(Debug, Clone, clap::Args)]
-pub struct NoWorkerFlags {}
-
 impl App for ReporterApp {
     const NAME: &'static str = "reporter";
     // The work runs on blocking threads: one runtime thread is enough.
@@ -25,7 +20,7 @@ impl App for ReporterApp {
 
     type Tool = Reporter;
     type Inputs = Inputs;
-    type Worker = NoWorkerFlags;
+    type Worker = NoFlags;
     type Single = Cli;
     type Error = anyhow::Error;
 
@@ -35,16 +30,38 @@ impl App for ReporterApp {
         Ok(pool::cli::run_tool(reporter, &cli.pool).await?)
     }
 
-    async fn open(inputs: Inputs, _staging: &Path) -> anyhow::Result<Reporter> {
-        inputs.reporter().await
+    /// Local paths are stored absolute, so that a worker started in any
+    /// folder finds them (`s3://` locations stay as they are); each
+    /// group's rows are checked now, and a group that cannot make a report
+    /// is reported and written to the failures file here, not stored.
+    async fn open(mut inputs: Inputs, _staging: &Path) -> anyhow::Result<Reporter> {
+        for path in [&mut inputs.input, &mut inputs.out]
+            .into_iter()
+            .chain(inputs.layout.as_mut())
+            .chain(inputs.failures.as_mut())
+            .chain(inputs.fonts.iter_mut())
+        {
+            *path = absolute(path)?;
+        }
+        Ok(inputs.reporter().await?.check_rows_first())
     }
 
     async fn worker(
         plan: ReportPlan,
-        _worker: NoWorkerFlags,
+        _worker: NoFlags,
         _quiet: bool,
         _staging: &Path,
     ) -> anyhow::Result<Reporter> {
         Ok(Reporter::from_plan(plan, None)?)
     }
+}
+
+/// `path` as every worker must see it: a local path made absolute against
+/// this folder (an `s3://` location as it is).
+fn absolute(path: &Path) -> anyhow::Result<PathBuf> {
+    if object_files::parse_s3(path).is_some() {
+        return Ok(path.to_owned());
+    }
+    std::path::absolute(path)
+        .map_err(|e| anyhow::anyhow!("{}: cannot be made absolute: {e}", path.display()))
 }

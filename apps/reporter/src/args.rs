@@ -49,6 +49,9 @@ pub struct Inputs {
     /// [default: OUT/failures.csv]
     #[arg(long, env = "REPORTER_FAILURES")]
     pub failures: Option<PathBuf>,
+    /// CSV delimiter: , ; tab or | [default: detected from the header line]
+    #[arg(long, value_parser = pool::cli::parse_delimiter, env = "REPORTER_DELIMITER")]
+    pub delimiter: Option<u8>,
     /// Memory for buffering rows while grouping, in MiB; past it rows spill
     /// to temporary files
     #[arg(long, default_value_t = 64, env = "REPORTER_MEMORY_MB")]
@@ -66,6 +69,7 @@ impl Inputs {
             fonts: self.fonts.clone(),
             memory_limit: self.memory_mb.saturating_mul(1 << 20),
             system_fonts: !self.no_system_fonts,
+            delimiter: self.delimiter,
         }
     }
 

@@ -5,18 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use image_jobs::{ResizePlan, Resizer};
-use pool::cli::App;
+use pool::cli::{App, NoFlags};
 
 use crate::args::{Cli, Inputs};
 
 /// `resizer`.
 #[derive(Debug)]
 pub struct ResizerApp;
-
-/// A worker's own flags: none beyond `work`'s (the folders and settings
-/// are the run's).
-#[derive(Debug, Clone, clap::Args)]
-pub struct NoWorkerFlags {}
 
 impl App for ResizerApp {
     const NAME: &'static str = "resizer";
@@ -26,7 +21,7 @@ impl App for ResizerApp {
 
     type Tool = Resizer;
     type Inputs = Inputs;
-    type Worker = NoWorkerFlags;
+    type Worker = NoFlags;
     type Single = Cli;
     type Error = anyhow::Error;
 
@@ -41,7 +36,7 @@ impl App for ResizerApp {
 
     async fn worker(
         plan: ResizePlan,
-        _worker: NoWorkerFlags,
+        _worker: NoFlags,
         _quiet: bool,
         _staging: &Path,
     ) -> anyhow::Result<Resizer> {

@@ -6,8 +6,10 @@
 #
 # Builds the release binary, writes N rows and a template like the anchor's
 # message (same size, same headers), and prints the anchor's lines and the
-# ratio mailer / smtp-source. With MAILMERGE=1, also times Python mailmerge
-# (pip install mailmerge) on the same rows.
+# ratio mailer / smtp-source. FULL=1 sends as a real campaign would: an
+# ed25519 DKIM signature on every message (a key made with openssl) and a
+# --journal. With MAILMERGE=1, also times Python mailmerge (pip install
+# mailmerge) on the same rows.
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 N=${1:-10000}; CONNECTIONS=${2:-8}
@@ -24,7 +26,12 @@ with open(path, "w") as f:
 PY
 printf 'From: bench@example.com\nTo: {{ email }}\nSubject: Your order {{ order }}\n\nHello {{ name }}, your balance is {{ balance }}.\n' >"$work/template.txt"
 MAILER="$PWD/target/release/mailer"
-bash "$ANCHOR" "$N" "$MAILER $work/rows.csv $work/template.txt --send --smtp smtp://127.0.0.1:\$SMTP_PORT --connections $CONNECTIONS --queue 4096 --quiet --failures $work/failures.csv" || true  # compare.sh exits 1 from its EXIT trap even on success: read its lines
+EXTRA=""
+if [ "${FULL:-0}" = 1 ]; then
+  openssl genpkey -algorithm ed25519 -out "$work/ed.pem" 2>/dev/null
+  EXTRA="--dkim-key $work/ed.pem --dkim-selector s1 --dkim-domain example.com --journal \$(mktemp -u)"
+fi
+bash "$ANCHOR" "$N" "$MAILER $work/rows.csv $work/template.txt --send --smtp smtp://127.0.0.1:\$SMTP_PORT --connections $CONNECTIONS --queue 4096 --quiet --failures $work/failures.csv $EXTRA" || true  # compare.sh exits 1 from its EXIT trap even on success: read its lines
 if [ "${MAILMERGE:-0}" = 1 ]; then
   MM=${MAILMERGE_BIN:-mailmerge}
   printf 'TO: {{email}}\nSUBJECT: Your order {{order}}\nFROM: bench@example.com\n\nHello {{name}}, your balance is {{balance}}.\n' >"$work/mm_template.txt"

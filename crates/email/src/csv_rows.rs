@@ -52,9 +52,10 @@ impl CsvRows {
     /// [`ConfigError::CsvHeader`] if it has no header row, a header is not
     /// UTF-8, empty or repeated.
     pub fn open(path: &Path, delimiter: Option<u8>) -> Result<CsvRows, ConfigError> {
-        let io = |source| ConfigError::Io {
+        let io = |error| ConfigError::Io {
+            what: "the CSV file",
             path: path.to_path_buf(),
-            source,
+            error,
         };
         let mut buffered = BufReader::new(File::open(path).map_err(io)?);
         let delimiter = match delimiter {

@@ -35,11 +35,12 @@ impl Delivery {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Io`] if the folder cannot be created.
+    /// [`ConfigError::FlagFile`] if the folder cannot be created.
     pub fn outbox(dir: &Path) -> Result<Delivery, ConfigError> {
-        std::fs::create_dir_all(dir).map_err(|source| ConfigError::Io {
+        std::fs::create_dir_all(dir).map_err(|error| ConfigError::FlagFile {
+            flag: "--outbox",
             path: dir.to_path_buf(),
-            source,
+            error,
         })?;
         Ok(Delivery {
             target: Target::Outbox(dir.to_path_buf()),
@@ -66,7 +67,36 @@ impl Handler<Email> for Delivery {
     type Output = ();
     type Error = SendError;
 
-    async fn call(&self, email: &Email, _cx: &JobContext) -> Result<(), JobError<SendError>> {
+    async fn call(&self, email: &Email, cx: &JobContext) -> Result<(), JobError<SendError>> {
+        if cx.attempt() > 1 {
+            tracing::debug!(
+                "line {} ({}): attempt {}",
+                email.line,
+                email.recipient,
+                cx.attempt()
+            );
+        }
+        let delivered = self.deliver(email).await;
+        if let Err(e) = &delivered {
+            tracing::debug!(
+                "line {} ({}): attempt {} failed: {}{}",
+                email.line,
+                email.recipient,
+                cx.attempt(),
+                e.inner(),
+                if e.is_transient() {
+                    " (tried again if --retries allows)"
+                } else {
+                    " (not tried again: the same would happen)"
+                }
+            );
+        }
+        delivered
+    }
+}
+
+impl Delivery {
+    async fn deliver(&self, email: &Email) -> Result<(), JobError<SendError>> {
         let bytes = match &self.dkim {
             // An RSA signature costs about a millisecond of CPU: off the
             // runtime's thread, so that the other connections keep going.
@@ -89,7 +119,9 @@ impl Handler<Email> for Delivery {
                         "cannot write {}: {e}",
                         path.display()
                     )))
-                })
+                })?;
+                tracing::debug!("line {}: written to {}", email.line, path.display());
+                Ok(())
             }
             Target::Smtp(sender) => sender.send(email, &bytes).await,
         }

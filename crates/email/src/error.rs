@@ -1,5 +1,10 @@
 //! The errors of `email-jobs`: configuration errors (found before any row
 //! is sent), row errors (one bad row; the run goes on) and send errors.
+//!
+//! One convention: each message is complete, its cause's text included,
+//! and no error has a `source()`, so a printer that walks the chain
+//! (anyhow's `{:#}`) says each cause once. Messages are in the user's
+//! words: the file, line, column or flag, never an internal name.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -9,12 +14,26 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// A file could not be read.
-    #[error("{path}: {source}")]
+    #[error("{what} {path}: {}", pool::io_words(error))]
     Io {
+        /// What the file is: `the CSV file`, `the template`.
+        what: &'static str,
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (in the message: not a `source`, so that a printer walking
+        /// the chain does not say it twice).
+        error: std::io::Error,
+    },
+    /// A file or folder given with a flag could not be read (or the
+    /// outbox created).
+    #[error("{flag} {path}: {}", pool::io_words(error))]
+    FlagFile {
+        /// The flag: `--suppress`, `--dkim-key`, `--ca-file`, `--outbox`.
+        flag: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// Why (in the message, not a `source`).
+        error: std::io::Error,
     },
     /// The CSV file's header row could not be read.
     #[error("{path}: cannot read the CSV header row: {message}")]
@@ -30,6 +49,16 @@ pub enum ConfigError {
         /// The template file.
         path: PathBuf,
         /// The 1-based line of the problem.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A line of the suppression list (`--suppress`) is not an address.
+    #[error("{path}, line {line}: {message}")]
+    Suppression {
+        /// The list.
+        path: PathBuf,
+        /// The 1-based line.
         line: usize,
         /// What is wrong.
         message: String,
@@ -97,5 +126,36 @@ impl SendError {
         SendError {
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The cause is in the message and nowhere else: a printer walking
+    /// `source()` (anyhow's `{:#}`) says it once.
+    #[test]
+    fn causes_are_in_the_message_not_the_chain() {
+        let enoent = || std::io::Error::from(std::io::ErrorKind::NotFound);
+        let errors = [
+            ConfigError::Io {
+                what: "the template",
+                path: "t.txt".into(),
+                error: enoent(),
+            },
+            ConfigError::FlagFile {
+                flag: "--suppress",
+                path: "s.txt".into(),
+                error: enoent(),
+            },
+        ];
+        for e in &errors {
+            assert!(std::error::Error::source(e).is_none(), "{e:?}");
+            let text = e.to_string();
+            assert_eq!(text.matches("does not exist").count(), 1, "{text}");
+        }
+        assert_eq!(errors[0].to_string(), "the template t.txt: does not exist");
+        assert_eq!(errors[1].to_string(), "--suppress s.txt: does not exist");
     }
 }

@@ -6,8 +6,8 @@ use std::str::FromStr;
 
 use lettre::Message;
 use lettre::address::Envelope;
-use lettre::message::header::{ContentType, HeaderName, HeaderValue};
-use lettre::message::{Attachment, Mailbox, Mailboxes, MultiPart, SinglePart};
+use lettre::message::header::{ContentTransferEncoding, ContentType, HeaderName, HeaderValue};
+use lettre::message::{Attachment, Body, Mailbox, Mailboxes, MultiPart, SinglePart};
 use sha2::{Digest, Sha256};
 
 use crate::csv_rows::Row;
@@ -225,14 +225,15 @@ impl Composer {
             "<{}.mailer@{from_domain}>",
             &hex_sha256(key)[..32]
         )));
+        let text = lf_line_endings(&r.text);
         let body = match &r.html {
-            Some(html) => MultiPart::alternative_plain_html(r.text.clone(), html.clone()),
+            Some(html) => MultiPart::alternative_plain_html(text, lf_line_endings(html)),
             None if attachments.is_empty() => {
                 return builder
-                    .singlepart(SinglePart::plain(r.text.clone()))
+                    .singlepart(SinglePart::plain(text))
                     .map_err(|e| format!("cannot build the message: {e}"));
             }
-            None => MultiPart::mixed().singlepart(SinglePart::plain(r.text.clone())),
+            None => MultiPart::mixed().singlepart(SinglePart::plain(text)),
         };
         let body = if attachments.is_empty() {
             body
@@ -267,7 +268,13 @@ impl Composer {
             .unwrap_or_else(|| "attachment".into());
         let content_type = ContentType::parse(content_type_of(&file_name))
             .map_err(|e| format!("attachment {file_name}: {e}"))?;
-        Ok(Attachment::new(file_name).body(content, content_type))
+        // Base64 whatever the file holds: its bytes arrive as they are, and
+        // no line of the message is a bare LF or CR (a text file with Unix
+        // line endings sent as 7bit had both: refused by Postfix 3.9+, and
+        // its DKIM body hash failed at the receiver).
+        let body = Body::new_with_encoding(content, ContentTransferEncoding::Base64)
+            .map_err(|_| format!("attachment {file_name}: cannot encode it"))?;
+        Ok(Attachment::new(file_name).body(body, content_type))
     }
 }
 
@@ -278,6 +285,17 @@ fn mailboxes(kind: HeaderKind, value: &str) -> Result<Vec<Mailbox>, String> {
     let list = Mailboxes::from_str(value)
         .map_err(|e| format!("invalid {} address {value:?}: {e}", kind.name()))?;
     Ok(list.into_iter().collect())
+}
+
+/// `text` with every line break a bare LF, which lettre turns into CRLF:
+/// a lone CR (from a CSV value, an old Mac file) would otherwise reach the
+/// message as it is, and SMTP forbids it.
+fn lf_line_endings(text: &str) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_owned()
+    }
 }
 
 fn has_line_break(value: &str) -> bool {
@@ -394,6 +412,47 @@ mod tests {
         assert!(text.contains(".mailer@example.com>"), "{text}");
         assert_eq!(a.envelope.to().len(), 1);
         assert_eq!(a.file_name(), "000003-ann@example.com.eml");
+    }
+
+    /// No bare LF or CR anywhere: lone CRs in the body, and an attached
+    /// text file with Unix line endings (base64, its bytes unchanged).
+    #[test]
+    fn every_line_of_every_part_ends_in_crlf() -> Result<(), Box<dyn std::error::Error>> {
+        use base64::Engine as _;
+        let dir = tempfile::tempdir()?;
+        let attached = "line one\nline two\rline three\n";
+        std::fs::write(dir.path().join("a.txt"), attached)?;
+        let composer = Composer {
+            attachments: Some(AttachmentsDir::new(dir.path())?),
+            ..composer()
+        };
+        let mut r = rendered(
+            &[
+                (HeaderKind::From, "shop@example.com"),
+                (HeaderKind::Attachment, "a.txt"),
+            ],
+            "one\rtwo\r\nthree\n",
+        );
+        r.html = Some("<p>one</p>\r<p>two</p>\n".into());
+        let email = composer.compose(row("ann@example.com"), r)?;
+        let bytes = email.formatted(None);
+        for (i, &b) in bytes.iter().enumerate() {
+            let bare_lf = b == b'\n' && (i == 0 || bytes[i - 1] != b'\r');
+            let bare_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+            assert!(
+                !bare_lf && !bare_cr,
+                "byte {i}:\n{}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        let text = String::from_utf8(bytes)?;
+        assert!(text.contains("one\r\ntwo\r\nthree\r\n"), "{text}");
+        let encoded = base64::engine::general_purpose::STANDARD.encode(attached);
+        assert!(
+            text.contains(&encoded),
+            "the attachment's bytes, base64:\n{text}"
+        );
+        Ok(())
     }
 
     #[test]

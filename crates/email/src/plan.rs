@@ -57,11 +57,11 @@ impl MailPlan {
         template: &Path,
         options: &Options,
     ) -> Result<MailPlan, ConfigError> {
-        let template_text =
-            std::fs::read_to_string(template).map_err(|source| ConfigError::Io {
-                path: template.to_path_buf(),
-                source,
-            })?;
+        let template_text = std::fs::read_to_string(template).map_err(|error| ConfigError::Io {
+            what: "the template",
+            path: template.to_path_buf(),
+            error,
+        })?;
         let attachments_dir = options.attachments_dir.clone().unwrap_or_else(|| {
             template
                 .parent()

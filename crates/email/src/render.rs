@@ -209,9 +209,10 @@ impl AttachmentsDir {
     ///
     /// [`ConfigError::Io`] if it does not exist.
     pub fn new(dir: &Path) -> Result<AttachmentsDir, ConfigError> {
-        let root = dir.canonicalize().map_err(|source| ConfigError::Io {
+        let root = dir.canonicalize().map_err(|error| ConfigError::Io {
+            what: "the attachments folder",
             path: dir.to_path_buf(),
-            source,
+            error,
         })?;
         Ok(AttachmentsDir { root })
     }

@@ -1,11 +1,10 @@
 //! Sending over SMTP with lettre's tokio connections: a capped set of
-//! reused connections, and errors classified as transient or permanent.
-
-use std::net::IpAddr;
-use std::time::Duration;
+//! reused connections, pipelined transactions where the server offers
+//! them, and errors classified as transient or permanent.
 
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::commands::Ehlo;
 use lettre::transport::smtp::extension::ClientId;
 use parking_lot::Mutex;
 use pool::JobError;
@@ -13,168 +12,9 @@ use tokio::net::TcpStream;
 
 use crate::error::{ConfigError, SendError};
 use crate::message::Email;
-
-/// How to reach the SMTP server.
-#[derive(Clone)]
-pub struct SmtpConfig {
-    /// Host name or address.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Transport security.
-    pub security: Security,
-    /// User name and password (or OAuth2 access token, with `oauth2`),
-    /// when the server wants a login.
-    pub credentials: Option<(String, String)>,
-    /// Root certificates (PEM) to trust for TLS beside the web's: a
-    /// private CA's (`--ca-file`).
-    pub ca_pem: Option<Vec<u8>>,
-    /// Log in with `AUTH XOAUTH2` (the credentials' secret is an OAuth2
-    /// access token), as Microsoft 365 and Gmail want, instead of PLAIN or
-    /// LOGIN with a password.
-    pub oauth2: bool,
-    /// Time limit for connecting and for each reply.
-    pub timeout: Duration,
-    /// Messages sent on one connection before it is closed and a new one
-    /// opened (some providers ask for 20 or fewer); `None`: no limit.
-    pub per_connection: Option<u32>,
-    /// Test sends: every message goes to this address instead of its
-    /// recipients (the SMTP envelope only; the headers are unchanged).
-    pub redirect_to: Option<lettre::Address>,
-}
-
-impl std::fmt::Debug for SmtpConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("security", &self.security)
-            .field("user", &self.credentials.as_ref().map(|c| &c.0))
-            .field("oauth2", &self.oauth2)
-            .field("per_connection", &self.per_connection)
-            .field("redirect_to", &self.redirect_to)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Transport security of the SMTP connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Security {
-    /// TLS from the first byte (`smtps://`, port 465).
-    Tls,
-    /// Plain connection upgraded with STARTTLS, which must succeed.
-    StartTls,
-    /// No encryption: only for loopback hosts or with `--insecure`.
-    None,
-}
-
-impl SmtpConfig {
-    /// Parses `smtp://[user[:password]@]host[:port][?tls=required]` or
-    /// `smtps://...`. `smtp://` requires STARTTLS unless the host is
-    /// loopback or `insecure` is set; `?tls=required` (lettre's URL
-    /// convention) requires it on loopback too. A `password` given
-    /// separately wins over one in the URL.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::Invalid`] naming what is wrong with the URL.
-    pub fn parse(
-        url: &str,
-        insecure: bool,
-        password: Option<String>,
-    ) -> Result<SmtpConfig, ConfigError> {
-        let bad = |why: &str| {
-            ConfigError::Invalid(format!(
-                "invalid SMTP URL: {why} (expected smtp://[user@]host[:port] or smtps://...)"
-            ))
-        };
-        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
-        let (rest, query) = match rest.split_once('?') {
-            Some((rest, query)) => (rest, Some(query)),
-            None => (rest, None),
-        };
-        let tls_required = match query {
-            None => false,
-            Some("tls=required") => true,
-            Some(other) => {
-                return Err(bad(&format!(
-                    "unknown option {other:?} (only tls=required)"
-                )));
-            }
-        };
-        let rest = rest.trim_end_matches('/');
-        let (userinfo, hostport) = match rest.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, rest),
-        };
-        let (host, port) = match hostport.rsplit_once(':') {
-            Some((h, p)) if !h.ends_with(':') && !p.contains(']') => (
-                h,
-                Some(
-                    p.parse::<u16>()
-                        .map_err(|_| bad("the port is not a number"))?,
-                ),
-            ),
-            _ => (hostport, None),
-        };
-        let host = host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned();
-        if host.is_empty() {
-            return Err(bad("no host"));
-        }
-        let loopback =
-            host == "localhost" || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
-        let (security, default_port) = match scheme.to_ascii_lowercase().as_str() {
-            "smtps" => (Security::Tls, 465),
-            "smtp" if (loopback || insecure) && !tls_required => (Security::None, 587),
-            "smtp" => (Security::StartTls, 587),
-            other => return Err(bad(&format!("unknown scheme {other:?}"))),
-        };
-        let credentials = userinfo.map(|u| {
-            let (user, url_password) = match u.split_once(':') {
-                Some((user, p)) => (user, Some(percent_decode(p))),
-                None => (u, None),
-            };
-            (
-                percent_decode(user),
-                password.clone().or(url_password).unwrap_or_default(),
-            )
-        });
-        Ok(SmtpConfig {
-            host,
-            port: port.unwrap_or(default_port),
-            security,
-            credentials,
-            timeout: Duration::from_secs(60),
-            per_connection: None,
-            redirect_to: None,
-            oauth2: false,
-            ca_pem: None,
-        })
-    }
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(b) = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+use crate::pipeline;
+use crate::smtp_config::{Security, SmtpConfig};
+use crate::smtp_words::{classify, io_words};
 
 /// Sends [`Email`]s over reused SMTP connections.
 ///
@@ -190,8 +30,17 @@ pub struct SmtpSender {
     /// every connection, which `--per-connection` makes frequent).
     tls: Option<TlsParameters>,
     hello: ClientId,
-    /// Connections waiting for a message, with the messages each has sent.
-    idle: Mutex<Vec<(AsyncSmtpConnection, u32)>>,
+    /// Connections waiting for a message.
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// An open connection, logged in.
+struct Connection {
+    conn: AsyncSmtpConnection,
+    /// Messages sent on it.
+    sent: u32,
+    /// Whether the server offers PIPELINING.
+    pipelining: bool,
 }
 
 impl std::fmt::Debug for SmtpSender {
@@ -230,20 +79,30 @@ impl SmtpSender {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::Invalid`] with the server's or the network's reason.
+    /// [`ConfigError::Invalid`] saying what failed (connecting, TLS, the
+    /// login) with the server's or the network's reason.
     pub async fn check(&self) -> Result<(), ConfigError> {
-        let conn = self.connect().await.map_err(|e| {
-            ConfigError::Invalid(format!(
-                "cannot connect to {}:{}: {e}",
-                self.config.host, self.config.port
-            ))
-        })?;
-        self.idle.lock().push((conn, 0));
+        let conn = self
+            .connect()
+            .await
+            .map_err(|e| ConfigError::Invalid(e.into_inner().message))?;
+        self.idle.lock().push(conn);
         Ok(())
     }
 
-    async fn connect(&self) -> Result<AsyncSmtpConnection, JobError<SendError>> {
+    /// `host:port`, for messages.
+    fn server(&self) -> String {
+        format!("{}:{}", self.config.host, self.config.port)
+    }
+
+    async fn connect(&self) -> Result<Connection, JobError<SendError>> {
         let c = &self.config;
+        let cannot = |why: String| {
+            SendError::new(format!(
+                "cannot connect to the SMTP server {} (--smtp): {why}",
+                self.server()
+            ))
+        };
         let mut conn = if c.security == Security::Tls {
             AsyncSmtpConnection::connect_tokio1(
                 (c.host.as_str(), c.port),
@@ -253,7 +112,7 @@ impl SmtpSender {
                 None,
             )
             .await
-            .map_err(classify)?
+            .map_err(|e| classify(&e, cannot))?
         } else {
             // Our own socket, to turn Nagle's algorithm off: lettre writes a
             // message and its final dot separately, and with Nagle plus the
@@ -261,20 +120,35 @@ impl SmtpSender {
             let stream =
                 tokio::time::timeout(c.timeout, TcpStream::connect((c.host.as_str(), c.port)))
                     .await
-                    .map_err(|_| network("connection timed out".into()))?
-                    .map_err(|e| network(format!("network error: {e}")))?;
+                    .map_err(|_| JobError::Transient(cannot("no answer in time".into())))?
+                    .map_err(|e| JobError::Transient(cannot(io_words(&e))))?;
             stream
                 .set_nodelay(true)
-                .map_err(|e| network(format!("network error: {e}")))?;
+                .map_err(|e| JobError::Transient(cannot(io_words(&e))))?;
             AsyncSmtpConnection::connect_with_transport(Box::new(stream), &self.hello)
                 .await
-                .map_err(classify)?
+                .map_err(|e| classify(&e, cannot))?
         };
         if c.security == Security::StartTls
             && let Some(tls) = self.tls.clone()
         {
-            conn.starttls(tls, &self.hello).await.map_err(classify)?;
+            conn.starttls(tls, &self.hello)
+                .await
+                .map_err(|e| classify(&e, |why| cannot(format!("STARTTLS: {why}"))))?;
         }
+        // lettre keeps of the EHLO reply only what it uses itself; ask
+        // again (before AUTH, as after STARTTLS) whether the server takes
+        // pipelined commands.
+        // A server that refuses a second EHLO gets one command at a time.
+        let pipelining = match conn.command(Ehlo::new(self.hello.clone())).await {
+            Ok(reply) => reply.message().any(|line| {
+                line.split_whitespace()
+                    .next()
+                    .is_some_and(|w| w.eq_ignore_ascii_case("PIPELINING"))
+            }),
+            Err(e) if e.status().is_some() => false,
+            Err(e) => return Err(classify(&e, cannot)),
+        };
         if let Some((user, password)) = &c.credentials {
             let credentials = Credentials::new(user.clone(), password.clone());
             let mechanisms: &[Mechanism] = if c.oauth2 {
@@ -282,11 +156,34 @@ impl SmtpSender {
             } else {
                 &[Mechanism::Plain, Mechanism::Login]
             };
-            conn.auth(mechanisms, &credentials)
-                .await
-                .map_err(classify)?;
+            conn.auth(mechanisms, &credentials).await.map_err(|e| {
+                classify(&e, |why| {
+                    SendError::new(format!(
+                        "the SMTP server {} refused the login as {user:?}: {why}",
+                        self.server()
+                    ))
+                })
+            })?;
         }
-        Ok(conn)
+        tracing::debug!(
+            "SMTP connection opened to {} ({}{}{})",
+            self.server(),
+            match c.security {
+                Security::Tls => "TLS",
+                Security::StartTls => "STARTTLS",
+                Security::None => "no TLS",
+            },
+            match &c.credentials {
+                Some((user, _)) => format!(", logged in as {user}"),
+                None => String::new(),
+            },
+            if pipelining { ", pipelining" } else { "" }
+        );
+        Ok(Connection {
+            conn,
+            sent: 0,
+            pipelining,
+        })
     }
 
     /// Sends `email` (formatted as `bytes`): on a reused connection when
@@ -299,9 +196,20 @@ impl SmtpSender {
     /// errors and timeouts.
     pub async fn send(&self, email: &Email, bytes: &[u8]) -> Result<(), JobError<SendError>> {
         let idle = self.idle.lock().pop();
-        let (mut conn, count) = match idle {
-            Some(idle) => idle,
-            None => (self.connect().await?, 0),
+        let Connection {
+            mut conn,
+            sent: count,
+            pipelining,
+        } = match idle {
+            Some(idle) => {
+                tracing::debug!(
+                    "SMTP connection to {} reused (message {} on it)",
+                    self.server(),
+                    idle.sent + 1
+                );
+                idle
+            }
+            None => self.connect().await?,
         };
         let redirected;
         let envelope = match &self.config.redirect_to {
@@ -310,34 +218,66 @@ impl SmtpSender {
                     email.envelope.from().cloned(),
                     vec![to.clone()],
                 )
-                .map_err(|e| JobError::Permanent(SendError::new(e.to_string())))?;
+                .map_err(|e| JobError::Permanent(SendError::new(format!("--test-to: {e}"))))?;
                 &redirected
             }
             None => &email.envelope,
         };
-        let sent = tokio::time::timeout(self.config.timeout, conn.send(envelope, bytes))
-            .await
-            .map_err(|_| network("no reply from the server in time".into()));
+        let transaction = async {
+            if pipelining && pipeline::plain(envelope, bytes) {
+                pipeline::send(&mut conn, envelope, bytes).await
+            } else {
+                conn.send(envelope, bytes)
+                    .await
+                    .map(drop)
+                    .map_err(Into::into)
+            }
+        };
+        let sent = tokio::time::timeout(self.config.timeout, transaction).await;
         match sent {
-            Ok(Ok(_)) => {
+            Ok(Ok(())) => {
                 let count = count + 1;
                 if self.config.per_connection.is_some_and(|max| count >= max) {
                     let _ = conn.quit().await;
+                    tracing::debug!(
+                        "SMTP connection to {} closed after {count} messages (--per-connection)",
+                        self.server()
+                    );
                 } else {
-                    self.idle.lock().push((conn, count));
+                    self.idle.lock().push(Connection {
+                        conn,
+                        sent: count,
+                        pipelining,
+                    });
                 }
                 Ok(())
             }
-            Err(timeout) => {
+            Err(_) => {
                 conn.abort().await;
-                Err(timeout)
+                let why = format!(
+                    "no reply from the SMTP server {} in {} s",
+                    self.server(),
+                    self.config.timeout.as_secs()
+                );
+                tracing::debug!("SMTP connection to {} closed: {why}", self.server());
+                Err(JobError::Transient(SendError::new(why)))
             }
             Ok(Err(e)) => {
-                // lettre closed the connection (QUIT) when the transaction failed.
+                // lettre closed the connection (QUIT) when the transaction
+                // failed; a pipelined one is cut here, before its final dot.
                 if !conn.has_broken() {
                     conn.abort().await;
                 }
-                Err(classify(e))
+                let error = match e {
+                    pipeline::Failed::Smtp(e) => classify(&e, SendError::new),
+                    pipeline::Failed::Unexpected(why) => JobError::Transient(SendError::new(why)),
+                };
+                tracing::debug!(
+                    "SMTP connection to {} closed after a failed message: {}",
+                    self.server(),
+                    error.inner()
+                );
+                Err(error)
             }
         }
     }
@@ -345,8 +285,12 @@ impl SmtpSender {
     /// Closes the idle connections politely (QUIT).
     pub async fn close(&self) {
         let idle = std::mem::take(&mut *self.idle.lock());
-        for (mut conn, _) in idle {
-            let _ = conn.quit().await;
+        let n = idle.len();
+        for mut idle in idle {
+            let _ = idle.conn.quit().await;
+        }
+        if n > 0 {
+            tracing::debug!("{n} SMTP connections to {} closed", self.server());
         }
     }
 }
@@ -360,50 +304,4 @@ fn tls_parameters(c: &SmtpConfig) -> Result<TlsParameters, lettre::transport::sm
     TlsParameters::builder(c.host.clone())
         .add_root_certificate(Certificate::from_pem(pem)?)
         .build()
-}
-
-/// A network error or timeout: transient.
-fn network(message: String) -> JobError<SendError> {
-    JobError::Transient(SendError::new(message))
-}
-
-/// Transient: 4xx replies, network errors, timeouts. Permanent: 5xx
-/// replies, and messages the client itself refuses to send.
-fn classify(e: lettre::transport::smtp::Error) -> JobError<SendError> {
-    let message = SendError::new(e.to_string());
-    if e.is_permanent() || e.is_client() {
-        JobError::Permanent(message)
-    } else {
-        JobError::Transient(message)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn urls_parse() -> Result<(), ConfigError> {
-        let c = SmtpConfig::parse("smtp://127.0.0.1:2525", false, None)?;
-        assert_eq!(
-            (c.host.as_str(), c.port, c.security),
-            ("127.0.0.1", 2525, Security::None)
-        );
-        let c = SmtpConfig::parse(
-            "smtp://bob%40x.org@mail.example.com",
-            false,
-            Some("pw".into()),
-        )?;
-        assert_eq!((c.port, c.security), (587, Security::StartTls));
-        assert_eq!(c.credentials, Some(("bob@x.org".into(), "pw".into())));
-        let c = SmtpConfig::parse("smtps://u:p@mail.example.com:4650", false, None)?;
-        assert_eq!((c.port, c.security), (4650, Security::Tls));
-        assert_eq!(c.credentials, Some(("u".into(), "p".into())));
-        let c = SmtpConfig::parse("smtp://mail.example.com:25", true, None)?;
-        assert_eq!(c.security, Security::None);
-        for bad in ["mail.example.com", "http://x", "smtp://", "smtp://h:port"] {
-            assert!(SmtpConfig::parse(bad, false, None).is_err(), "{bad}");
-        }
-        Ok(())
-    }
 }

@@ -150,9 +150,10 @@ impl TemplateFile {
     /// [`ConfigError::Io`] if it cannot be read; [`ConfigError::Template`]
     /// naming the line if it is malformed.
     pub fn read(path: &Path) -> Result<TemplateFile, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Io {
+            what: "the template",
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         TemplateFile::parse(path, &text)
     }

@@ -14,7 +14,8 @@ use crate::dkim::{self, DkimSettings, Signer};
 use crate::error::{ConfigError, RowError};
 use crate::message::Email;
 use crate::plan::{MailPayload, MailPlan};
-use crate::smtp::{SmtpConfig, SmtpSender};
+use crate::smtp::SmtpSender;
+use crate::smtp_config::SmtpConfig;
 use crate::source::{Campaign, Options};
 use crate::suppress::Suppression;
 use crate::template::HeaderKind;
@@ -114,6 +115,9 @@ pub struct Mailer {
     columns: Arc<[String]>,
     error_index: Option<usize>,
     delivery: Delivery,
+    /// What the run's journal is the journal of: the dry run into its
+    /// outbox, or the send to its server.
+    journal_kind: String,
     connections: usize,
     failures: PathBuf,
 }
@@ -181,8 +185,12 @@ impl Mailer {
             None => None,
         };
         let mut test_send = false;
+        let journal_kind;
         let delivery = match settings.destination {
-            Destination::Outbox(dir) => Delivery::outbox(&dir)?,
+            Destination::Outbox(dir) => {
+                journal_kind = format!("a dry run into {}", folder_name(&dir));
+                Delivery::outbox(&dir)?
+            }
             Destination::Smtp {
                 url,
                 insecure,
@@ -194,12 +202,14 @@ impl Mailer {
                 test_to,
             } => {
                 let mut config = SmtpConfig::parse(&url, insecure, password.clone())?;
+                journal_kind = format!("a send to {}", config.address());
                 config.per_connection = per_connection;
                 config.oauth2 = oauth2;
                 if let Some(path) = ca_file {
-                    let pem = std::fs::read(&path).map_err(|source| ConfigError::Io {
+                    let pem = std::fs::read(&path).map_err(|error| ConfigError::FlagFile {
+                        flag: "--ca-file",
                         path: path.clone(),
-                        source,
+                        error,
                     })?;
                     if !String::from_utf8_lossy(&pem).contains("-----BEGIN CERTIFICATE-----") {
                         return Err(ConfigError::Invalid(format!(
@@ -244,6 +254,7 @@ impl Mailer {
             suppression: Arc::new(suppression),
             suppressed: Arc::default(),
             delivery: delivery.signed(dkim),
+            journal_kind,
             connections: settings.connections.max(1),
             failures: settings.failures,
         })
@@ -310,15 +321,20 @@ impl JobSource for Rows {
     }
 
     /// A row is skipped when any of its recipients (To, Cc, Bcc) is on the
-    /// suppression list; it is remembered for the summary.
+    /// suppression list, whatever the case of its letters; it is
+    /// remembered for the summary.
     fn should_skip(&self, email: &Email) -> bool {
-        let hit = email
-            .envelope
-            .to()
-            .iter()
-            .find(|address| self.suppression.contains(address.as_ref()));
+        let hit = email.envelope.to().iter().find_map(|address| {
+            self.suppression
+                .find(address.as_ref())
+                .map(|entry| (address, entry))
+        });
         match hit {
-            Some(address) => {
+            Some((address, entry)) => {
+                tracing::debug!(
+                    "line {} not sent: {address} is on the suppression list (--suppress) as {entry}",
+                    email.line
+                );
                 self.suppressed.lock().push(address.to_string());
                 true
             }
@@ -366,6 +382,12 @@ impl Tool for Mailer {
         !self.test_send
     }
 
+    /// A dry run's journal is never a send's (its keys would make the
+    /// send skip every row it previewed), nor a send's to another server.
+    fn journal_kind(&self) -> String {
+        self.journal_kind.clone()
+    }
+
     fn failures_path(&self) -> PathBuf {
         self.failures.clone()
     }
@@ -379,6 +401,14 @@ impl Tool for Mailer {
     }
 
     fn failure_row(&self, failure: &Failure<'_, Self>) -> Vec<String> {
+        let line = match failure {
+            Failure::Job { job, .. } => job.line,
+            Failure::Invalid(error) => error.line,
+        };
+        tracing::debug!(
+            "line {line}: written to the failures file {}",
+            self.failures.display()
+        );
         match failure {
             Failure::Job { job, .. } => self.row(
                 &job.fields,
@@ -475,6 +505,22 @@ impl Distributed for Mailer {
     }
 }
 
+/// `dir` as the user wrote it, without `./` steps, ending in `/`.
+fn folder_name(dir: &Path) -> String {
+    let dir: PathBuf = dir
+        .components()
+        .filter(|c| !matches!(c, std::path::Component::CurDir))
+        .collect();
+    let name = dir.display().to_string();
+    if name.is_empty() {
+        "./".into()
+    } else if name.ends_with('/') {
+        name
+    } else {
+        format!("{name}/")
+    }
+}
+
 /// Whether `a` and `b` name the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     match (a.canonicalize(), b.canonicalize()) {
@@ -535,6 +581,19 @@ mod tests {
             ["a@example.com", "new"]
         );
         Ok(())
+    }
+
+    #[test]
+    fn folder_names_are_written_one_way() {
+        for (dir, name) in [
+            ("outbox", "outbox/"),
+            ("./outbox/", "outbox/"),
+            ("out/./box", "out/box/"),
+            ("/tmp/outbox", "/tmp/outbox/"),
+            (".", "./"),
+        ] {
+            assert_eq!(folder_name(Path::new(dir)), name, "{dir}");
+        }
     }
 
     #[tokio::test]

@@ -103,28 +103,9 @@ fn crop_name(crop: crate::settings::Crop) -> &'static str {
     }
 }
 
-/// An I/O error in words: the common kinds without the operating system's
-/// error number, anything else as the system says it.
+/// An I/O error in words, as every tool says it ([`pool::io_words`]).
 pub(crate) fn plain(error: &io::Error) -> String {
-    let text = match error.kind() {
-        io::ErrorKind::NotFound => "does not exist",
-        io::ErrorKind::PermissionDenied => "permission denied",
-        io::ErrorKind::NotADirectory => "not a folder",
-        io::ErrorKind::IsADirectory => "is a folder",
-        io::ErrorKind::StorageFull => "no space left on the device",
-        io::ErrorKind::ReadOnlyFilesystem => "the file system is read-only",
-        _ => "",
-    };
-    if text.is_empty() || error.get_ref().is_some() {
-        // A custom message says more than its kind.
-        let full = error.to_string();
-        match full.find(" (os error ") {
-            Some(at) => full[..at].to_owned(),
-            None => full,
-        }
-    } else {
-        text.to_owned()
-    }
+    pool::io_words(error)
 }
 
 /// Why one input file could not be turned into its outputs. Every variant

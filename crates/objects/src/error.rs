@@ -63,7 +63,15 @@ impl ObjectError {
             }
             _ => Problem::Other,
         };
-        let reason = reason(problem, code.as_deref(), &text, endpoint);
+        let mut reason = reason(problem, code.as_deref(), &text, endpoint);
+        if problem == Problem::Unreachable
+            && let Some(cause) = io_cause(e)
+        {
+            // The network's own error, in words, instead of the HTTP
+            // client's layers around it.
+            let endpoint = endpoint.map_or_else(String::new, |e| format!(" at {e} (AWS_ENDPOINT)"));
+            reason = format!("cannot reach the server{endpoint}: {cause}");
+        }
         ObjectError {
             url,
             problem,
@@ -76,7 +84,7 @@ impl ObjectError {
         ObjectError {
             url: path.display().to_string(),
             problem: Problem::Local(e.kind()),
-            reason: e.to_string(),
+            reason: pool::io_words(e),
         }
     }
 
@@ -113,6 +121,18 @@ impl ObjectError {
     pub fn into_io(self) -> io::Error {
         io::Error::new(self.kind(), self.reason)
     }
+}
+
+/// The I/O error at the bottom of `e`'s sources, in words.
+fn io_cause(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut next = Some(e);
+    while let Some(cause) = next {
+        if let Some(io) = cause.downcast_ref::<io::Error>() {
+            return Some(pool::io_words(io));
+        }
+        next = cause.source();
+    }
+    None
 }
 
 /// The texts of `e` and its sources, joined: the store's own message is

@@ -73,13 +73,13 @@ impl<J> std::error::Error for TrySubmitError<J> {}
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
     /// An I/O error on the journal file.
-    #[error("journal {path}: {source}")]
+    #[error("journal {path}: {}", crate::io_words(error))]
     Io {
         /// The journal file.
         path: PathBuf,
-        /// What went wrong.
-        #[source]
-        source: io::Error,
+        /// What went wrong (in the message, not a `source`, so that a
+        /// printer walking the chain says it once).
+        error: io::Error,
     },
     /// A complete line of the journal is not valid UTF-8: the file is not a
     /// journal, or it was damaged somewhere other than its last line.
@@ -89,6 +89,18 @@ pub enum JournalError {
         path: PathBuf,
         /// The 1-based line number.
         line: u64,
+    },
+    /// The journal is that of another kind of run (its first line says
+    /// which): the mailer's dry run given to a send, say. Its keys would
+    /// make this run skip work it never did.
+    #[error("journal {path} records {recorded}, not {wanted}: use another --journal")]
+    OtherKind {
+        /// The journal file.
+        path: PathBuf,
+        /// What the journal is the journal of.
+        recorded: String,
+        /// What this run would have it be the journal of.
+        wanted: String,
     },
     /// A key contains a line break, which the line-based journal cannot hold.
     #[error("journal {path}: the key {key:?} contains a line break")]

@@ -7,6 +7,14 @@
 //! batches, and [`Journal::sync`] forces it. A crash can tear the last line:
 //! [`Journal::open`] ignores and trims a last line with no newline.
 //!
+//! A journal opened with [`Journal::open_as`] says what it is the journal
+//! of (a tool's run of one kind: the mailer's dry run into a folder, or its
+//! send to a server) in a first line it writes when it creates the file,
+//! `# workpool journal of KIND`; opened again as another kind, it is
+//! refused ([`JournalError::OtherKind`]), so that the keys of one kind of
+//! run never make another skip its work. A file without that line (written
+//! before there was one) is taken as it is.
+//!
 //! ```
 //! use pool::Journal;
 //!
@@ -38,6 +46,10 @@ use crate::error::JournalError;
 
 /// How often the background thread syncs written keys to disk.
 const SYNC_INTERVAL: Duration = Duration::from_millis(50);
+
+/// The start of a journal's first line when it says what it is the
+/// journal of ([`Journal::open_as`]).
+const HEADER: &str = "# workpool journal of ";
 
 /// A job with a stable key, for the [`Journal`].
 ///
@@ -76,6 +88,8 @@ struct Syncer {
 #[derive(Debug)]
 pub struct Journal {
     path: PathBuf,
+    /// What the journal is the journal of, when its first line says so.
+    kind: Option<String>,
     done: HashSet<String>,
     file: Mutex<File>,
     syncer: Arc<Syncer>,
@@ -95,10 +109,30 @@ impl Journal {
     /// for appending; [`JournalError::Corrupt`] if a complete line is not
     /// UTF-8 (the path is probably not a journal).
     pub fn open(path: impl AsRef<Path>) -> Result<Journal, JournalError> {
-        let path = path.as_ref().to_path_buf();
-        let io_err = |source| JournalError::Io {
+        Journal::open_kind(path.as_ref(), None)
+    }
+
+    /// Opens (or creates) the journal at `path` as the journal of `kind`
+    /// (a few words a message can quote: `a send to smtp://relay:587`).
+    /// A new (or empty) file gets a first line saying so; a file whose
+    /// first line names another kind is refused; a file without that line
+    /// (one written before there was one) is taken as it is. Otherwise as
+    /// [`Journal::open`]. Line breaks in `kind` become spaces.
+    ///
+    /// # Errors
+    ///
+    /// [`JournalError::OtherKind`] when the file is the journal of another
+    /// kind of run; otherwise as [`Journal::open`].
+    pub fn open_as(path: impl AsRef<Path>, kind: &str) -> Result<Journal, JournalError> {
+        let kind = kind.replace(['\r', '\n'], " ");
+        Journal::open_kind(path.as_ref(), Some(kind.trim()))
+    }
+
+    fn open_kind(path: &Path, wanted: Option<&str>) -> Result<Journal, JournalError> {
+        let path = path.to_path_buf();
+        let io_err = |error| JournalError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         let mut file = OpenOptions::new()
             .read(true)
@@ -106,13 +140,45 @@ impl Journal {
             .create(true)
             .open(&path)
             .map_err(io_err)?;
-        let (done, good_len) = load(&mut file, &path)?;
+        let Loaded {
+            mut kind,
+            done,
+            good_len,
+        } = load(&mut file, &path)?;
+        if let (Some(recorded), Some(wanted)) = (&kind, wanted)
+            && recorded != wanted
+        {
+            return Err(JournalError::OtherKind {
+                path,
+                recorded: recorded.clone(),
+                wanted: wanted.to_owned(),
+            });
+        }
         let len = file.metadata().map_err(io_err)?.len();
         if good_len < len {
             file.set_len(good_len).map_err(io_err)?;
             file.sync_data().map_err(io_err)?;
         }
         file.seek(SeekFrom::End(0)).map_err(io_err)?;
+        if let Some(wanted) = wanted
+            && good_len == 0
+        {
+            // A new file: say what it is the journal of, in one write
+            // (torn by a crash, it is cut off and written again next time).
+            file.write_all(format!("{HEADER}{wanted}\n").as_bytes())
+                .and_then(|()| file.sync_data())
+                .map_err(io_err)?;
+            kind = Some(wanted.to_owned());
+        }
+        tracing::debug!(
+            "journal {}: {} keys of earlier runs ({})",
+            path.display(),
+            done.len(),
+            kind.as_deref().map_or_else(
+                || "a journal without a first line saying of what".to_owned(),
+                |kind| format!("the journal of {kind}")
+            )
+        );
         let sync_handle = file.try_clone().map_err(io_err)?;
         let syncer = Arc::new(Syncer {
             state: Mutex::new(SyncState::default()),
@@ -127,6 +193,7 @@ impl Journal {
         };
         Ok(Journal {
             path,
+            kind,
             done,
             file: Mutex::new(file),
             syncer,
@@ -138,6 +205,12 @@ impl Journal {
     /// The journal's file.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// What the journal is the journal of, when its first line says so
+    /// (see [`Journal::open_as`]).
+    pub fn kind(&self) -> Option<&str> {
+        self.kind.as_deref()
     }
 
     /// Whether `key` was recorded by an earlier run (keys recorded by this
@@ -179,7 +252,8 @@ impl Journal {
         self.file
             .lock()
             .write_all(&line)
-            .map_err(|source| self.io_error(source))?;
+            .map_err(|error| self.io_error(error))?;
+        tracing::debug!("journal {}: recorded {key}", self.path.display());
         let mut state = self.syncer.state.lock();
         if !state.dirty {
             state.dirty = true;
@@ -213,13 +287,13 @@ impl Journal {
     /// [`JournalError::Io`] if the sync fails.
     pub fn sync(&self) -> Result<(), JournalError> {
         let file = self.file.lock();
-        file.sync_data().map_err(|source| self.io_error(source))
+        file.sync_data().map_err(|error| self.io_error(error))
     }
 
-    fn io_error(&self, source: io::Error) -> JournalError {
+    fn io_error(&self, error: io::Error) -> JournalError {
         JournalError::Io {
             path: self.path.clone(),
-            source,
+            error,
         }
     }
 }
@@ -235,10 +309,20 @@ impl Drop for Journal {
     }
 }
 
-/// Reads the keys; returns them with the length of the file up to the end
-/// of its last complete line.
-fn load(file: &mut File, path: &Path) -> Result<(HashSet<String>, u64), JournalError> {
+/// What a journal file holds.
+struct Loaded {
+    /// Its first line's kind, if it has that line.
+    kind: Option<String>,
+    /// The keys.
+    done: HashSet<String>,
+    /// The length of the file up to the end of its last complete line.
+    good_len: u64,
+}
+
+/// Reads the kind and the keys.
+fn load(file: &mut File, path: &Path) -> Result<Loaded, JournalError> {
     let mut reader = BufReader::new(&*file);
+    let mut kind = None;
     let mut done = HashSet::new();
     let mut good_len = 0u64;
     let mut line = Vec::new();
@@ -247,9 +331,9 @@ fn load(file: &mut File, path: &Path) -> Result<(HashSet<String>, u64), JournalE
         line.clear();
         let n = reader
             .read_until(b'\n', &mut line)
-            .map_err(|source| JournalError::Io {
+            .map_err(|error| JournalError::Io {
                 path: path.to_path_buf(),
-                source,
+                error,
             })?;
         if n == 0 || line.last() != Some(&b'\n') {
             // End of file, or a torn last line: stop before it.
@@ -266,9 +350,18 @@ fn load(file: &mut File, path: &Path) -> Result<(HashSet<String>, u64), JournalE
                 path: path.to_path_buf(),
                 line: number,
             })?;
-        done.insert(key);
+        match key.strip_prefix(HEADER) {
+            Some(header) if number == 1 => kind = Some(header.to_owned()),
+            _ => {
+                done.insert(key);
+            }
+        }
     }
-    Ok((done, good_len))
+    Ok(Loaded {
+        kind,
+        done,
+        good_len,
+    })
 }
 
 fn sync_loop(syncer: &Syncer, file: &File) {
@@ -317,6 +410,75 @@ mod tests {
         assert!(
             matches!(err, JournalError::Corrupt { line: 2, .. }),
             "{err}"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn a_journal_of_one_kind_is_refused_as_another() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("j");
+        {
+            let journal = Journal::open_as(&path, "a dry run into outbox/")?;
+            assert_eq!(journal.kind(), Some("a dry run into outbox/"));
+            journal.record("row-1")?;
+        }
+        assert_eq!(
+            std::fs::read_to_string(&path)?,
+            "# workpool journal of a dry run into outbox/\nrow-1\n"
+        );
+        let again = Journal::open_as(&path, "a dry run into outbox/")?;
+        assert!(
+            again.contains("row-1") && again.len() == 1,
+            "the header is no key"
+        );
+        drop(again);
+        let err = Journal::open_as(&path, "a send to smtp://relay:587").expect_err("other kind");
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "journal {} records a dry run into outbox/, not a send to smtp://relay:587: use another --journal",
+                path.display()
+            )
+        );
+        assert!(matches!(err, JournalError::OtherKind { .. }), "{err:?}");
+        // Without a kind, any journal opens, its header still no key.
+        let any = Journal::open(&path)?;
+        assert_eq!((any.kind(), any.len()), (Some("a dry run into outbox/"), 1));
+        Ok(())
+    }
+
+    #[test]
+    fn a_journal_without_a_header_is_taken_as_it_is() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("j");
+        std::fs::write(&path, "a\nb\n")?;
+        let journal = Journal::open_as(&path, "a send to smtp://relay:587")?;
+        assert_eq!((journal.kind(), journal.len()), (None, 2));
+        journal.record("c")?;
+        drop(journal);
+        assert_eq!(std::fs::read_to_string(&path)?, "a\nb\nc\n");
+        // A header torn by a crash is cut off and written again.
+        std::fs::write(&path, "# workpool journal of a se")?;
+        let journal = Journal::open_as(&path, "a send to x")?;
+        assert_eq!((journal.kind(), journal.len()), (Some("a send to x"), 0));
+        drop(journal);
+        assert_eq!(
+            std::fs::read_to_string(&path)?,
+            "# workpool journal of a send to x\n"
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn an_io_error_says_its_cause_once() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("missing").join("j");
+        let err = Journal::open_as(&path, "x").expect_err("no such folder");
+        assert!(std::error::Error::source(&err).is_none(), "{err:?}");
+        assert_eq!(
+            err.to_string(),
+            format!("journal {}: does not exist", path.display())
         );
         Ok(())
     }

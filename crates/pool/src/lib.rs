@@ -93,6 +93,7 @@ mod sink;
 mod source;
 mod stats;
 mod tool;
+mod words;
 mod worker;
 
 pub use atomic_write::write_atomic;
@@ -113,3 +114,4 @@ pub use source::{IterSource, JobSource};
 pub use stats::Snapshot;
 pub use tokio_util::sync::CancellationToken;
 pub use tool::{ErrorOf, Failure, InvalidOf, JobOf, OutputOf, Tool};
+pub use words::io_words;

@@ -173,6 +173,14 @@ pub trait Tool: Send + 'static {
         true
     }
 
+    /// What the run's journal is the journal of, written in its first
+    /// line when the run creates it: a run of another kind given that
+    /// journal is refused, so that the keys of one kind of run (a dry run)
+    /// never make another (a send) skip its work. Default: the tool's name.
+    fn journal_kind(&self) -> String {
+        self.name().into()
+    }
+
     /// Where the failures file goes.
     fn failures_path(&self) -> PathBuf;
 

@@ -1,11 +1,13 @@
 //! A batch: layout + fonts + grouped input -> one job per group, and the
 //! renderer a worker calls for each job.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::canvas::Canvas;
-use crate::draw::{Texts, draw};
+use crate::doc_info::{DocInfo, run_time};
+use crate::draw::{Texts, Warnings, draw};
 use crate::error::{InputError, LayoutError, ReportError};
 use crate::fonts::FontSet;
 use crate::group::{Group, GroupOptions, group_file};
@@ -37,17 +39,37 @@ pub struct Options {
     /// Whether to look for system fonts that have the characters the
     /// bundled faces and `fonts` lack (off for reproducible output).
     pub system_fonts: bool,
+    /// The CSV delimiter; `None`: taken from the header line (`,`, `;`
+    /// or tab).
+    pub delimiter: Option<u8>,
 }
 
-/// A problem found before any report is drawn (the tool exits 2).
+/// A problem found before any report is drawn (the tool exits 2). Its
+/// message is the inner error's, which has no source of its own.
 #[derive(Debug, thiserror::Error)]
 pub enum SetupError {
     /// The layout or a font is unusable.
-    #[error(transparent)]
-    Layout(#[from] LayoutError),
+    #[error("{0}")]
+    Layout(LayoutError),
     /// The input file is unusable.
-    #[error(transparent)]
-    Input(#[from] InputError),
+    #[error("{0}")]
+    Input(InputError),
+    /// An environment variable is set to something unusable
+    /// (`SOURCE_DATE_EPOCH`).
+    #[error("{0}")]
+    Environment(String),
+}
+
+impl From<LayoutError> for SetupError {
+    fn from(e: LayoutError) -> Self {
+        SetupError::Layout(e)
+    }
+}
+
+impl From<InputError> for SetupError {
+    fn from(e: InputError) -> Self {
+        SetupError::Input(e)
+    }
 }
 
 /// One report to draw: a group and its file name.
@@ -70,6 +92,8 @@ pub struct Rendered {
     pub bytes: u64,
     /// Characters no font had, with their rows.
     pub warnings: Vec<String>,
+    /// Those characters, each once.
+    pub missing: BTreeSet<char>,
 }
 
 /// Draws reports; shared by all workers.
@@ -81,6 +105,8 @@ pub struct Renderer {
     columns: Arc<Columns>,
     output: Output,
     producer: String,
+    /// The run's date, stamped on every report.
+    created: i64,
 }
 
 /// The prepared batch.
@@ -133,6 +159,7 @@ impl Batch {
                 let format = Format::from_path(&opts.input)?;
                 let mut gopts = GroupOptions::new(&opts.group_by);
                 gopts.memory_limit = opts.memory_limit;
+                gopts.delimiter = opts.delimiter;
                 Ok(group_file(&opts.input, format, &gopts)?)
             })();
             let fonts = fonts
@@ -143,10 +170,20 @@ impl Batch {
         let (mut fonts, mut fallbacks) = fonts?;
         let grouped = grouped?;
         let layout = match layout {
-            Some(l) => l,
+            Some(mut l) => {
+                if l.columns.is_empty() {
+                    l.columns = Layout::columns_for(&grouped.columns, &grouped.stats, None);
+                }
+                l
+            }
             None => Layout::default_for(&grouped.columns, &grouped.stats, &opts.group_by),
         };
-        layout.check_columns(&grouped.columns)?;
+        layout
+            .check_columns(&grouped.columns)
+            .map_err(|e| match &opts.layout {
+                Some(file) => e.in_file(file),
+                None => e,
+            })?;
         let mut chars = grouped.chars.clone();
         chars.extend(
             layout_texts(&layout)
@@ -167,6 +204,7 @@ impl Batch {
             }
         }
         fonts.fit_to_run(&chars);
+        let created = run_time().map_err(SetupError::Environment)?;
         let output = Output::open(&opts.out_dir)?;
         let plan = ReportPlan {
             layout: layout.clone(),
@@ -175,10 +213,16 @@ impl Batch {
             chars: chars.iter().collect(),
             out_dir: opts.out_dir.clone(),
         };
-        let renderer =
-            Renderer::with_output(layout, fonts, logo, Arc::clone(&grouped.columns), output);
+        let renderer = Renderer::with_output(
+            layout,
+            fonts,
+            logo,
+            Arc::clone(&grouped.columns),
+            output,
+            created,
+        );
         let mut names = UniqueNames::default();
-        let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::Invalid)?;
+        let name_t = Template::parse(&renderer.layout.file_name).map_err(LayoutError::invalid)?;
         let jobs = grouped
             .groups
             .into_iter()
@@ -236,26 +280,28 @@ fn lookup<'a>(columns: &Columns, key: &'a str, first: &'a Record, field: &str) -
 }
 
 impl Renderer {
-    /// A renderer writing into `out_dir`; `logo` is drawn when the layout
-    /// has one.
+    /// A renderer writing into `out_dir`, dating its reports with the
+    /// run's date ([`run_time`]); `logo` is drawn when the layout has one.
     ///
     /// # Errors
     ///
-    /// The folder cannot be created, or an `s3://` location's bucket
-    /// cannot be configured.
+    /// The folder cannot be created, an `s3://` location's bucket cannot
+    /// be configured, or `SOURCE_DATE_EPOCH` is not a number.
     pub fn new(
         layout: Layout,
         fonts: FontSet,
         logo: Option<LogoImage>,
         columns: Arc<Columns>,
         out_dir: &Path,
-    ) -> Result<Renderer, InputError> {
+    ) -> Result<Renderer, SetupError> {
+        let created = run_time().map_err(SetupError::Environment)?;
         Ok(Renderer::with_output(
             layout,
             fonts,
             logo,
             columns,
             Output::open(out_dir)?,
+            created,
         ))
     }
 
@@ -265,6 +311,7 @@ impl Renderer {
         logo: Option<LogoImage>,
         columns: Arc<Columns>,
         output: Output,
+        created: i64,
     ) -> Renderer {
         Renderer {
             layout,
@@ -276,6 +323,7 @@ impl Renderer {
                 "reporter {} (workpool, printpdf)",
                 env!("CARGO_PKG_VERSION")
             ),
+            created,
         }
     }
 
@@ -284,13 +332,25 @@ impl Renderer {
         &self.layout
     }
 
-    /// Draws `group` and returns the PDF bytes, page count and warnings.
+    /// Checks `group`'s rows as [`Renderer::draw`] would, without drawing.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Row`] for the first bad row, [`ReportError::Io`]
+    /// when a spill file cannot be read back.
+    pub fn check(&self, group: &Group) -> Result<(), ReportError> {
+        let rows = group.rows()?;
+        prepare(&self.layout, &self.columns, &rows).map(|_| ())
+    }
+
+    /// Draws `group` and returns the PDF bytes, page count and what was
+    /// drawn blank.
     ///
     /// # Errors
     ///
     /// [`ReportError::Row`] for a bad row (line number included), other
     /// variants when the spill file or the PDF fails.
-    pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Vec<String>), ReportError> {
+    pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Warnings), ReportError> {
         let rows = group.rows()?;
         let data = prepare(&self.layout, &self.columns, &rows)?;
         let first = &group.first;
@@ -310,7 +370,7 @@ impl Renderer {
             footer: fill(&self.layout.footer),
             first_line: first.line,
         };
-        let mut warnings = Vec::new();
+        let mut warnings = Warnings::default();
         let canvas: Canvas<'_> = draw(
             &self.layout,
             &self.fonts,
@@ -318,9 +378,13 @@ impl Renderer {
             &texts,
             &data,
             &mut warnings,
-        );
+        )?;
         let pages = canvas.pages.len();
-        let bytes = canvas.to_pdf(&texts.title, &self.producer)?;
+        let bytes = canvas.to_pdf(&DocInfo {
+            title: &texts.title,
+            producer: &self.producer,
+            created: self.created,
+        })?;
         Ok((bytes, pages, warnings))
     }
 
@@ -337,7 +401,8 @@ impl Renderer {
             path,
             pages,
             bytes: bytes.len() as u64,
-            warnings,
+            warnings: warnings.lines,
+            missing: warnings.missing,
         })
     }
 }

@@ -7,11 +7,14 @@ use std::io::Write as _;
 use std::sync::Arc;
 
 use printpdf::{
-    Color, Line, LinePoint, Op, PaintMode, PdfDocument, PdfPage, PdfParseErrorSeverity,
+    Color, FontId, Line, LinePoint, Op, PaintMode, PdfDocument, PdfPage, PdfParseErrorSeverity,
     PdfSaveOptions, Point, Pt, Rect, XObjectId, XObjectTransform,
 };
 
+use sha2::{Digest as _, Sha256};
+
 use crate::content::{FaceCodes, TextOut};
+use crate::doc_info::DocInfo;
 use crate::embed::Cut;
 use crate::error::ReportError;
 use crate::fonts::{FaceId, FontSet};
@@ -212,8 +215,10 @@ impl<'f> Canvas<'f> {
         self.push(Item::Logo { x, y, w, h });
     }
 
-    /// Serialises the pages to PDF bytes with the given title and producer,
-    /// embedding subsets of the faces used.
+    /// Serialises the pages to PDF bytes with the given information,
+    /// embedding subsets of the faces used. Resources are named by what
+    /// they are (`F0` for face 0, `X0` for the logo), not at random, so
+    /// the same pages make the same bytes.
     ///
     /// printpdf writes the document, the shapes and the logo, and embeds
     /// the fonts; the text of each page is written here
@@ -224,13 +229,21 @@ impl<'f> Canvas<'f> {
     /// # Errors
     ///
     /// [`ReportError::Pdf`] when printpdf reports an error while saving.
-    pub fn to_pdf(&self, title: &str, producer: &str) -> Result<Vec<u8>, ReportError> {
-        let mut doc = PdfDocument::new(title);
-        doc.metadata.info.producer = producer.to_owned();
-        doc.metadata.info.creator = producer.to_owned();
+    pub fn to_pdf(&self, info: &DocInfo<'_>) -> Result<Vec<u8>, ReportError> {
+        let mut doc = PdfDocument::new(info.title);
+        doc.metadata.info.producer = info.producer.to_owned();
+        doc.metadata.info.creator = info.producer.to_owned();
         let faces = self.add_faces(&mut doc);
         let unicode = self.to_unicode();
-        let logo = self.logo.map(|l| doc.add_xobject(&l.xobject));
+        let logo = self.logo.map(|l| {
+            let random = doc.add_xobject(&l.xobject);
+            let named = XObjectId("X0".to_owned());
+            let map = &mut doc.resources.xobjects.map;
+            if let Some(x) = map.remove(&random) {
+                map.insert(named.clone(), x);
+            }
+            named
+        });
         let mut pages: Vec<PdfPage> = self
             .pages
             .iter()
@@ -255,10 +268,13 @@ impl<'f> Canvas<'f> {
         }
         let codes = glyph_codes::take_codes(&mut lo, &faces, &unicode)?;
         let ids: Vec<lopdf::ObjectId> = lo.get_pages().values().copied().collect();
+        let mut digest = Sha256::new();
         for (items, id) in self.pages.iter().zip(ids) {
             let text = self.text_content(items, &codes, &unicode);
+            digest.update(&text);
             append_content(&mut lo, id, &text)?;
         }
+        info.stamp(&mut lo, digest)?;
         let cuts: Vec<&Cut> = faces.values().filter_map(|e| e.cut).collect();
         deflate_streams(&mut lo, &cuts);
         let mut bytes = Vec::new();
@@ -287,7 +303,12 @@ impl<'f> Canvas<'f> {
         used.into_iter()
             .map(|(face, cut)| {
                 let font = cut.map_or(&self.fonts.faces()[face].font, |c| &c.font);
-                let id = doc.add_font(font);
+                let random = doc.add_font(font);
+                let id = FontId(format!("F{face}"));
+                let map = &mut doc.resources.fonts.map;
+                if let Some(f) = map.remove(&random) {
+                    map.insert(id.clone(), f);
+                }
                 // A cut is embedded whole: it is already the run's subset.
                 if cut.is_some()
                     && let Some(f) = doc.resources.fonts.map.get_mut(&id)

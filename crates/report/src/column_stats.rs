@@ -2,7 +2,7 @@
 //! grouped: whether it holds numbers, with how many decimals, whether a
 //! total of it means anything, and how wide its values are.
 
-use crate::format::decimal;
+use crate::format::{decimal, thousands_separator};
 
 /// Words in a column name that say its numbers are labels, not quantities:
 /// a total of ids, years, postal codes or unit prices means nothing.
@@ -49,6 +49,9 @@ const NOT_SUMMED: &[&str] = &[
 /// The widest a column gets, in characters of content: longer values wrap.
 const MAX_WIDTH_CHARS: usize = 40;
 
+/// The longest value of one word that is a code, not a text.
+const MAX_CODE_CHARS: usize = 24;
+
 /// What one input column's values look like.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ColumnStats {
@@ -64,6 +67,11 @@ pub struct ColumnStats {
     pub leading_zeros: u64,
     /// The longest value, in characters.
     pub max_chars: usize,
+    /// The thousands separator the numbers are written with, if any (the
+    /// first one seen).
+    pub thousands: Option<char>,
+    /// Values with a space or another blank in them (words, not codes).
+    pub spaced: u64,
 }
 
 impl ColumnStats {
@@ -75,11 +83,21 @@ impl ColumnStats {
         }
         self.values += 1;
         self.max_chars = self.max_chars.max(v.chars().count());
+        if v.contains(char::is_whitespace) {
+            self.spaced += 1;
+        }
         let Some(d) = decimal(v) else {
             return;
         };
         self.numbers += 1;
         self.max_scale = self.max_scale.max(d.scale());
+        if self.thousands.is_none()
+            && !v
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        {
+            self.thousands = thousands_separator(v);
+        }
         let digits = v.trim_start_matches(['-', '+']);
         if d.scale() == 0 && digits.len() > 1 && digits.starts_with('0') {
             self.leading_zeros += 1;
@@ -106,6 +124,16 @@ impl ColumnStats {
             .split(|c: char| !c.is_alphanumeric())
             .any(|word| NOT_SUMMED.contains(&word));
         self.is_numeric() && !label && self.years < self.numbers
+    }
+
+    /// Whether the column holds codes (`SKU-29811`, `AB12`): text of one
+    /// word, at most 24 characters long, which should never be broken
+    /// across lines.
+    pub fn is_code(&self) -> bool {
+        self.values > 0
+            && !self.is_numeric()
+            && self.spaced == 0
+            && self.max_chars <= MAX_CODE_CHARS
     }
 
     /// The column's relative width: its widest value (at most
@@ -150,6 +178,16 @@ mod tests {
         assert!(!zips.is_numeric(), "a postal code keeps its leading zero");
         assert!(stats(&["3", "4"]).is_summable("quantity"));
         assert!(stats(&["0.10", "1.00"]).is_summable("Amount (CHF)"));
+    }
+
+    #[test]
+    fn codes_are_one_short_word() {
+        assert!(stats(&["SKU-29811", "SKU-1"]).is_code());
+        assert!(stats(&["2025-01-31", "2025-02-01"]).is_code());
+        assert!(!stats(&["stainless Widget A1"]).is_code());
+        assert!(!stats(&["12.50", "3"]).is_code(), "numbers are numbers");
+        assert!(!stats(&["x".repeat(25).as_str()]).is_code());
+        assert!(!stats(&[]).is_code());
     }
 
     #[test]

@@ -368,7 +368,12 @@ mod tests {
             Direction::Auto,
             black,
         );
-        let pdf = canvas.to_pdf("t", "p").expect("saves");
+        let info = crate::DocInfo {
+            title: "t",
+            producer: "p",
+            created: 0,
+        };
+        let pdf = canvas.to_pdf(&info).expect("saves");
         let (codes, program) = drawn(&pdf);
         let embedded = ttf_parser::Face::parse(&program, 0).expect("the font program parses");
         let face = &fonts.faces()[0];

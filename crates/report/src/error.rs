@@ -1,18 +1,23 @@
 //! Error types: input files, layout files and single reports.
+//!
+//! One convention for all of them: each message is complete, its cause's
+//! text included, and no cause is also a `#[source]` (a printer that walks
+//! the source chain would print it twice). A field holding a cause is
+//! named `error`, never `source`, which thiserror would take for one.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A problem with the input file as a whole (not one row): it cannot be
 /// opened, its header is unusable, or its syntax breaks the stream.
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
     /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, not a source).
+        error: std::io::Error,
     },
     /// The CSV reader failed in a way that stops the stream.
     #[error("{path}: line {line}: {message}")]
@@ -43,12 +48,12 @@ pub enum InputError {
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
     /// The file cannot be read.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The layout file.
         path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
+        /// The cause (in the message, not a source).
+        error: std::io::Error,
     },
     /// The TOML does not parse or does not match the layout schema.
     #[error("{path}: {message}")]
@@ -59,8 +64,13 @@ pub enum LayoutError {
         message: String,
     },
     /// The layout parses but is inconsistent (or names unknown columns).
-    #[error("layout: {0}")]
-    Invalid(String),
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The layout file (`layout` for one not read from a file).
+        path: PathBuf,
+        /// What is wrong, naming the setting.
+        message: String,
+    },
     /// The layout's logo cannot be used.
     #[error("logo {path}: {message}")]
     Logo {
@@ -77,6 +87,31 @@ pub enum LayoutError {
         /// What went wrong.
         message: String,
     },
+}
+
+impl LayoutError {
+    /// An inconsistent layout; [`LayoutError::in_file`] names its file.
+    pub(crate) fn invalid(message: impl Into<String>) -> LayoutError {
+        LayoutError::Invalid {
+            path: PathBuf::from("layout"),
+            message: message.into(),
+        }
+    }
+
+    /// The same error, naming `file` as the layout it is about.
+    pub(crate) fn in_file(self, file: &Path) -> LayoutError {
+        match self {
+            LayoutError::Parse { message, .. } => LayoutError::Parse {
+                path: file.to_owned(),
+                message,
+            },
+            LayoutError::Invalid { message, .. } => LayoutError::Invalid {
+                path: file.to_owned(),
+                message,
+            },
+            other => other,
+        }
+    }
 }
 
 /// Why one group's report was not written. The other groups are unaffected.
@@ -100,8 +135,12 @@ pub enum ReportError {
         /// What went wrong.
         message: String,
     },
+    /// The table cannot be drawn across the page without breaking a
+    /// number, a date or a code across lines: what needs how much room.
+    #[error("{0}")]
+    TooWide(String),
     /// The PDF library reported an error.
-    #[error("pdf: {0}")]
+    #[error("the PDF cannot be written: {0}")]
     Pdf(String),
 }
 
@@ -130,5 +169,45 @@ impl ReportError {
                     | std::io::ErrorKind::ResourceBusy
             )
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    fn missing() -> std::io::Error {
+        std::io::Error::from(std::io::ErrorKind::NotFound)
+    }
+
+    /// Each message holds its cause, and no cause is a source too: a
+    /// printer walking the chain prints every cause once.
+    #[test]
+    fn causes_are_in_the_message_and_not_sources() {
+        let input = InputError::Io {
+            path: "in.csv".into(),
+            error: missing(),
+        };
+        let layout = LayoutError::Io {
+            path: "l.toml".into(),
+            error: missing(),
+        };
+        assert_eq!(input.to_string(), format!("in.csv: {}", missing()));
+        assert_eq!(layout.to_string(), format!("l.toml: {}", missing()));
+        assert!(input.source().is_none() && layout.source().is_none());
+        let setup = crate::SetupError::from(input);
+        assert_eq!(setup.to_string(), format!("in.csv: {}", missing()));
+        assert!(setup.source().is_none());
+        let invalid = LayoutError::invalid("font_size 100 is outside 4..24");
+        assert_eq!(
+            invalid.to_string(),
+            "layout: font_size 100 is outside 4..24"
+        );
+        assert_eq!(
+            invalid.in_file(Path::new("a.toml")).to_string(),
+            "a.toml: font_size 100 is outside 4..24"
+        );
     }
 }

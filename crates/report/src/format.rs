@@ -4,13 +4,39 @@ use std::str::FromStr;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-/// Parses a decimal number exactly (`12`, `-0.10`, `1e3`, `+4.5`).
+/// The characters read as thousands separators: between groups of three
+/// digits, one kind per number (`1,234,567.50`, `1'234.50`, `1 234`).
+const THOUSANDS: [char; 5] = [',', '\'', '’', ' ', '\u{a0}'];
+
+/// Parses a decimal number exactly (`12`, `-0.10`, `1e3`, `+4.5`,
+/// `1,234.50`).
 ///
 /// # Errors
 ///
-/// A message naming the value when it is not a number.
+/// A message naming the value when it is not a number, and why when it
+/// nearly is (a thousands separator out of place, a decimal comma).
 pub fn parse_decimal(s: &str) -> Result<Decimal, String> {
-    decimal(s).ok_or_else(|| format!("{s:?} is not a number"))
+    decimal(s).ok_or_else(|| {
+        let t = s.trim();
+        let digits = t.trim_start_matches(['-', '+']);
+        let numeric = digits.starts_with(|c: char| c.is_ascii_digit())
+            && digits
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || THOUSANDS.contains(&c));
+        if numeric && !t.contains('.') && t.matches(',').count() == 1 {
+            format!(
+                "{s:?} is not a number (the decimal separator is \".\"; \",\" separates \
+                 thousands, between groups of three digits)"
+            )
+        } else if numeric && digits.contains(THOUSANDS) {
+            format!(
+                "{s:?} is not a number (a thousands separator goes between groups of three \
+                 digits, the same one throughout, before the decimal point)"
+            )
+        } else {
+            format!("{s:?} is not a number")
+        }
+    })
 }
 
 /// [`parse_decimal`] without the message: for the many cells that are
@@ -25,10 +51,70 @@ pub fn decimal(s: &str) -> Option<Decimal> {
     Decimal::from_str(t).ok().or_else(|| {
         if t.contains(['e', 'E']) {
             Decimal::from_scientific(t).ok()
+        } else if t.contains(THOUSANDS) {
+            grouped(t)
         } else {
             None
         }
     })
+}
+
+/// The thousands separator `s` uses, if it is a number written with one
+/// ([`decimal`] reads it).
+pub fn thousands_separator(s: &str) -> Option<char> {
+    let t = s.trim();
+    let c = t.chars().find(|c| THOUSANDS.contains(c))?;
+    decimal(t).map(|_| c)
+}
+
+/// `-1,234.50` and the like: an integer part in groups of three digits
+/// split by one separator throughout, then an optional fraction after a
+/// point.
+fn grouped(t: &str) -> Option<Decimal> {
+    let (sign, body) = match t.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", t),
+    };
+    let (int, frac) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let sep = int.chars().find(|c| !c.is_ascii_digit())?;
+    if !THOUSANDS.contains(&sep) {
+        return None;
+    }
+    let mut groups = int.split(sep);
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 || !first.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let mut plain = String::with_capacity(t.len());
+    plain.push_str(sign);
+    plain.push_str(first);
+    for g in groups {
+        if g.len() != 3 || !g.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        plain.push_str(g);
+    }
+    if let Some(f) = frac {
+        if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        plain.push('.');
+        plain.push_str(f);
+    }
+    Decimal::from_str(&plain).ok()
+}
+
+/// `number` (as [`format_number`] writes it) between `prefix` and
+/// `suffix`, the minus sign in front of them all: `-$23,652.11 USD`, not
+/// `$-23,652.11 USD`.
+pub fn with_affixes(prefix: &str, number: &str, suffix: &str) -> String {
+    match number.strip_prefix('-') {
+        Some(abs) => format!("-{prefix}{abs}{suffix}"),
+        None => format!("{prefix}{number}{suffix}"),
+    }
 }
 
 /// Formats `d` with `decimals` places (rounded half away from zero; `None`
@@ -219,6 +305,49 @@ mod tests {
         );
         assert!(parse_decimal("12abc").is_err());
         assert!(parse_decimal("").is_err());
+    }
+
+    #[test]
+    fn thousands_separators_between_groups_of_three_are_read() {
+        let d = |s: &str| decimal(s).map(|d| d.to_string());
+        assert_eq!(d("1,234.50").as_deref(), Some("1234.50"));
+        assert_eq!(d("-1,234,567").as_deref(), Some("-1234567"));
+        assert_eq!(d("1'234'567.5").as_deref(), Some("1234567.5"));
+        assert_eq!(d("12 345").as_deref(), Some("12345"));
+        for bad in [
+            "1,23",
+            "1,2345",
+            "12,50",
+            "1,234'567",
+            ",123",
+            "1,234.",
+            "1234,567",
+        ] {
+            assert_eq!(d(bad), None, "{bad:?}");
+        }
+        assert!(
+            parse_decimal("12,50")
+                .expect_err("not a number")
+                .contains("decimal separator is \".\"")
+        );
+        assert!(
+            parse_decimal("1,23,456")
+                .expect_err("not a number")
+                .contains("between groups of three digits")
+        );
+        assert_eq!(
+            parse_decimal("abc").expect_err("not a number"),
+            "\"abc\" is not a number"
+        );
+        assert_eq!(thousands_separator("1'234.50"), Some('\''));
+        assert_eq!(thousands_separator("1234.50"), None);
+        assert_eq!(thousands_separator("a, b"), None);
+    }
+
+    #[test]
+    fn the_minus_sign_goes_before_the_prefix() {
+        assert_eq!(with_affixes("$", "-23,652.11", " USD"), "-$23,652.11 USD");
+        assert_eq!(with_affixes("CHF ", "12.00", ""), "CHF 12.00");
     }
 
     #[test]

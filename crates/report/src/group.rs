@@ -29,6 +29,8 @@ pub struct GroupOptions {
     pub memory_limit: usize,
     /// Where the spill files go (the system temp folder when `None`).
     pub spill_dir: Option<PathBuf>,
+    /// The CSV delimiter; `None`: taken from the header line.
+    pub delimiter: Option<u8>,
 }
 
 impl GroupOptions {
@@ -38,6 +40,7 @@ impl GroupOptions {
             group_by: column.into(),
             memory_limit: 64 << 20,
             spill_dir: None,
+            delimiter: None,
         }
     }
 }
@@ -143,8 +146,10 @@ fn record_bytes(r: &Record) -> usize {
 /// An [`InputError`] when the file cannot be read, has no such column (CSV)
 /// or its syntax breaks the stream, or when a spill file cannot be written.
 pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Grouped, InputError> {
+    // Columns in the input's order (a CSV header's, a JSON object's keys),
+    // the group column where it is; found at the first row that has it.
     let mut columns = Columns::default();
-    let group_col = columns.intern(&opts.group_by);
+    let mut group_col: Option<usize> = None;
     let require = (format == Format::Csv).then_some(opts.group_by.as_str());
     let mut index: HashMap<String, usize> = HashMap::default();
     let mut pending: Vec<Pending> = Vec::new();
@@ -153,61 +158,90 @@ pub fn group_file(path: &Path, format: Format, opts: &GroupOptions) -> Result<Gr
     let mut spill: Option<Arc<tempfile::TempDir>> = None;
     let mut rows = 0u64;
     let mut chars = BTreeSet::new();
+    // Whether any row has the group column (a JSON input has no header
+    // to check it against).
+    let (mut group_seen, mut objects) = (false, false);
 
-    read_records(path, format, &mut columns, require, |rec, cols| {
-        rows += 1;
-        if stats.len() < cols.len() {
-            stats.resize(cols.len(), ColumnStats::default());
-        }
-        for v in rec.values.iter().flatten().filter(|v| !v.is_ascii()) {
-            chars.extend(v.chars().filter(|c| !c.is_ascii()));
-        }
-        for (i, v) in rec.values.iter().enumerate() {
-            if let Some(v) = v.as_deref() {
-                stats[i].add(v);
+    read_records(
+        path,
+        format,
+        &mut columns,
+        require,
+        opts.delimiter,
+        |rec, cols| {
+            rows += 1;
+            if group_col.is_none() {
+                group_col = cols.get(&opts.group_by);
             }
-        }
-        let key = if rec.error.is_some() && rec.values.is_empty() {
-            UNKNOWN_GROUP.to_owned()
-        } else {
-            rec.get(group_col).unwrap_or(UNKNOWN_GROUP).to_owned()
-        };
-        let mut rec = rec;
-        if key.is_empty() && rec.error.is_none() {
-            rec.error = Some(format!("no value in the group column {:?}", opts.group_by));
-        }
-        buffered += record_bytes(&rec);
-        let gi = match index.get(&key) {
-            Some(&i) => i,
-            None => {
-                index.insert(key.clone(), pending.len());
-                pending.push(Pending {
-                    key,
-                    first: Arc::new(rec.clone()),
-                    len: 0,
-                    buf: Vec::new(),
-                });
-                pending.len() - 1
+            let group_col = group_col.unwrap_or(usize::MAX);
+            group_seen |= rec.get(group_col).is_some();
+            objects |= rec.error.is_none();
+            if stats.len() < cols.len() {
+                stats.resize(cols.len(), ColumnStats::default());
             }
-        };
-        let g = &mut pending[gi];
-        g.len += 1;
-        g.buf.push(rec);
-        if buffered > opts.memory_limit {
-            let dir = match &spill {
-                Some(d) => Arc::clone(d),
+            for v in rec.values.iter().flatten().filter(|v| !v.is_ascii()) {
+                chars.extend(v.chars().filter(|c| !c.is_ascii()));
+            }
+            for (i, v) in rec.values.iter().enumerate() {
+                if let Some(v) = v.as_deref() {
+                    stats[i].add(v);
+                }
+            }
+            let key = if rec.error.is_some() && rec.values.is_empty() {
+                UNKNOWN_GROUP.to_owned()
+            } else {
+                rec.get(group_col).unwrap_or(UNKNOWN_GROUP).to_owned()
+            };
+            let mut rec = rec;
+            if key.is_empty() && rec.error.is_none() {
+                rec.error = Some(format!("no value in the group column {:?}", opts.group_by));
+            }
+            buffered += record_bytes(&rec);
+            let gi = match index.get(&key) {
+                Some(&i) => i,
                 None => {
-                    let d = Arc::new(new_spill_dir(opts)?);
-                    spill = Some(Arc::clone(&d));
-                    d
+                    index.insert(key.clone(), pending.len());
+                    pending.push(Pending {
+                        key,
+                        first: Arc::new(rec.clone()),
+                        len: 0,
+                        buf: Vec::new(),
+                    });
+                    pending.len() - 1
                 }
             };
-            flush_all(&mut pending, dir.path())?;
-            buffered = 0;
-        }
-        Ok(())
-    })?;
+            let g = &mut pending[gi];
+            g.len += 1;
+            g.buf.push(rec);
+            if buffered > opts.memory_limit {
+                let dir = match &spill {
+                    Some(d) => Arc::clone(d),
+                    None => {
+                        let d = Arc::new(new_spill_dir(opts)?);
+                        spill = Some(Arc::clone(&d));
+                        d
+                    }
+                };
+                flush_all(&mut pending, dir.path())?;
+                buffered = 0;
+            }
+            Ok(())
+        },
+    )?;
 
+    if objects && !group_seen {
+        let others: Vec<&str> = columns
+            .names()
+            .iter()
+            .filter(|n| **n != opts.group_by)
+            .map(String::as_str)
+            .collect();
+        return Err(InputError::NoGroupColumn {
+            path: path.to_path_buf(),
+            column: opts.group_by.clone(),
+            available: others.join(", "),
+        });
+    }
     if let Some(dir) = &spill {
         flush_all(&mut pending, dir.path())?;
     }
@@ -245,9 +279,9 @@ fn new_spill_dir(opts: &GroupOptions) -> Result<tempfile::TempDir, InputError> {
         Some(d) => b.tempdir_in(d),
         None => b.tempdir(),
     };
-    res.map_err(|source| InputError::Io {
+    res.map_err(|error| InputError::Io {
         path: opts.spill_dir.clone().unwrap_or_else(std::env::temp_dir),
-        source,
+        error,
     })
 }
 
@@ -261,9 +295,9 @@ fn flush_all(pending: &mut [Pending], dir: &Path) -> Result<(), InputError> {
             continue;
         }
         let path = spill_path(dir, i);
-        let io = |source| InputError::Io {
+        let io = |error| InputError::Io {
             path: path.clone(),
-            source,
+            error,
         };
         let file = OpenOptions::new()
             .create(true)

@@ -2,17 +2,15 @@
 //! time, never the whole file.
 
 use rustc_hash::FxHashMap as HashMap;
-use std::cell::Cell;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
-use std::path::{Path, PathBuf};
-use std::rc::Rc;
+use std::path::Path;
 
-use serde::de::{Deserializer as _, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::error::InputError;
+use crate::json_rows::{read_json_array, read_ndjson};
+use crate::lines::CountLines;
 
 /// The input formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -101,16 +99,20 @@ impl Columns {
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
-    move |source| InputError::Io {
+    move |error| InputError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     }
 }
 
 /// Streams the records of `path` to `each`, growing `columns` as names
 /// appear. `columns` may be pre-filled (e.g. with the group column).
 ///
-/// For CSV, `require` names a column the header must have.
+/// For CSV, `require` names a column the header must have, and
+/// `delimiter` is the field separator (`None`: taken from the header line,
+/// [`detect_delimiter`]).
+///
+/// Lines are counted alike for LF, CRLF and CR line ends ([`crate::lines`]).
 ///
 /// # Errors
 ///
@@ -123,6 +125,7 @@ pub fn read_records<F>(
     format: Format,
     columns: &mut Columns,
     require: Option<&str>,
+    delimiter: Option<u8>,
     mut each: F,
 ) -> Result<(), InputError>
 where
@@ -131,7 +134,13 @@ where
     let file = File::open(path).map_err(io_err(path))?;
     let mut reader = BufReader::with_capacity(1 << 16, file);
     match format {
-        Format::Csv => read_csv(path, reader, columns, require, &mut each),
+        Format::Csv => {
+            let delimiter = match delimiter {
+                Some(d) => d,
+                None => detect_delimiter(reader.fill_buf().map_err(io_err(path))?),
+            };
+            read_csv(path, reader, delimiter, columns, require, &mut each)
+        }
         Format::Ndjson => read_ndjson(path, reader, columns, &mut each),
         Format::Json => {
             let first = loop {
@@ -154,14 +163,44 @@ where
     }
 }
 
+/// Picks the delimiter of a CSV file from its first line, as the mailer
+/// does: the most frequent of `,`, `;` and tab outside quotes (`,` when
+/// none: a file of one column). European spreadsheets write `;`.
+pub fn detect_delimiter(start: &[u8]) -> u8 {
+    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in start {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let candidates = [b',', b';', b'\t'];
+    let mut best = 0;
+    for i in 1..3 {
+        if counts[i] > counts[best] {
+            best = i;
+        }
+    }
+    candidates[best]
+}
+
 fn read_csv<R: Read>(
     path: &Path,
     reader: R,
+    delimiter: u8,
     columns: &mut Columns,
     require: Option<&str>,
     each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
 ) -> Result<(), InputError> {
+    let (reader, breaks) = CountLines::new(reader, true);
     let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
         .flexible(true)
         .has_headers(true)
         .from_reader(reader);
@@ -179,21 +218,28 @@ fn read_csv<R: Read>(
     if let Some(col) = require
         && columns.get(col).is_none_or(|i| !map.contains(&i))
     {
+        // The header's names: `columns` may hold the missing one already.
+        let header: Vec<&str> = map.iter().map(|&i| columns.names()[i].as_str()).collect();
         return Err(InputError::NoGroupColumn {
             path: path.to_path_buf(),
             column: col.to_owned(),
-            available: columns.names().join(", "),
+            available: header.join(", "),
         });
     }
     let mut rec = csv::ByteRecord::new();
     loop {
-        let line = csv.position().line();
+        let start = csv.position().byte();
         match csv.read_byte_record(&mut rec) {
             Ok(false) => return Ok(()),
             Ok(true) => {}
-            Err(e) => return Err(syntax(line, e)),
+            Err(e) => {
+                let at = e.position().map_or(start, csv::Position::byte);
+                let line = breaks.borrow_mut().line_at(at);
+                return Err(syntax(line, e));
+            }
         }
-        let line = rec.position().map_or(line, |p| p.line());
+        let at = rec.position().map_or(start, csv::Position::byte);
+        let line = breaks.borrow_mut().line_at(at);
         let mut values = vec![None; columns.len()];
         let mut error = None;
         for (i, field) in rec.iter().enumerate() {
@@ -225,148 +271,4 @@ fn read_csv<R: Read>(
             columns,
         )?;
     }
-}
-
-fn value_to_string(v: Value) -> Option<String> {
-    match v {
-        Value::Null => None,
-        Value::String(s) => Some(s),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        other => Some(other.to_string()),
-    }
-}
-
-fn object_record(v: Value, line: u64, columns: &mut Columns) -> Record {
-    match v {
-        Value::Object(map) => {
-            let mut values = vec![None; columns.len()];
-            for (k, v) in map {
-                let i = columns.intern(&k);
-                if i >= values.len() {
-                    values.resize(i + 1, None);
-                }
-                values[i] = value_to_string(v);
-            }
-            Record {
-                line,
-                values,
-                error: None,
-            }
-        }
-        other => Record {
-            line,
-            values: Vec::new(),
-            error: Some(format!("expected a JSON object, found {}", kind(&other))),
-        },
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn read_ndjson<R: BufRead>(
-    path: &Path,
-    mut reader: R,
-    columns: &mut Columns,
-    each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
-) -> Result<(), InputError> {
-    let mut buf = String::new();
-    let mut line = 0u64;
-    loop {
-        buf.clear();
-        if reader.read_line(&mut buf).map_err(io_err(path))? == 0 {
-            return Ok(());
-        }
-        line += 1;
-        let text = buf.trim();
-        if text.is_empty() {
-            continue;
-        }
-        let rec = match serde_json::from_str::<Value>(text) {
-            Ok(v) => object_record(v, line, columns),
-            Err(e) => Record {
-                line,
-                values: Vec::new(),
-                error: Some(format!("not valid JSON: {e}")),
-            },
-        };
-        each(rec, columns)?;
-    }
-}
-
-/// Counts newlines as serde_json pulls bytes through it.
-struct LineCounter<R> {
-    inner: R,
-    lines: Rc<Cell<u64>>,
-}
-
-impl<R: Read> Read for LineCounter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        let nl = buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        self.lines.set(self.lines.get() + nl);
-        Ok(n)
-    }
-}
-
-struct ArrayVisitor<'a> {
-    lines: Rc<Cell<u64>>,
-    columns: &'a mut Columns,
-    each: &'a mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
-    failed: &'a mut Option<InputError>,
-}
-
-impl<'de> Visitor<'de> for ArrayVisitor<'_> {
-    type Value = ();
-    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("an array of objects")
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(v) = seq.next_element::<Value>()? {
-            let rec = object_record(v, self.lines.get() + 1, self.columns);
-            if let Err(e) = (self.each)(rec, self.columns) {
-                *self.failed = Some(e);
-                return Err(serde::de::Error::custom("stopped"));
-            }
-        }
-        Ok(())
-    }
-}
-
-fn read_json_array<R: Read>(
-    path: &Path,
-    reader: R,
-    columns: &mut Columns,
-    each: &mut dyn FnMut(Record, &Columns) -> Result<(), InputError>,
-) -> Result<(), InputError> {
-    let lines = Rc::new(Cell::new(0));
-    let counted = LineCounter {
-        inner: reader,
-        lines: Rc::clone(&lines),
-    };
-    let mut de = serde_json::Deserializer::from_reader(counted);
-    let mut failed = None;
-    let res = de.deserialize_seq(ArrayVisitor {
-        lines,
-        columns,
-        each,
-        failed: &mut failed,
-    });
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    res.and_then(|()| de.end()).map_err(|e| InputError::Syntax {
-        path: PathBuf::from(path),
-        line: e.line() as u64,
-        message: e.to_string(),
-    })
 }

@@ -35,6 +35,7 @@
 //!     fonts: vec![],
 //!     memory_limit: 1 << 20,
 //!     system_fonts: false,
+//!     delimiter: None,
 //! })?;
 //! assert_eq!(batch.jobs.len(), 2);
 //! let done = batch.renderer.render(&batch.jobs[0])?;
@@ -49,6 +50,7 @@ mod batch;
 mod canvas;
 mod column_stats;
 mod content;
+mod doc_info;
 mod draw;
 mod embed;
 mod error;
@@ -57,7 +59,9 @@ mod format;
 mod glyph_codes;
 mod group;
 mod input;
+mod json_rows;
 mod layout;
+mod lines;
 mod logo;
 mod names;
 mod output;
@@ -72,13 +76,15 @@ mod tool;
 
 pub use batch::{Batch, Options, Rendered, Renderer, ReportJob, SetupError};
 pub use column_stats::ColumnStats;
+pub use doc_info::{DocInfo, SOURCE_DATE_EPOCH, pdf_date, run_time};
+pub use draw::Warnings;
 pub use error::{InputError, LayoutError, ReportError};
 pub use fonts::FontSet;
 pub use group::{Group, GroupOptions, Grouped, group_file};
-pub use input::{Columns, Format, Record};
+pub use input::{Columns, Format, Record, detect_delimiter};
 pub use layout::Layout;
 pub use logo::LogoImage;
 pub use plan::{ReportPayload, ReportPlan};
 pub use prepare::{Prepared, Row, prepare};
 pub use shaping::{Direction, Glyph, GlyphRun, Shaped};
-pub use tool::{Render, Reporter};
+pub use tool::{InvalidGroup, Jobs, Render, Reporter};

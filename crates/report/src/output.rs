@@ -28,9 +28,9 @@ impl Output {
     /// location gets its bucket (configured from the `AWS_*` variables) and
     /// a staging folder.
     pub(crate) fn open(out_dir: &Path) -> Result<Output, InputError> {
-        let io = |source| InputError::Io {
+        let io = |error| InputError::Io {
             path: out_dir.to_owned(),
-            source,
+            error,
         };
         let Some((name, prefix)) = parse_s3(out_dir) else {
             std::fs::create_dir_all(out_dir).map_err(io)?;

@@ -65,12 +65,12 @@ impl ReportPlan {
         for name in &self.columns {
             columns.intern(name);
         }
-        Ok(Renderer::new(
+        Renderer::new(
             self.layout.clone(),
             fonts,
             logo,
             Arc::new(columns),
             &self.out_dir,
-        )?)
+        )
     }
 }

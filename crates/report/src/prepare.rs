@@ -6,7 +6,7 @@ use rustc_hash::FxHashMap as HashMap;
 use rust_decimal::Decimal;
 
 use crate::error::ReportError;
-use crate::format::{Date, format_number, month_abbrev, parse_decimal};
+use crate::format::{Date, format_number, month_abbrev, parse_decimal, with_affixes};
 use crate::input::{Columns, Record};
 use crate::layout::{CellFormat, ChartBy, Column, Layout};
 
@@ -44,7 +44,7 @@ pub fn format_cell(col: &Column, raw: &str) -> Result<(String, Option<Decimal>),
             }
             let d = parse_decimal(raw)?;
             let s = format_number(d, col.places(), &col.thousands);
-            Ok((format!("{}{s}{}", col.prefix, col.suffix), Some(d)))
+            Ok((with_affixes(&col.prefix, &s, &col.suffix), Some(d)))
         }
         CellFormat::Date => {
             if raw.trim().is_empty() {

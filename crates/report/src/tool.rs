@@ -3,7 +3,7 @@
 //! groups listed in a CSV file (group, file, reason).
 
 use std::borrow::Cow;
-use std::convert::Infallible;
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -40,8 +40,45 @@ impl BlockingHandler<ReportJob> for Render {
     }
 }
 
-type Jobs =
-    std::iter::Map<std::vec::IntoIter<ReportJob>, fn(ReportJob) -> Result<ReportJob, Infallible>>;
+/// A group whose rows cannot make a report, found before it became a job
+/// (at enqueue, where the rows are checked as the mailer checks its).
+#[derive(Debug, thiserror::Error)]
+#[error("{error}")]
+pub struct InvalidGroup {
+    /// The group column's value.
+    pub key: String,
+    /// The report's file name in the output folder.
+    pub file_name: String,
+    /// What is wrong with its rows (in the message, not a source).
+    pub error: ReportError,
+}
+
+/// The jobs of a run, each group's rows checked first when `check` holds
+/// the renderer to check them with.
+#[derive(Debug)]
+pub struct Jobs {
+    jobs: std::vec::IntoIter<ReportJob>,
+    check: Option<Arc<Renderer>>,
+}
+
+impl Iterator for Jobs {
+    type Item = Result<ReportJob, InvalidGroup>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let job = self.jobs.next()?;
+        let Some(renderer) = &self.check else {
+            return Some(Ok(job));
+        };
+        Some(match renderer.check(&job.group) {
+            Ok(()) => Ok(job),
+            Err(error) => Err(InvalidGroup {
+                key: job.group.key,
+                file_name: job.file_name,
+                error,
+            }),
+        })
+    }
+}
 
 /// The reporter as a [`Tool`]; see the [module docs](self).
 ///
@@ -63,6 +100,7 @@ type Jobs =
 ///     fonts: vec![],
 ///     memory_limit: 1 << 20,
 ///     system_fonts: false,
+///     delimiter: None,
 /// }, None)?;
 /// assert_eq!(reporter.total(), Some(2));
 /// # Ok(())
@@ -82,7 +120,10 @@ pub struct Reporter {
     reports: u64,
     pages: u64,
     bytes: u64,
-    warnings: u64,
+    /// Whether the source checks each group's rows before it is a job.
+    check_rows: bool,
+    /// Every character no font had, in any report.
+    missing: BTreeSet<char>,
 }
 
 impl Reporter {
@@ -109,12 +150,24 @@ impl Reporter {
             reports: 0,
             pages: 0,
             bytes: 0,
-            warnings: 0,
+            check_rows: false,
+            missing: BTreeSet::new(),
         })
     }
 }
 
 impl Reporter {
+    /// Checks each group's rows as the source reads it (numbers, dates, a
+    /// malformed row, a missing column), so that a group that cannot make
+    /// a report is an invalid item of the input, reported and written to
+    /// the failures file then, instead of a job that fails: what `enqueue`
+    /// does, as the mailer checks its rows there. A run on one machine
+    /// need not: its workers check the rows as they draw them.
+    pub fn check_rows_first(mut self) -> Reporter {
+        self.check_rows = true;
+        self
+    }
+
     /// A reporter for a worker of a distributed run: the renderer `plan`
     /// describes, and no groups of its own (they come as payloads).
     ///
@@ -136,7 +189,8 @@ impl Reporter {
             reports: 0,
             pages: 0,
             bytes: 0,
-            warnings: 0,
+            check_rows: false,
+            missing: BTreeSet::new(),
         })
     }
 }
@@ -206,8 +260,10 @@ impl Tool for Reporter {
     }
 
     fn source(&mut self) -> IterSource<Jobs> {
-        let ok: fn(ReportJob) -> Result<ReportJob, Infallible> = Ok;
-        IterSource(std::mem::take(&mut self.jobs).into_iter().map(ok))
+        IterSource(Jobs {
+            jobs: std::mem::take(&mut self.jobs).into_iter(),
+            check: self.check_rows.then(|| Arc::clone(&self.renderer)),
+        })
     }
 
     fn failures_path(&self) -> PathBuf {
@@ -225,14 +281,16 @@ impl Tool for Reporter {
                 job.file_name.clone(),
                 failure.reason(),
             ],
-            Failure::Invalid(never) => match **never {},
+            Failure::Invalid(group) => {
+                vec![group.key.clone(), group.file_name.clone(), failure.reason()]
+            }
         }
     }
 
     fn failure_line(&self, failure: &Failure<'_, Self>) -> String {
         match failure {
             Failure::Job { job, .. } => format!("group {:?}: {}", job.group.key, failure.reason()),
-            Failure::Invalid(never) => match **never {},
+            Failure::Invalid(group) => format!("group {:?}: {}", group.key, failure.reason()),
         }
     }
 
@@ -240,7 +298,7 @@ impl Tool for Reporter {
         self.reports += 1;
         self.pages += done.pages as u64;
         self.bytes += done.bytes;
-        self.warnings += done.warnings.len() as u64;
+        self.missing.extend(&done.missing);
         done.warnings
             .into_iter()
             .map(|w| format!("group {:?}: {w}", job.group.key))
@@ -268,10 +326,14 @@ impl Tool for Reporter {
                 self.system_fonts.join(", ")
             ));
         }
-        if self.warnings > 0 {
+        if !self.missing.is_empty() {
+            let n = self.missing.len();
+            let mut chars: String = self.missing.iter().take(20).collect();
+            if n > 20 {
+                chars.push('…');
+            }
             lines.push(format!(
-                "{} characters no font has (see the warnings above; add --font)",
-                self.warnings
+                "{n} distinct characters no font has: {chars} (see the warnings above; add --font)"
             ));
         }
         lines
@@ -282,7 +344,7 @@ impl Tool for Reporter {
             ("pages", self.pages),
             ("bytes", self.bytes),
             ("rows", self.rows),
-            ("glyph_warnings", self.warnings),
+            ("chars_without_font", self.missing.len() as u64),
         ]
     }
 }

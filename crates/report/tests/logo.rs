@@ -42,6 +42,7 @@ fn options(dir: &Path, rows: usize, layout: PathBuf) -> Options {
         fonts: vec![],
         memory_limit: 1 << 20,
         system_fonts: false,
+        delimiter: None,
     }
 }
 

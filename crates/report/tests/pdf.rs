@@ -43,6 +43,7 @@ fn prepare(dir: &std::path::Path, csv: &str, layout: Option<std::path::PathBuf>)
         fonts: vec![],
         memory_limit: 1 << 20,
         system_fonts: false,
+        delimiter: None,
     })
     .expect("batch prepares")
 }
@@ -209,6 +210,19 @@ fn json_array_and_ndjson_read_the_same_rows() {
         [("A", 2), ("B", 1)]
     );
     assert_eq!(a.groups[0].rows().unwrap()[1].line, 4);
+    // The same values, column by column, from both files.
+    assert_eq!(a.columns.names(), b.columns.names());
+    for (ga, gb) in a.groups.iter().zip(&b.groups) {
+        assert_eq!(ga.key, gb.key);
+        let values = |g: &report_jobs::Group| -> Vec<Vec<Option<String>>> {
+            g.rows().unwrap().iter().map(|r| r.values.clone()).collect()
+        };
+        assert_eq!(values(ga), values(gb), "group {}", ga.key);
+    }
+    assert_eq!(
+        b.groups[0].rows().unwrap()[0].values,
+        [Some("A".to_owned()), Some("0.1".to_owned())]
+    );
     // The malformed NDJSON line lands in the unknown group with its line number.
     let unknown = b.groups.iter().find(|g| g.key.is_empty()).unwrap();
     let bad = &unknown.rows().unwrap()[0];
@@ -257,6 +271,8 @@ fn the_default_layout_keeps_numbers_decimals_and_sensible_totals() {
         column("sku").width < column("description").width,
         "a six-character SKU column is narrower than the description"
     );
+    assert!(!column("sku").wrap, "a code is never broken across lines");
+    assert!(column("description").wrap);
 
     let mut failed = Vec::new();
     for job in &batch.jobs {
@@ -290,4 +306,30 @@ fn the_default_layout_keeps_numbers_decimals_and_sensible_totals() {
     assert_eq!(p.rows[0].cells[k], "0.10");
     assert_eq!(p.rows[1].cells[k], "1.10");
     assert!(p.totals[k].is_some());
+}
+
+/// A layout without `[[columns]]` shows every input column (its own
+/// comment says so), numbers totalled as in the default layout: not a
+/// table of blank pages.
+#[test]
+fn a_layout_without_columns_shows_every_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let layout = dir.path().join("title-only.toml");
+    std::fs::write(&layout, "title = \"Statement {account}\"\n").unwrap();
+    let batch = prepare(
+        dir.path(),
+        &format!("{HEAD}{}", rows("ACC-1", 3)),
+        Some(layout),
+    );
+    let l = batch.renderer.layout();
+    let fields: Vec<&str> = l.columns.iter().map(|c| c.field.as_str()).collect();
+    assert_eq!(fields, HEAD.trim().split(',').collect::<Vec<_>>());
+    assert_eq!(
+        l.title, "Statement {account}",
+        "the layout's own settings stay"
+    );
+    let amount = l.columns.iter().find(|c| c.field == "amount").unwrap();
+    assert!(amount.total && amount.is_numeric(), "{amount:?}");
+    let done = batch.renderer.render(&batch.jobs[0]).unwrap();
+    assert_eq!(done.pages, 1);
 }

@@ -79,3 +79,9 @@ pub trait App: Send + 'static {
         staging: &Path,
     ) -> impl Future<Output = Result<Self::Tool, Self::Error>>;
 }
+
+/// An empty set of flags: the [`Worker`](App::Worker) of a tool whose
+/// workers need nothing of their own (the folders, settings and layout are
+/// the run's).
+#[derive(Debug, Clone, Copy, Default, clap::Args)]
+pub struct NoFlags {}

@@ -127,6 +127,22 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         .map_err(|e| format!("invalid duration {text:?}: {e}"))
 }
 
+/// Parses a CSV delimiter as the tools take it: `,` `;` tab `|`, or their
+/// names (`comma`, `semicolon`, `tab`, `pipe`).
+///
+/// # Errors
+///
+/// A message naming the delimiters taken.
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text {
+        "," | "comma" => Ok(b','),
+        ";" | "semicolon" => Ok(b';'),
+        "\t" | "\\t" | "tab" | "TAB" => Ok(b'\t'),
+        "|" | "pipe" => Ok(b'|'),
+        other => Err(format!("unsupported delimiter {other:?}: use , ; tab or |")),
+    }
+}
+
 /// Parses a duration as [`parse_duration`] does, refusing zero (a time
 /// limit of nothing, a lease of nothing).
 ///

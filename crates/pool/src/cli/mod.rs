@@ -41,8 +41,10 @@ mod runtime;
 mod signal;
 mod summary;
 
-pub use app::{App, PlanOf};
-pub use args::{PoolArgs, RunArgs, StopArgs, parse_duration, parse_positive_duration};
+pub use app::{App, NoFlags, PlanOf};
+pub use args::{
+    PoolArgs, RunArgs, StopArgs, parse_delimiter, parse_duration, parse_positive_duration,
+};
 pub use failures::{FailuresFile, Format};
 pub use front::{Engine, Verb, belongs_to, commands, main, main_with, single_command};
 pub use progress::Progress;

@@ -54,7 +54,9 @@ use crate::{Journal, JournalError, Keyed as _, Outcome, OutcomeSink, Pool, RunEr
 pub async fn run_tool<T: Tool>(mut tool: T, args: &PoolArgs) -> Result<ExitCode, JournalError> {
     let name = tool.name();
     let journal = match &args.journal {
-        Some(path) if tool.uses_journal() => Some(Arc::new(Journal::open(path)?)),
+        Some(path) if tool.uses_journal() => {
+            Some(Arc::new(Journal::open_as(path, &tool.journal_kind())?))
+        }
         Some(path) => {
             if !args.quiet {
                 eprintln!(

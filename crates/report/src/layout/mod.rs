@@ -18,9 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::column_stats::ColumnStats;
 use crate::error::LayoutError;
-use crate::format::check_date_pattern;
 use crate::input::Columns;
-use crate::template::Template;
+
+mod check;
 
 /// A report layout. Every field has a default; see the crate docs.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,7 +35,8 @@ pub struct Layout {
     /// Lines under the title: `label: value` (value is a template).
     #[serde(default)]
     pub header: Vec<HeaderField>,
-    /// Table columns; empty means every input column.
+    /// Table columns; none means every input column, as the default layout
+    /// makes them ([`Layout::columns_for`]).
     #[serde(default)]
     pub columns: Vec<Column>,
     /// The totals row.
@@ -126,6 +127,12 @@ pub struct Column {
     /// Sum this column in the totals row (numbers only).
     #[serde(default)]
     pub total: bool,
+    /// Whether a text value too long for the column wraps onto more
+    /// lines (the default) or stays on one line, the column made as wide
+    /// as it needs (codes, ids), unless the table cannot fit across the
+    /// page that way. Numbers and dates never wrap.
+    #[serde(default = "default_wrap")]
+    pub wrap: bool,
 }
 
 impl Column {
@@ -143,6 +150,7 @@ impl Column {
             suffix: String::new(),
             date_format: None,
             total: false,
+            wrap: true,
         }
     }
     /// Whether values are numbers.
@@ -164,6 +172,11 @@ impl Column {
             (None, CellFormat::Currency) => Some(2),
             _ => None,
         }
+    }
+    /// Whether every value stays on one line: numbers, dates and text
+    /// columns with `wrap = false`.
+    pub fn keeps_lines(&self) -> bool {
+        self.is_numeric() || self.format == CellFormat::Date || !self.wrap
     }
     /// Heading text.
     pub fn heading(&self) -> &str {
@@ -316,6 +329,9 @@ fn default_font_size() -> f32 {
 fn default_width() -> f32 {
     1.0
 }
+fn default_wrap() -> bool {
+    true
+}
 fn default_total_label() -> String {
     "Total".into()
 }
@@ -341,17 +357,11 @@ impl Layout {
     /// [`LayoutError::Io`] or [`LayoutError::Parse`] (with line and column),
     /// or [`LayoutError::Invalid`] for values that cannot work.
     pub fn from_file(path: &Path) -> Result<Layout, LayoutError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LayoutError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| LayoutError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
-        let mut layout = Layout::from_toml(&text).map_err(|e| match e {
-            LayoutError::Parse { message, .. } => LayoutError::Parse {
-                path: path.to_path_buf(),
-                message,
-            },
-            other => other,
-        })?;
+        let mut layout = Layout::from_toml(&text).map_err(|e| e.in_file(path))?;
         if let Some(logo) = &mut layout.logo
             && logo.path.is_relative()
             && let Some(dir) = path.parent()
@@ -368,7 +378,7 @@ impl Layout {
     /// As [`Layout::from_file`].
     pub fn from_toml(text: &str) -> Result<Layout, LayoutError> {
         let layout: Layout = toml::from_str(text).map_err(|e| LayoutError::Parse {
-            path: PathBuf::from("<layout>"),
+            path: PathBuf::from("layout"),
             message: e.to_string(),
         })?;
         layout.check_static()?;
@@ -393,8 +403,25 @@ impl Layout {
             font_size: default_font_size(),
             logo: None,
         };
+        layout.columns = Layout::columns_for(columns, stats, Some(group_by));
+        // About 100 characters of 9-point text fit across a portrait A4.
+        let chars: f32 = layout.columns.iter().map(|c| c.width).sum();
+        layout.page.landscape = chars > 100.0;
+        layout
+    }
+
+    /// A column for every input column but `skip`, as the default layout
+    /// makes them: numbers right-aligned with their decimals and their
+    /// thousands separator, totalled where a total means something, every
+    /// column as wide as its content.
+    pub fn columns_for(
+        columns: &Columns,
+        stats: &[ColumnStats],
+        skip: Option<&str>,
+    ) -> Vec<Column> {
+        let mut out = Vec::new();
         for (i, name) in columns.names().iter().enumerate() {
-            if name == group_by {
+            if Some(name.as_str()) == skip {
                 continue;
             }
             let mut c = Column::new(name);
@@ -404,112 +431,14 @@ impl Layout {
                 c.format = CellFormat::Number;
                 c.decimals = Some(st.max_scale);
                 c.total = st.is_summable(name);
+                // Written with a thousands separator, shown with it.
+                c.thousands = st.thousands.map(String::from).unwrap_or_default();
             }
+            // Codes (SKU-29811) are not broken across lines.
+            c.wrap = !st.is_code();
             c.width = st.width(name);
-            layout.columns.push(c);
+            out.push(c);
         }
-        // About 100 characters of 9-point text fit across a portrait A4.
-        let chars: f32 = layout.columns.iter().map(|c| c.width).sum();
-        layout.page.landscape = chars > 100.0;
-        layout
-    }
-
-    fn check_static(&self) -> Result<(), LayoutError> {
-        let bad = |m: String| Err(LayoutError::Invalid(m));
-        for t in [&self.title, &self.file_name, &self.footer] {
-            Template::parse(t).map_err(LayoutError::Invalid)?;
-        }
-        for h in &self.header {
-            Template::parse(&h.value).map_err(LayoutError::Invalid)?;
-        }
-        self.page.dimensions().map_err(LayoutError::Invalid)?;
-        let (w, h) = self.page.dimensions().map_err(LayoutError::Invalid)?;
-        let [mt, mr, mb, ml] = self.page.margins();
-        if [mt, mr, mb, ml].iter().any(|m| !(0.0..200.0).contains(m))
-            || ml + mr > w / 2.0
-            || mt + mb > h / 2.0
-        {
-            return bad("margins must be between 0 and 200 points and leave half the page".into());
-        }
-        if !(4.0..=24.0).contains(&self.font_size) {
-            return bad(format!("font_size {} is outside 4..24", self.font_size));
-        }
-        for c in &self.columns {
-            if !(c.width > 0.0 && c.width.is_finite()) {
-                return bad(format!("column {:?}: width must be positive", c.field));
-            }
-            if c.total && !c.is_numeric() {
-                return bad(format!(
-                    "column {:?}: total = true needs format = \"number\" or \"currency\"",
-                    c.field
-                ));
-            }
-            if let Some(p) = &c.date_format {
-                check_date_pattern(p)
-                    .map_err(|m| LayoutError::Invalid(format!("column {:?}: {m}", c.field)))?;
-            }
-            if c.decimals.is_some_and(|d| d > 12) {
-                return bad(format!("column {:?}: at most 12 decimals", c.field));
-            }
-        }
-        if let Some(logo) = &self.logo {
-            let [_, mr, _, ml] = self.page.margins();
-            let ok = |v: f32, max: f32| v > 0.0 && v <= max;
-            if !ok(logo.width, w - ml - mr) || logo.height.is_some_and(|lh| !ok(lh, h / 3.0)) {
-                return bad(format!(
-                    "logo: width must be within 0..{} and height within 0..{} points",
-                    w - ml - mr,
-                    h / 3.0
-                ));
-            }
-        }
-        if let Some(ch) = &self.chart
-            && !(40.0..=500.0).contains(&ch.height)
-        {
-            return bad("chart height must be within 40..500".into());
-        }
-        Ok(())
-    }
-
-    /// Checks that every field the layout names is an input column (or
-    /// `group`).
-    ///
-    /// # Errors
-    ///
-    /// [`LayoutError::Invalid`] naming the first unknown field.
-    pub fn check_columns(&self, columns: &Columns) -> Result<(), LayoutError> {
-        let known = |f: &str| f == "group" || columns.get(f).is_some();
-        let mut used: Vec<(String, String)> = Vec::new();
-        for (what, t) in [
-            ("title", &self.title),
-            ("file_name", &self.file_name),
-            ("footer", &self.footer),
-        ] {
-            let t = Template::parse(t).map_err(LayoutError::Invalid)?;
-            used.extend(t.fields().map(|f| (what.to_owned(), f.to_owned())));
-        }
-        for h in &self.header {
-            let t = Template::parse(&h.value).map_err(LayoutError::Invalid)?;
-            used.extend(
-                t.fields()
-                    .map(|f| (format!("header {:?}", h.label), f.to_owned())),
-            );
-        }
-        for c in &self.columns {
-            used.push(("columns".into(), c.field.clone()));
-        }
-        if let Some(ch) = &self.chart {
-            used.push(("chart.value".into(), ch.value.clone()));
-            used.push(("chart.field".into(), ch.field.clone()));
-        }
-        for (what, f) in used {
-            if !known(&f) {
-                return Err(LayoutError::Invalid(format!(
-                    "{what} uses field {f:?}, which is not an input column (columns: {})",
-                    columns.names().join(", ")
-                )));
-            }
-        }
-        Ok(())
+        out
     }
 }
