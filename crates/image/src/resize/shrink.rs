@@ -4,6 +4,10 @@
 
 use crate::pixels::{Channels, Pixels};
 
+/// The largest shrink whose 8-bit block row sums (colour times alpha:
+/// `k` x 255 x 255) fit in a u32.
+const MAX_K8: usize = 65_000;
+
 /// Averages `k`x`k` blocks of a `width`x`height` image fed one row at a
 /// time. The last block of a row or column averages the pixels that are
 /// left, so the result is ceil(width/k) x ceil(height/k). With alpha, the
@@ -54,6 +58,13 @@ impl BoxShrink {
         }
         if self.depth16 {
             self.add(row, 2, |s| u64::from(u16::from_be_bytes([s[0], s[1]])));
+        } else if self.k <= MAX_K8 {
+            match self.channels {
+                Channels::L => self.add8::<1>(row),
+                Channels::La => self.add8::<2>(row),
+                Channels::Rgb => self.add8::<3>(row),
+                Channels::Rgba => self.add8::<4>(row),
+            }
         } else {
             self.add(row, 1, |s| u64::from(s[0]));
         }
@@ -61,6 +72,33 @@ impl BoxShrink {
         self.rows_in_sums += 1;
         if self.rows_in_sums == self.k || self.rows_seen == self.height {
             self.emit();
+        }
+    }
+
+    /// [`BoxShrink::add`] for 8-bit samples, `N` channels a pixel: each
+    /// block's row summed in registers (u32: [`MAX_K8`] bounds the sum),
+    /// then added to the block's sums once.
+    fn add8<const N: usize>(&mut self, row: &[u8]) {
+        let row = &row[..row.len().min(self.width * N)];
+        let alpha = N == 2 || N == 4;
+        for (block, sums) in row.chunks(self.k * N).zip(self.sums.chunks_exact_mut(N)) {
+            let mut acc = [0u32; N];
+            for p in block.chunks_exact(N) {
+                if alpha {
+                    let a = u32::from(p[N - 1]);
+                    for c in 0..N - 1 {
+                        acc[c] += u32::from(p[c]) * a;
+                    }
+                    acc[N - 1] += a;
+                } else {
+                    for c in 0..N {
+                        acc[c] += u32::from(p[c]);
+                    }
+                }
+            }
+            for (s, a) in sums.iter_mut().zip(acc) {
+                *s += u64::from(a);
+            }
         }
     }
 
@@ -150,6 +188,49 @@ mod tests {
         let px = s.finish();
         assert_eq!((px.width, px.height), (2, 2));
         assert_eq!(px.data, vec![25, 150, 8, 50]);
+    }
+
+    #[test]
+    fn every_channel_layout_matches_a_direct_average() {
+        // 7x5 of varied samples, k = 3: full, partial and corner blocks;
+        // the averages worked out block by block here.
+        let (w, h, k) = (7usize, 5usize, 3usize);
+        for channels in [Channels::L, Channels::La, Channels::Rgb, Channels::Rgba] {
+            let n = channels.count();
+            let sample = |x: usize, y: usize, c: usize| ((x * 37 + y * 91 + c * 53) % 256) as u8;
+            let mut s = BoxShrink::new(w as u32, h as u32, channels, false, k as u32);
+            for y in 0..h {
+                let row: Vec<u8> = (0..w * n).map(|i| sample(i / n, y, i % n)).collect();
+                s.push_row(&row);
+            }
+            let px = s.finish();
+            let mut want = Vec::new();
+            for by in 0..h.div_ceil(k) {
+                for bx in 0..w.div_ceil(k) {
+                    let cells: Vec<(usize, usize)> = (by * k..(by * k + k).min(h))
+                        .flat_map(|y| (bx * k..(bx * k + k).min(w)).map(move |x| (x, y)))
+                        .collect();
+                    let count = cells.len() as u64;
+                    let alpha = |&(x, y): &(usize, usize)| u64::from(sample(x, y, n - 1));
+                    let a: u64 = cells.iter().map(alpha).sum();
+                    for c in 0..n {
+                        let sum: u64 = cells.iter().map(|&(x, y)| u64::from(sample(x, y, c))).sum();
+                        want.push(if !channels.has_alpha() {
+                            ((sum + count / 2) / count) as u8
+                        } else if c == n - 1 {
+                            ((a + count / 2) / count) as u8
+                        } else {
+                            let weighted: u64 = cells
+                                .iter()
+                                .map(|&(x, y)| u64::from(sample(x, y, c)) * alpha(&(x, y)))
+                                .sum();
+                            ((weighted + a / 2) / a) as u8
+                        });
+                    }
+                }
+            }
+            assert_eq!(px.data, want, "{channels:?}");
+        }
     }
 
     #[test]
