@@ -18,8 +18,9 @@ use crate::made::{self, Source};
 use crate::resize;
 use crate::resize::geometry::{self, Plan};
 use crate::resize::orient;
+use crate::resize::planes;
 use crate::resize::smart_crop;
-use crate::settings::{Fit, Format};
+use crate::settings::{Crop, Fit, Format};
 
 /// What a finished job did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,9 +33,12 @@ pub struct Done {
     pub decoded_at: LoadScale,
 }
 
-/// How much the decoded JPEG must still be reduced by the filter: as
-/// libvips does, shrink-on-load always leaves at least a 2x reduction.
-const SHRINK_MARGIN: f64 = 2.0;
+/// How much the decoded JPEG must still be reduced by the filter.
+const JPEG_MARGIN: f64 = 1.0;
+
+/// How much a box-shrunk image must still be reduced by the filter: as
+/// libvips's `vips_resize` does, at least 2x.
+const BOX_MARGIN: f64 = 2.0;
 
 thread_local! {
     static RESIZER: RefCell<Resizer> = RefCell::new(Resizer::new());
@@ -71,12 +75,27 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
             })
             .collect()
     };
+    let own = own_format(&job.input).unwrap_or(Format::Jpeg);
+    let format = settings.format.unwrap_or(own);
+    // A JPEG's own Y, Cb and Cr planes make JPEG outputs directly (see
+    // `planes`) unless its colours must be converted from its profile or
+    // a smart crop needs RGB to score.
+    let planar =
+        format == Format::Jpeg && (settings.fit != Fit::Cover || settings.crop == Crop::Centre);
     let mut full = (0, 0);
-    let decoded = decode::decode(&job.input, &bytes, settings.max_pixels, |h: Header| {
-        full = (h.width, h.height);
-        let plans = stored_plans(h.width, h.height, h.orientation);
-        geometry::load_shrink(h.width, h.height, &plans, SHRINK_MARGIN)
-    })?;
+    let decoded = decode::decode(
+        &job.input,
+        &bytes,
+        settings.max_pixels,
+        |h: Header| {
+            full = (h.width, h.height);
+            let plans = stored_plans(h.width, h.height, h.orientation);
+            geometry::load_shrink(h.width, h.height, &plans, JPEG_MARGIN, BOX_MARGIN)
+        },
+        |icc| {
+            planar && (settings.keep_metadata || !icc.is_some_and(crate::colour::needs_conversion))
+        },
+    )?;
     drop(bytes);
     let px = &decoded.pixels;
     if full == (0, 0) {
@@ -96,9 +115,8 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
         px.height
     );
     let plans = stored_plans(full.0, full.1, decoded.orientation);
-    let own = own_format(&job.input).unwrap_or(Format::Jpeg);
     let encoding = Encoding {
-        format: settings.format.unwrap_or(own),
+        format,
         quality: settings.quality,
         avif_speed: settings.avif_speed,
         lossless: settings.lossless,
@@ -121,6 +139,34 @@ pub fn process(ctx: &Context, job: &Job) -> Result<Done, ImageError> {
         let mut plan = plan.scaled(sx, sy);
         if settings.fit == Fit::Cover {
             plan.crop = smart_crop::place(px, plan.crop, settings.crop);
+        }
+        if let Some(chroma) = &decoded.chroma {
+            let planes = RESIZER
+                .with_borrow_mut(|r| {
+                    planes::resize_420(r, px, chroma, &plan, settings.filter, decoded.orientation)
+                })
+                .map_err(|reason| ImageError::Resize {
+                    path: job.input.clone(),
+                    reason,
+                })?;
+            let (width, height) = (planes.y.width, planes.y.height);
+            let encoded = encode::jpeg::encode_420(
+                &planes,
+                settings.quality,
+                &meta.for_output(width, height),
+            )
+            .map_err(|reason| ImageError::Encode {
+                path: output.clone(),
+                reason,
+            })?;
+            write_output(ctx, job, output, &encoded)?;
+            tracing::debug!(
+                "wrote {} ({width}x{height} from YCbCr planes, {} bytes)",
+                output.display(),
+                encoded.len()
+            );
+            done.written += 1;
+            continue;
         }
         let small = RESIZER
             .with_borrow_mut(|r| resize::resize(r, px, &plan, settings.filter))

@@ -467,8 +467,9 @@ fn output_inside_input_is_not_walked_and_same_folder_is_refused() {
 
 #[test]
 fn shrink_on_load_keeps_quality() {
-    // A detailed 1600x1200 photo-like JPEG reduced to 200: decoded at 1/4
-    // then filtered, against a full decode filtered by `image`.
+    // A detailed 1600x1200 photo-like JPEG reduced to 200: decoded at 1/8
+    // (the DCT's own reduction, as sharp's fast shrink-on-load does) then
+    // filtered, against a full decode filtered by `image`.
     let (w, h) = (1600u32, 1200u32);
     let src = RgbImage::from_fn(w, h, |x, y| {
         let v = ((x as f32 / 37.0).sin() * 60.0 + (y as f32 / 23.0).cos() * 60.0 + 128.0) as u8;
@@ -485,8 +486,8 @@ fn shrink_on_load_keeps_quality() {
         .remove(0)
         .1
         .unwrap();
-    // 1/8 would leave 200 px for a 200 px output: 1/4 keeps twice that.
-    assert_eq!(done.decoded_at, LoadScale::Eighths(2));
+    // 1/8 leaves exactly the 200 px of the output.
+    assert_eq!(done.decoded_at, LoadScale::Eighths(1));
     let ours = image::open(output.path().join("big.jpg"))
         .unwrap()
         .to_rgb8();

@@ -19,6 +19,13 @@ fn is_srgb_like(profile: &ColorProfile) -> bool {
         && close(profile.blue_colorant, srgb.blue_colorant)
 }
 
+/// Whether [`to_srgb`] would change pixels described by `icc`: a readable
+/// RGB profile other than sRGB.
+pub fn needs_conversion(icc: &[u8]) -> bool {
+    ColorProfile::new_from_slice(icc)
+        .is_ok_and(|p| p.color_space == DataColorSpace::Rgb && !is_srgb_like(&p))
+}
+
 /// Converts RGB(A) pixels described by the ICC profile `icc` to sRGB.
 /// Gray images, sRGB-like profiles and profiles that cannot be read or
 /// used are left as they are; the reason is returned for logging.

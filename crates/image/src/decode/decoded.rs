@@ -10,8 +10,13 @@ use crate::resize::geometry::jpeg_decoded_len;
 /// A decoded image with what is needed to show it right.
 #[derive(Debug)]
 pub struct Decoded {
-    /// The pixels, as stored (not yet turned upright), possibly shrunk.
+    /// The pixels, as stored (not yet turned upright), possibly shrunk;
+    /// with [`Decoded::chroma`], the luma (Y) plane of a JPEG.
     pub pixels: Pixels,
+    /// A JPEG's chroma planes as it stores them (when the caller asked for
+    /// planes): `pixels` is then its luma, neither upsampled nor converted
+    /// to RGB.
+    pub chroma: Option<Chroma>,
     /// The EXIF orientation, 1 to 8.
     pub orientation: u8,
     /// The embedded ICC profile, if any (already applied for CMYK).
@@ -23,6 +28,18 @@ pub struct Decoded {
     /// Whether the input stored its pixels as indices into a palette of at
     /// most 256 colours (GIF, palette PNG): its outputs may be too.
     pub palette: bool,
+}
+
+/// The Cb and Cr planes of a JPEG decoded to YCbCr, each sample standing
+/// for `factors` (horizontal, vertical) luma samples, centred on them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chroma {
+    /// Blue-difference chroma.
+    pub cb: Pixels,
+    /// Red-difference chroma.
+    pub cr: Pixels,
+    /// Luma samples a chroma sample covers across and down (1, 2 or 4).
+    pub factors: (u32, u32),
 }
 
 /// How far an image was shrunk while it was decoded (shrink-on-load).

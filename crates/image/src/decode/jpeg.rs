@@ -10,19 +10,25 @@
 
 use std::path::Path;
 
-use turbojpeg::{Colorspace, DecompressHeader, Decompressor, Image, PixelFormat, ScalingFactor};
+use turbojpeg::{
+    Colorspace, DecompressHeader, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp,
+    YuvImage,
+};
 
 use crate::colour;
 use crate::decode::decoded::whole_pixels;
-use crate::decode::decoded::{Decoded, Header, LoadScale};
+use crate::decode::decoded::{Chroma, Decoded, Header, LoadScale};
 use crate::decode::jpeg_fallback;
 use crate::decode::jpeg_markers::{self, JpegMarkers};
 use crate::error::ImageError;
 use crate::pixels::{Channels, Pixels};
+use crate::resize::geometry::jpeg_decoded_len;
 use crate::resize::orient;
 
 /// Decodes the JPEG `bytes` (of `path`) at the eighths of its size that
 /// `eighths` picks from its header, after `check` has accepted its size.
+/// A YCbCr JPEG comes back as its planes (luma in `pixels`, see
+/// [`Decoded::chroma`]) when `planes` accepts its ICC profile.
 ///
 /// # Errors
 ///
@@ -33,8 +39,9 @@ pub fn decode(
     bytes: &[u8],
     check: impl Fn(u32, u32) -> Result<(), ImageError>,
     eighths: impl FnOnce(Header) -> u32,
+    planes: impl FnOnce(Option<&[u8]>) -> bool,
 ) -> Result<Decoded, ImageError> {
-    decode_with_scan_limit(path, bytes, check, eighths, SCAN_LIMIT)
+    decode_with_scan_limit(path, bytes, check, eighths, planes, SCAN_LIMIT)
 }
 
 /// Progressive scans a JPEG may have: TurboJPEG's own recommendation
@@ -50,6 +57,7 @@ fn decode_with_scan_limit(
     bytes: &[u8],
     check: impl Fn(u32, u32) -> Result<(), ImageError>,
     eighths: impl FnOnce(Header) -> u32,
+    planes: impl FnOnce(Option<&[u8]>) -> bool,
     scan_limit: u32,
 ) -> Result<Decoded, ImageError> {
     let markers = jpeg_markers::scan(bytes);
@@ -72,9 +80,17 @@ fn decode_with_scan_limit(
         height,
         orientation,
     });
-    match decompress(&mut decompressor, &header, bytes, eighths, &markers) {
-        Ok(pixels) => Ok(Decoded {
-            pixels: whole_pixels(pixels, width, height, eighths),
+    let factors = chroma_factors(header.subsamp)
+        .filter(|_| header.colorspace == Colorspace::YCbCr && planes(markers.icc.as_deref()));
+    let decoded = match factors {
+        Some(factors) => decompress_planes(&mut decompressor, &header, bytes, eighths, factors),
+        None => decompress(&mut decompressor, &header, bytes, eighths, &markers)
+            .map(|pixels| (whole_pixels(pixels, width, height, eighths), None)),
+    };
+    match decoded {
+        Ok((pixels, chroma)) => Ok(Decoded {
+            pixels,
+            chroma,
             orientation,
             icc: (header.colorspace != Colorspace::CMYK && header.colorspace != Colorspace::YCCK)
                 .then_some(markers.icc)
@@ -87,6 +103,78 @@ fn decode_with_scan_limit(
         Err(turbo) => jpeg_fallback::decode(path, bytes, check, |_| eighths, &markers)
             .map_err(|_| ImageError::decode(path, turbo)),
     }
+}
+
+/// Luma samples a chroma sample covers across and down, for the
+/// subsamplings whose planes the resizer resamples.
+fn chroma_factors(subsamp: Subsamp) -> Option<(u32, u32)> {
+    match subsamp {
+        Subsamp::None
+        | Subsamp::Sub2x1
+        | Subsamp::Sub2x2
+        | Subsamp::Sub1x2
+        | Subsamp::Sub4x1
+        | Subsamp::Sub1x4 => {
+            let (x, y) = subsamp.size();
+            Some((u32::try_from(x).ok()?, u32::try_from(y).ok()?))
+        }
+        _ => None,
+    }
+}
+
+/// Runs libjpeg-turbo at `eighths`/8 of the size into Y, Cb and Cr planes
+/// as stored (no upsampling, no colour conversion), each cut to its whole
+/// pixels (see [`whole_pixels`]).
+fn decompress_planes(
+    decompressor: &mut Decompressor,
+    header: &DecompressHeader,
+    bytes: &[u8],
+    eighths: u32,
+    factors: (u32, u32),
+) -> Result<(Pixels, Option<Chroma>), turbojpeg::Error> {
+    let factor = ScalingFactor::new(eighths.clamp(1, 8) as usize, 8);
+    decompressor.set_scaling_factor(factor)?;
+    let scaled = header.scaled(factor);
+    let mut image = YuvImage {
+        pixels: Vec::new(),
+        width: scaled.width,
+        align: 1,
+        height: scaled.height,
+        subsamp: header.subsamp,
+    };
+    image.pixels =
+        vec![0u8; turbojpeg::yuv_pixels_len(scaled.width, 1, scaled.height, header.subsamp)?];
+    decompressor.decompress_to_yuv(bytes, image.as_deref_mut())?;
+    let (yw, yh) = image.y_size();
+    let (cw, ch) = image.uv_size();
+    let len =
+        |v: usize, what| u32::try_from(v).map_err(|_| turbojpeg::Error::IntegerOverflow(what));
+    let plane = |data: &[u8], w: usize, h: usize| -> Result<Pixels, turbojpeg::Error> {
+        Ok(Pixels {
+            width: len(w, "width")?,
+            height: len(h, "height")?,
+            channels: Channels::L,
+            depth16: false,
+            data: data.get(..w * h).ok_or(turbojpeg::Error::Null)?.to_vec(),
+        })
+    };
+    let (y_data, rest) = image.pixels.split_at(yw * yh);
+    let (cb_data, cr_data) = rest.split_at(cw * ch);
+    // Whole pixels only, as `whole_pixels` keeps for RGB: the luma of the
+    // image's size at this scale, the chroma covering it.
+    let (w, h) = (
+        jpeg_decoded_len(len(header.width, "width")?, eighths),
+        jpeg_decoded_len(len(header.height, "height")?, eighths),
+    );
+    let luma = plane(y_data, yw, yh)?.crop_top_left(w, h);
+    let (fx, fy) = factors;
+    let (cw_whole, ch_whole) = (w.div_ceil(fx), h.div_ceil(fy));
+    let chroma = Chroma {
+        cb: plane(cb_data, cw, ch)?.crop_top_left(cw_whole, ch_whole),
+        cr: plane(cr_data, cw, ch)?.crop_top_left(cw_whole, ch_whole),
+        factors,
+    };
+    Ok((luma, Some(chroma)))
 }
 
 /// Whether libjpeg-turbo stopped at the progressive scan limit (it says so
@@ -231,7 +319,7 @@ mod tests {
     fn a_truncated_jpeg_fails_with_libjpeg_turbos_reason_and_its_path() {
         let bytes = two_halves(256, 256, ColorType::Rgb);
         let cut = &bytes[..bytes.len() / 2];
-        let err = decode(Path::new("cut.jpg"), cut, |_, _| Ok(()), |_| 8)
+        let err = decode(Path::new("cut.jpg"), cut, |_, _| Ok(()), |_| 8, |_| false)
             .expect_err("half a file is an error");
         let message = err.to_string();
         assert!(message.contains("cut.jpg"), "{message}");
@@ -250,13 +338,21 @@ mod tests {
         encoder
             .encode(&data, 64, 48, ColorType::Rgb)
             .expect("encode");
-        let err = decode_with_scan_limit(Path::new("bomb.jpg"), &bytes, |_, _| Ok(()), |_| 8, 2)
-            .expect_err("over the limit");
+        let err = decode_with_scan_limit(
+            Path::new("bomb.jpg"),
+            &bytes,
+            |_, _| Ok(()),
+            |_| 8,
+            |_| false,
+            2,
+        )
+        .expect_err("over the limit");
         let message = err.to_string();
         assert!(message.contains("bomb.jpg"), "{message}");
         assert!(message.contains("more than 2 scans"), "{message}");
         // The same file decodes under the real limit.
-        let decoded = decode(Path::new("ok.jpg"), &bytes, |_, _| Ok(()), |_| 8).expect("decodes");
+        let decoded =
+            decode(Path::new("ok.jpg"), &bytes, |_, _| Ok(()), |_| 8, |_| false).expect("decodes");
         assert_eq!((decoded.pixels.width, decoded.pixels.height), (64, 48));
     }
 
@@ -267,6 +363,7 @@ mod tests {
             Path::new("big.jpg"),
             &bytes,
             |w, h| Err(ImageError::decode(Path::new("big.jpg"), format!("{w}x{h}"))),
+            |_| unreachable!("no decode after a failed check"),
             |_| unreachable!("no decode after a failed check"),
         )
         .expect_err("refused");

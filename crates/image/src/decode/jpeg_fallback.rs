@@ -73,6 +73,7 @@ pub fn decode(
                     full_h,
                     eighths,
                 ),
+                chroma: None,
                 orientation,
                 icc: None,
                 exif: markers.exif.clone(),
@@ -86,6 +87,7 @@ pub fn decode(
         return Err(ImageError::decode(path, "decoder returned too few pixels"));
     }
     Ok(Decoded {
+        chroma: None,
         pixels: crate::decode::decoded::whole_pixels(
             Pixels {
                 width: w,

@@ -11,18 +11,21 @@ mod animation;
 mod decoded;
 mod jpeg;
 mod jpeg_fallback;
-mod jpeg_markers;
+pub(crate) mod jpeg_markers;
 mod png_stream;
 
 use crate::error::ImageError;
 use crate::resize::geometry::LoadShrink;
 
-pub use decoded::{Decoded, Header, LoadScale, from_dynamic};
+pub use decoded::{Chroma, Decoded, Header, LoadScale, from_dynamic};
 
 /// Decodes `bytes` (the contents of `path`). `max_pixels` is checked on
 /// the header before any pixel is decoded. `shrink` is asked how far the
 /// image may be shrunk while loading: JPEGs are decoded at that many
 /// eighths of their size, non-interlaced PNGs box-shrunk as rows stream in.
+/// `planes` is asked, given a YCbCr JPEG's ICC profile, whether the caller
+/// takes its Y, Cb and Cr planes as stored (see [`Decoded::chroma`])
+/// rather than RGB pixels.
 ///
 /// # Errors
 ///
@@ -33,6 +36,7 @@ pub fn decode(
     bytes: &[u8],
     max_pixels: u64,
     shrink: impl FnOnce(Header) -> LoadShrink,
+    planes: impl FnOnce(Option<&[u8]>) -> bool,
 ) -> Result<Decoded, ImageError> {
     if bytes.is_empty() {
         return Err(ImageError::Empty(path.to_owned()));
@@ -63,7 +67,7 @@ pub fn decode(
         }
     };
     let mut decoded = match format {
-        ImageFormat::Jpeg => jpeg::decode(path, bytes, check, |h| shrink(h).jpeg_eighths),
+        ImageFormat::Jpeg => jpeg::decode(path, bytes, check, |h| shrink(h).jpeg_eighths, planes),
         ImageFormat::Png => match png_stream::decode(path, bytes, &check, shrink)? {
             Some(decoded) => Ok(decoded),
             None => decode_other(path, bytes, format, check),
@@ -114,6 +118,7 @@ fn decode_other(
     let image = DynamicImage::from_decoder(decoder).map_err(|e| ImageError::decode(path, e))?;
     Ok(Decoded {
         pixels: from_dynamic(image),
+        chroma: None,
         orientation,
         icc,
         exif,

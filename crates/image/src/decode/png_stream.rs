@@ -79,6 +79,7 @@ pub fn decode(
     }
     Ok(Some(Decoded {
         pixels: boxes.finish(),
+        chroma: None,
         orientation,
         icc,
         exif,

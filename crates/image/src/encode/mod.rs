@@ -1,20 +1,20 @@
-//! Encoding: JPEG with jpeg-encoder (4:2:0, chroma fitted to the
-//! decoder's upsampling, SIMD DCT), PNG and lossless WebP
+//! Encoding: JPEG with libjpeg-turbo (4:2:0, chroma fitted to the
+//! decoder's upsampling, or resampled from a JPEG input's own), PNG and
+//! lossless WebP
 //! with `image`, lossy WebP with libwebp, AVIF with rav1e; kept metadata
 //! written into each.
 
 mod avif;
-mod chroma;
+pub(crate) mod chroma;
+pub(crate) mod jpeg;
 mod palette;
 mod webp;
 
 use image::codecs::png::{CompressionType, FilterType as PngFilter, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder};
-use jpeg_encoder::{ChromaSubsamplingMethod, ColorType, Encoder, SamplingFactor};
 
 use crate::colour::metadata::Metadata;
-use crate::encode::chroma::Ycbcr420;
 use crate::pixels::{Channels, Pixels};
 use crate::settings::Format;
 
@@ -48,30 +48,17 @@ pub fn encode(px: Pixels, how: &Encoding, meta: &Metadata) -> Result<Vec<u8>, St
     match how.format {
         Format::Jpeg => {
             let px = px.into_8bit().flatten(how.background);
-            let (w, h) = dims16(&px)?;
-            let mut encoder = Encoder::new(&mut out, how.quality);
-            if let Some(exif) = &meta.exif {
-                encoder
-                    .add_app_segment(1, [b"Exif\0\0".as_slice(), exif].concat())
-                    .map_err(|e| e.to_string())?;
-            }
-            if let Some(icc) = meta.icc_for(px.channels.is_gray()) {
-                encoder.add_icc_profile(icc).map_err(|e| e.to_string())?;
-            }
-            if px.channels == Channels::L {
-                encoder
-                    .encode(&px.data, w, h, ColorType::Luma)
-                    .map_err(|e| e.to_string())?;
+            return if px.channels == Channels::L {
+                jpeg::encode_gray(&px, how.quality, meta)
             } else {
                 // 4:2:0, with chroma samples chosen for the decoder's
-                // upsampling (see `chroma`); each 2x2 block carries its
-                // sample, so averaging it keeps it.
-                encoder.set_sampling_factor(SamplingFactor::F_2_2);
-                encoder.set_chroma_subsampling_method(ChromaSubsamplingMethod::Average);
-                encoder
-                    .encode_image(Ycbcr420::from_rgb(&px.data, w, h))
-                    .map_err(|e| e.to_string())?;
-            }
+                // upsampling (see `chroma`).
+                jpeg::encode_420(
+                    &chroma::from_rgb(&px.data, px.width, px.height),
+                    how.quality,
+                    meta,
+                )
+            };
         }
         Format::Png => {
             if let Some(indexed) = palette::index(&px, how.palette) {
@@ -116,16 +103,6 @@ fn with_metadata(
             .map_err(|e| e.to_string())?;
     }
     Ok(())
-}
-
-fn dims16(px: &Pixels) -> Result<(u16, u16), String> {
-    match (u16::try_from(px.width), u16::try_from(px.height)) {
-        (Ok(w), Ok(h)) => Ok((w, h)),
-        _ => Err(format!(
-            "{}x{} is too large for JPEG (65535 at most)",
-            px.width, px.height
-        )),
-    }
 }
 
 fn color_type(px: &Pixels) -> ExtendedColorType {

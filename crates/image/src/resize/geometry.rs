@@ -179,11 +179,19 @@ pub struct LoadShrink {
     pub box_factor: u32,
 }
 
-/// Both shrink-on-load figures for a `w`x`h` image and its `plans`.
-pub fn load_shrink(w: u32, h: u32, plans: &[Plan], margin: f64) -> LoadShrink {
+/// Both shrink-on-load figures for a `w`x`h` image and its `plans`: the
+/// JPEG's reduced DCT leaving the filter `jpeg_margin` times the output,
+/// the box shrink `box_margin` times.
+pub fn load_shrink(
+    w: u32,
+    h: u32,
+    plans: &[Plan],
+    jpeg_margin: f64,
+    box_margin: f64,
+) -> LoadShrink {
     LoadShrink {
-        jpeg_eighths: jpeg_eighths(w, h, plans, margin),
-        box_factor: box_factor(plans, margin),
+        jpeg_eighths: jpeg_eighths(w, h, plans, jpeg_margin),
+        box_factor: box_factor(plans, box_margin),
     }
 }
 

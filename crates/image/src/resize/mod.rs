@@ -3,6 +3,7 @@
 
 pub(crate) mod geometry;
 pub(crate) mod orient;
+pub(crate) mod planes;
 pub(crate) mod shrink;
 pub(crate) mod smart_crop;
 

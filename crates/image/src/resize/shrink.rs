@@ -4,6 +4,10 @@
 
 use crate::pixels::{Channels, Pixels};
 
+/// The largest shrink whose 8-bit column sums over a block's rows
+/// (colour times alpha: `k` x 255 x 255) fit in a u32.
+const MAX_K8: usize = 65_000;
+
 /// Averages `k`x`k` blocks of a `width`x`height` image fed one row at a
 /// time. The last block of a row or column averages the pixels that are
 /// left, so the result is ceil(width/k) x ceil(height/k). With alpha, the
@@ -18,6 +22,10 @@ pub struct BoxShrink {
     depth16: bool,
     /// Sums for one output row: colour x alpha (or colour), then alpha.
     sums: Vec<u64>,
+    /// For 8-bit samples: the same sums per source column, folded into
+    /// `sums` once per output row (a row then costs one add per sample,
+    /// which vectorises, instead of a walk block by block).
+    cols: Vec<u32>,
     /// Source rows added to `sums` so far.
     rows_in_sums: usize,
     rows_seen: usize,
@@ -39,6 +47,11 @@ impl BoxShrink {
             channels,
             depth16,
             sums: vec![0; out_w * channels.count()],
+            cols: if depth16 || k > MAX_K8 {
+                Vec::new()
+            } else {
+                vec![0; width * channels.count()]
+            },
             rows_in_sums: 0,
             rows_seen: 0,
             out: Vec::with_capacity(out_w * height.div_ceil(k) * bytes),
@@ -54,6 +67,13 @@ impl BoxShrink {
         }
         if self.depth16 {
             self.add(row, 2, |s| u64::from(u16::from_be_bytes([s[0], s[1]])));
+        } else if !self.cols.is_empty() {
+            match self.channels {
+                Channels::L => self.add8::<1>(row),
+                Channels::La => self.add8::<2>(row),
+                Channels::Rgb => self.add8::<3>(row),
+                Channels::Rgba => self.add8::<4>(row),
+            }
         } else {
             self.add(row, 1, |s| u64::from(s[0]));
         }
@@ -61,6 +81,42 @@ impl BoxShrink {
         self.rows_in_sums += 1;
         if self.rows_in_sums == self.k || self.rows_seen == self.height {
             self.emit();
+        }
+    }
+
+    /// [`BoxShrink::add`] for 8-bit samples, `N` channels a pixel, into
+    /// the column sums (u32: [`MAX_K8`] rows of colour x alpha fit).
+    fn add8<const N: usize>(&mut self, row: &[u8]) {
+        let row = &row[..row.len().min(self.width * N)];
+        if N == 2 || N == 4 {
+            for (p, c) in row.chunks_exact(N).zip(self.cols.chunks_exact_mut(N)) {
+                let a = u32::from(p[N - 1]);
+                for i in 0..N - 1 {
+                    c[i] += u32::from(p[i]) * a;
+                }
+                c[N - 1] += a;
+            }
+        } else {
+            for (c, &v) in self.cols.iter_mut().zip(row) {
+                *c += u32::from(v);
+            }
+        }
+    }
+
+    /// Adds the column sums into the block sums and clears them.
+    fn fold_cols(&mut self) {
+        let c = self.channels.count();
+        for (block, sums) in self
+            .cols
+            .chunks_mut(self.k * c)
+            .zip(self.sums.chunks_exact_mut(c))
+        {
+            for p in block.chunks_exact(c) {
+                for (s, &v) in sums.iter_mut().zip(p) {
+                    *s += u64::from(v);
+                }
+            }
+            block.fill(0);
         }
     }
 
@@ -88,6 +144,9 @@ impl BoxShrink {
 
     /// Turns the sums into one output row and clears them.
     fn emit(&mut self) {
+        if !self.cols.is_empty() {
+            self.fold_cols();
+        }
         let c = self.channels.count();
         let alpha = self.channels.has_alpha();
         let rows = self.rows_in_sums as u64;
@@ -150,6 +209,49 @@ mod tests {
         let px = s.finish();
         assert_eq!((px.width, px.height), (2, 2));
         assert_eq!(px.data, vec![25, 150, 8, 50]);
+    }
+
+    #[test]
+    fn every_channel_layout_matches_a_direct_average() {
+        // 7x5 of varied samples, k = 3: full, partial and corner blocks;
+        // the averages worked out block by block here.
+        let (w, h, k) = (7usize, 5usize, 3usize);
+        for channels in [Channels::L, Channels::La, Channels::Rgb, Channels::Rgba] {
+            let n = channels.count();
+            let sample = |x: usize, y: usize, c: usize| ((x * 37 + y * 91 + c * 53) % 256) as u8;
+            let mut s = BoxShrink::new(w as u32, h as u32, channels, false, k as u32);
+            for y in 0..h {
+                let row: Vec<u8> = (0..w * n).map(|i| sample(i / n, y, i % n)).collect();
+                s.push_row(&row);
+            }
+            let px = s.finish();
+            let mut want = Vec::new();
+            for by in 0..h.div_ceil(k) {
+                for bx in 0..w.div_ceil(k) {
+                    let cells: Vec<(usize, usize)> = (by * k..(by * k + k).min(h))
+                        .flat_map(|y| (bx * k..(bx * k + k).min(w)).map(move |x| (x, y)))
+                        .collect();
+                    let count = cells.len() as u64;
+                    let alpha = |&(x, y): &(usize, usize)| u64::from(sample(x, y, n - 1));
+                    let a: u64 = cells.iter().map(alpha).sum();
+                    for c in 0..n {
+                        let sum: u64 = cells.iter().map(|&(x, y)| u64::from(sample(x, y, c))).sum();
+                        want.push(if !channels.has_alpha() {
+                            ((sum + count / 2) / count) as u8
+                        } else if c == n - 1 {
+                            ((a + count / 2) / count) as u8
+                        } else {
+                            let weighted: u64 = cells
+                                .iter()
+                                .map(|&(x, y)| u64::from(sample(x, y, c)) * alpha(&(x, y)))
+                                .sum();
+                            ((weighted + a / 2) / a) as u8
+                        });
+                    }
+                }
+            }
+            assert_eq!(px.data, want, "{channels:?}");
+        }
     }
 
     #[test]
