@@ -12,7 +12,7 @@ use pool_postgres::{QueueError, run};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::actions::{self, Action, ActionError, Done};
+use crate::actions::{self, Action, Done};
 use crate::cache::{Key, Value};
 use crate::jobs::{JobsQuery, Listed};
 use crate::metrics;
@@ -200,9 +200,13 @@ pub async fn perform(
     };
     let done = actions::perform(action, &mut client, &info)
         .await
-        .map_err(|e| match &e {
-            _ if e.is_refusal() => (StatusCode::CONFLICT, e.to_string()),
-            _ => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        .map_err(|e| {
+            let code = if e.is_refusal() {
+                StatusCode::CONFLICT
+            } else {
+                StatusCode::SERVICE_UNAVAILABLE
+            };
+            (code, e.to_string())
         })?;
     tracing::info!("status page: {} on run {name}: {done:?}", action.name());
     page.cache.changed(name).await;

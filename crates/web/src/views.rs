@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::actions::{self, Action};
+use crate::actions::Action;
 use crate::format::{duration, thousands};
 use crate::runs::{RunEntry, count};
 
