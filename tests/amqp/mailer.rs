@@ -358,7 +358,7 @@ fn a_second_ctrl_c_cancels_the_running_sends_and_gives_them_back() {
     });
     send_signal(consumer.child.id(), Signal::INT);
     wait_until("the first Ctrl-C seen", LIMIT, || {
-        consumer.stderr().contains("starting nothing new")
+        consumer.stderr().contains("starting nothing new; the jobs running finish, the rest go back to the broker's queue at once")
     });
     let ended = consumer.stop(Signal::INT);
     let summary: serde_json::Value = serde_json::from_str(ended.stdout.trim())

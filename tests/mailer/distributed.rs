@@ -94,6 +94,11 @@ fn sigterm_stops_a_worker_and_gives_its_jobs_back_at_once() {
     let worked = summary(&out);
     assert_eq!(worked["interrupted"], true, "{worked}");
     assert_eq!(worked["interrupted_by"], "SIGTERM", "{worked}");
+    assert!(
+        stderr(&out).contains("SIGTERM: starting nothing new; the jobs running finish, the rest go back to the queue at once"),
+        "the worker says where its jobs not started go: {}",
+        stderr(&out)
+    );
     let after = server
         .messages()
         .iter()

@@ -151,8 +151,9 @@ where
     {
         let (first, second) = (Arc::clone(&stopper), Arc::clone(&stopper));
         let seen = Arc::clone(&interrupted);
-        pool::cli::on_interrupt(
+        pool::cli::on_interrupt_saying(
             done.clone(),
+            "the rest go back to the queue at once",
             move |signal| {
                 *seen.lock() = Some(signal);
                 first.stop();

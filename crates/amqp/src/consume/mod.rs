@@ -129,8 +129,9 @@ where
     {
         let (stop, stopper, canceller) = (stop.clone(), pool.clone(), pool.clone());
         let seen = Arc::clone(&interrupted);
-        pool::cli::on_interrupt(
+        pool::cli::on_interrupt_saying(
             done.clone(),
+            "the rest go back to the broker's queue at once",
             move |signal| {
                 *seen.lock() = Some(signal);
                 stop.cancel();

@@ -50,7 +50,7 @@ pub use front::{Engine, Verb, belongs_to, commands, main, main_with, single_comm
 pub use progress::Progress;
 pub use run_tool::run_tool;
 pub use runtime::run_main;
-pub use signal::{Interrupt, on_ctrl_c, on_interrupt};
+pub use signal::{Interrupt, on_ctrl_c, on_interrupt, on_interrupt_saying};
 pub use summary::{Summary, exit_code};
 
 /// Starts logging to stderr with `tracing`: `RUST_LOG` tunes it with levels

@@ -93,6 +93,22 @@ where
     S: FnOnce(Interrupt) + Send + 'static,
     X: FnOnce(Interrupt) + Send + 'static,
 {
+    on_interrupt_saying(done, "the rest are left for a re-run", stop, cancel);
+}
+
+/// As [`on_interrupt`], for an engine whose jobs not started go somewhere
+/// else than a re-run: the first signal's message says `rest` of them
+/// (`"the rest go back to the queue at once"`), so an operator reads what
+/// really happens to them.
+///
+/// # Panics
+///
+/// Panics if called outside a tokio runtime.
+pub fn on_interrupt_saying<S, X>(done: CancellationToken, rest: &'static str, stop: S, cancel: X)
+where
+    S: FnOnce(Interrupt) + Send + 'static,
+    X: FnOnce(Interrupt) + Send + 'static,
+{
     let mut signals = Signals::install();
     tokio::spawn(async move {
         let first = tokio::select! {
@@ -100,7 +116,7 @@ where
             first = signals.next() => match first { Some(i) => i, None => return },
         };
         eprintln!(
-            "{}: starting nothing new; the jobs running finish, the rest are left for a re-run ({} again to cancel the running ones)",
+            "{}: starting nothing new; the jobs running finish, {rest} ({} again to cancel the running ones)",
             first.name(),
             first.name()
         );
