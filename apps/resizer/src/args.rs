@@ -34,6 +34,29 @@ pub struct Inputs {
     /// the input folder), or s3://bucket/prefix
     pub output: PathBuf,
 
+    #[command(flatten)]
+    pub shape: Shape,
+
+    /// Redo outputs that are up to date
+    #[arg(long)]
+    pub force: bool,
+
+    /// Where the failed inputs are listed (path, tab, reason), if any fail;
+    /// a run that completes without failures removes an old one
+    #[arg(long, env = "RESIZER_FAILURES", default_value = "resizer-failures.tsv")]
+    pub failures: PathBuf,
+
+    /// Process only the files listed in LIST (one path per line, absolute or
+    /// relative to INPUT; text after a tab is ignored), e.g. the failures
+    /// file of an earlier run
+    #[arg(long, value_name = "LIST")]
+    pub only: Option<PathBuf>,
+}
+
+/// What shapes each output: the same for a single-machine run, `resizer
+/// enqueue` and `resizer consume`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Shape {
     /// A box to fit images in, WxH (repeatable, each size once: one
     /// decode, several outputs named photo-800.jpg, photo-200.jpg)
     #[arg(long, short, required = true, value_name = "WxH")]
@@ -92,25 +115,10 @@ pub struct Inputs {
     #[arg(long)]
     pub enlarge: bool,
 
-    /// Redo outputs that are up to date
-    #[arg(long)]
-    pub force: bool,
-
     /// Refuse images with more pixels than this, before decoding them
     /// (decompression bombs)
     #[arg(long, env = "RESIZER_MAX_PIXELS", default_value_t = 100_000_000)]
     pub max_pixels: u64,
-
-    /// Where the failed inputs are listed (path, tab, reason), if any fail;
-    /// a run that completes without failures removes an old one
-    #[arg(long, env = "RESIZER_FAILURES", default_value = "resizer-failures.tsv")]
-    pub failures: PathBuf,
-
-    /// Process only the files listed in LIST (one path per line, absolute or
-    /// relative to INPUT; text after a tab is ignored), e.g. the failures
-    /// file of an earlier run
-    #[arg(long, value_name = "LIST")]
-    pub only: Option<PathBuf>,
 }
 
 impl Inputs {
@@ -119,13 +127,15 @@ impl Inputs {
         Resizer::open(
             &self.input,
             &self.output,
-            self.settings(),
+            self.shape.settings(),
             self.force,
             self.only.as_deref(),
             self.failures.clone(),
         )
     }
+}
 
+impl Shape {
     /// The image settings the flags ask for.
     pub fn settings(&self) -> Settings {
         Settings {
