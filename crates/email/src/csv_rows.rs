@@ -6,6 +6,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+pub use pool::detect_delimiter;
+
 use crate::error::{ConfigError, RowError};
 
 /// One CSV row: its fields, in the order of [`CsvRows::headers`], and the
@@ -198,32 +200,6 @@ fn lossy_fields(record: &csv::ByteRecord) -> Option<Vec<String>> {
             .map(|f| String::from_utf8_lossy(f).into_owned())
             .collect(),
     )
-}
-
-/// Picks the delimiter of a CSV file from its first line: the most
-/// frequent of `,`, `;` and tab outside quotes (`,` when none).
-pub fn detect_delimiter(start: &[u8]) -> u8 {
-    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for &b in start {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let candidates = [b',', b';', b'\t'];
-    let mut best = 0;
-    for i in 1..3 {
-        if counts[i] > counts[best] {
-            best = i;
-        }
-    }
-    candidates[best]
 }
 
 #[cfg(test)]

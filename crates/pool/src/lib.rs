@@ -79,6 +79,7 @@ mod blocking;
 #[cfg(feature = "cli")]
 pub mod cli;
 mod consumable;
+mod delimiter;
 mod distributed;
 mod error;
 mod handler;
@@ -102,6 +103,7 @@ mod worker;
 pub use atomic_write::write_atomic;
 pub use blocking::{Blocking, BlockingFn, BlockingHandler, FnHandler, blocking_fn};
 pub use consumable::Consumable;
+pub use delimiter::detect_delimiter;
 pub use distributed::Distributed;
 pub use error::{JournalError, SubmitError, TrySubmitError};
 pub use handler::{AsyncFn, Handler, JobContext, JobError, async_fn};

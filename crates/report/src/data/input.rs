@@ -9,6 +9,7 @@ use crate::data::json_rows::{read_json_array, read_ndjson};
 use crate::data::lines::CountLines;
 pub use crate::data::record::{Columns, Record};
 use crate::error::InputError;
+pub use pool::detect_delimiter;
 
 /// The input formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,33 +112,6 @@ where
             }
         }
     }
-}
-
-/// Picks the delimiter of a CSV file from its first line, as the mailer
-/// does: the most frequent of `,`, `;` and tab outside quotes (`,` when
-/// none: a file of one column). European spreadsheets write `;`.
-pub fn detect_delimiter(start: &[u8]) -> u8 {
-    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for &b in start {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let candidates = [b',', b';', b'\t'];
-    let mut best = 0;
-    for i in 1..3 {
-        if counts[i] > counts[best] {
-            best = i;
-        }
-    }
-    candidates[best]
 }
 
 fn read_csv<R: Read>(
