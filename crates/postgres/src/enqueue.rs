@@ -15,6 +15,10 @@ use crate::run::{self, RunInfo, RunSettings};
 /// (`work` in ASCII); the second is the run's id.
 const ADVISORY_CLASS: i32 = 0x776f_726b;
 
+/// The fewest jobs an enqueue adds for it to refresh the planner's
+/// statistics itself (see the end of [`enqueue`]).
+const ANALYZE_AFTER: u64 = 1_000;
+
 /// What an [`enqueue`] did.
 #[derive(Debug, Clone)]
 pub struct Enqueued {
@@ -174,8 +178,10 @@ where
     tx.commit().await?;
     // The planner's statistics, so that the first claims use the queue's
     // indexes (a big COPY into a fresh table leaves it guessing until
-    // autovacuum comes by).
-    if added > 0 {
+    // autovacuum comes by). Not after a small enqueue: autovacuum keeps
+    // up with those, and an ANALYZE invalidates every worker's plans just
+    // as the notification wakes them to claim what was added.
+    if added >= ANALYZE_AFTER {
         client.batch_execute("ANALYZE workpool.jobs").await?;
     }
     Ok(Enqueued {
