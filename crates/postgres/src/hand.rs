@@ -14,6 +14,24 @@ use parking_lot::Mutex;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+/// How far apart, on average, the idle workers of a run look after one
+/// notification: about what one look costs the two of them (the worker
+/// and its server process) on a small machine.
+const SPREAD_PER_PEER: Duration = Duration::from_micros(250);
+
+/// The longest an idle worker waits after a notification before it looks.
+const MAX_SPREAD: Duration = Duration::from_millis(50);
+
+/// Whether [`Hand::woken`] was news of the run or the worker's own doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Woken {
+    /// A notification, or the listener connected again: every idle worker
+    /// of the run heard it.
+    News,
+    /// This worker's last job recorded, or jobs taken back by its keeper.
+    Own,
+}
+
 /// The worker's hand, shared by its tasks.
 #[derive(Debug)]
 pub(crate) struct Hand {
@@ -33,6 +51,9 @@ pub(crate) struct Hand {
     /// For a claimer with nothing to do: the worker's last held job
     /// recorded, jobs taken back by the keeper.
     wake: Notify,
+    /// The run's live workers, this one included, as last counted (0:
+    /// not counted yet).
+    peers: AtomicI64,
 }
 
 impl Hand {
@@ -44,6 +65,7 @@ impl Hand {
             retry_at: Mutex::new(None),
             news: Notify::new(),
             wake: Notify::new(),
+            peers: AtomicI64::new(0),
         }
     }
 
@@ -136,11 +158,62 @@ impl Hand {
     }
 
     /// Until [`Hand::tell`] or [`Hand::wake`] is called (or was, since the
-    /// last wait).
-    pub(crate) async fn woken(&self) {
+    /// last wait), saying which.
+    pub(crate) async fn woken(&self) -> Woken {
         tokio::select! {
-            () = self.news.notified() => {}
-            () = self.wake.notified() => {}
+            () = self.news.notified() => Woken::News,
+            () = self.wake.notified() => Woken::Own,
         }
+    }
+
+    /// The run has `n` live workers, this one included.
+    pub(crate) fn set_peers(&self, n: i64) {
+        self.peers.store(n.max(1), Ordering::Relaxed);
+    }
+
+    /// Whether the run's live workers were ever counted.
+    pub(crate) fn knows_peers(&self) -> bool {
+        self.peers.load(Ordering::Relaxed) > 0
+    }
+
+    /// How long to wait, after news that woke every idle worker of the
+    /// run, before looking: a random share of a spread that grows with
+    /// the number of workers (none for a worker alone). One notification
+    /// wakes them all at once; looking all at once, they fight for the
+    /// same cores and the same rows, and the first job starts only when
+    /// most of them have looked. Spread out, the first look runs alone.
+    pub(crate) fn stagger(&self) -> Duration {
+        let others = u32::try_from(self.peers.load(Ordering::Relaxed) - 1).unwrap_or(0);
+        let spread = SPREAD_PER_PEER.saturating_mul(others).min(MAX_SPREAD);
+        spread.mul_f64(rand::random::<f64>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_worker_alone_or_not_yet_counted_looks_at_once() {
+        let hand = Hand::new();
+        assert!(!hand.knows_peers());
+        assert_eq!(hand.stagger(), Duration::ZERO);
+        hand.set_peers(1);
+        assert!(hand.knows_peers());
+        assert_eq!(hand.stagger(), Duration::ZERO);
+    }
+
+    #[test]
+    fn many_workers_spread_their_looks_within_a_bound_that_grows_with_them() {
+        let hand = Hand::new();
+        hand.set_peers(41);
+        let draws: Vec<Duration> = (0..200).map(|_| hand.stagger()).collect();
+        let bound = SPREAD_PER_PEER * 40;
+        assert!(draws.iter().all(|d| *d < bound), "{draws:?}");
+        // Spread out, not all at the same moment: some early, some late.
+        assert!(draws.iter().any(|d| *d < bound / 4), "{draws:?}");
+        assert!(draws.iter().any(|d| *d > bound * 3 / 4), "{draws:?}");
+        hand.set_peers(1_000_000);
+        assert!((0..200).all(|_| hand.stagger() <= MAX_SPREAD));
     }
 }

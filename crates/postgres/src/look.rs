@@ -27,11 +27,16 @@ pub struct Look {
     pub ready: bool,
     /// Whether the run has jobs left: ready (now or later) or running.
     pub pending: bool,
+    /// How many workers of the run are alive (not stopped, heartbeat
+    /// within a lease), this one included: counted only when the look
+    /// beat the heartbeat.
+    pub peers: Option<i64>,
 }
 
 /// Looks at run `run` for `worker`: takes back the jobs whose lease
 /// expired, claims up to `limit` ready jobs with a lease of `lease` (none
-/// unless the run is active), and beats the worker's heartbeat if `beat`.
+/// unless the run is active), and beats the worker's heartbeat and counts
+/// the run's live workers if `beat`.
 /// Jobs taken back by this statement are claimed by the next (one
 /// statement sees the rows as they were when it began).
 ///
@@ -71,14 +76,19 @@ pub async fn look(
                      RETURNING j.id, j.attempt, j.key, j.payload),
                       beat AS (
                      UPDATE workpool.workers SET heartbeat = now() WHERE id = $2 AND $5)
-                 SELECT s.state, s.reaped, s.ready, s.pending,
+                 SELECT s.state, s.reaped, s.ready, s.pending, s.peers,
                         claimed.id, claimed.attempt, claimed.key, claimed.payload
                    FROM (SELECT (SELECT state FROM r) AS state,
                                 (SELECT count(*) FROM reaped) AS reaped,
                                 EXISTS (SELECT 1 FROM workpool.jobs
                                          WHERE run = $1 AND state = 0 AND run_at <= now()) AS ready,
                                 EXISTS (SELECT 1 FROM workpool.jobs
-                                         WHERE run = $1 AND state IN (0, 1)) AS pending) s
+                                         WHERE run = $1 AND state IN (0, 1)) AS pending,
+                                CASE WHEN $5 THEN
+                                  (SELECT count(*) FROM workpool.workers
+                                    WHERE run = $1 AND stopped IS NULL
+                                      AND heartbeat > now() - make_interval(secs => $4))
+                                END AS peers) s
                    LEFT JOIN claimed ON true"
             ),
             &[&run, &worker, &limit, &lease.as_secs_f64(), &beat],
@@ -98,14 +108,15 @@ pub async fn look(
         reaped: first.get(1),
         ready: first.get(2),
         pending: first.get(3),
+        peers: first.get(4),
         claimed: rows
             .iter()
             .filter_map(|row| {
                 Some(Claimed {
-                    id: row.get::<_, Option<i64>>(4)?,
-                    attempt: row.get(5),
-                    key: row.get(6),
-                    payload: row.get(7),
+                    id: row.get::<_, Option<i64>>(5)?,
+                    attempt: row.get(6),
+                    key: row.get(7),
+                    payload: row.get(8),
                 })
             })
             .collect(),
@@ -135,10 +146,15 @@ impl At {
         hand: &Hand,
         limit: i64,
     ) -> Result<Look, QueueError> {
-        let beat = hand.beat_age() + 2 * self.poll >= self.lease / 3;
+        // The first look beats too: it counts the run's workers, which
+        // spreads out their looks after a notification (Hand::stagger).
+        let beat = hand.beat_age() + 2 * self.poll >= self.lease / 3 || !hand.knows_peers();
         let found = look(conn, self.run, self.worker, limit, self.lease, beat).await?;
         if beat {
             hand.beaten();
+        }
+        if let Some(peers) = found.peers {
+            hand.set_peers(peers);
         }
         if found.reaped > 0 {
             tracing::warn!(

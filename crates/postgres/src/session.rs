@@ -233,7 +233,7 @@ where
             tokio::select! {
                 biased;
                 () = self.stopper.stop.cancelled() => return Ok(None),
-                () = self.hand.woken() => {}
+                _ = self.hand.woken() => {}
                 () = tokio::time::sleep_until(until) => {}
             }
             let look = self.at().look(conn, &self.hand, 0).await?;
