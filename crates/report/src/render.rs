@@ -4,6 +4,7 @@
 //! [`crate::ReportPlan::renderer`] for a distributed one.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,9 +14,10 @@ use crate::data::input::Record;
 use crate::error::{ReportError, SetupError};
 use crate::layout::Layout;
 use crate::layout::template::Template;
-use crate::pdf::canvas::Canvas;
+use crate::pdf::canvas::{Mode, Writing};
 use crate::pdf::doc_info::{DocInfo, run_time};
-use crate::pdf::draw::{Texts, Warnings, draw};
+use crate::pdf::draw::{Texts, Warnings, draw_in, page_size};
+use crate::pdf::prelude::{Prelude, Usage};
 use crate::pdf::logo::LogoImage;
 use crate::pdf::output::Output;
 use crate::prepare::prepare;
@@ -135,6 +137,20 @@ impl Renderer {
     /// [`ReportError::Row`] for a bad row (line number included), other
     /// variants when the spill file or the PDF fails.
     pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Warnings), ReportError> {
+        let mut bytes = Vec::new();
+        let (pages, _, warnings) = self.draw_to(group, Box::new(&mut bytes))?;
+        Ok((bytes, pages, warnings))
+    }
+
+    /// Draws `group` into `out`, one page at a time: a first pass counts
+    /// the pages and gathers the glyphs they use, keeping no page; the
+    /// second writes each page as it is finished. Returns the page count,
+    /// the bytes written and what was drawn blank.
+    fn draw_to<'w>(
+        &'w self,
+        group: &Group,
+        out: Box<dyn Write + 'w>,
+    ) -> Result<(usize, u64, Warnings), ReportError> {
         let rows = group.rows()?;
         let data = prepare(&self.layout, &self.columns, &rows)?;
         let first = &group.first;
@@ -154,37 +170,43 @@ impl Renderer {
             footer: fill(&self.layout.footer),
             first_line: first.line,
         };
+        let (layout, fonts, logo) = (&self.layout, &self.fonts, self.logo.as_ref());
         let mut warnings = Warnings::default();
-        let canvas: Canvas<'_> = draw(
-            &self.layout,
-            &self.fonts,
-            self.logo.as_ref(),
-            &texts,
-            &data,
-            &mut warnings,
-        )?;
-        let pages = canvas.pages.len();
-        let bytes = canvas.to_pdf(&DocInfo {
+        let count = Mode::Count(Usage::default());
+        let counted = draw_in(layout, fonts, logo, &texts, &data, &mut warnings, count, None)?;
+        let (usage, pages) = counted
+            .into_usage()
+            .ok_or_else(|| ReportError::Pdf("the first pass kept no count".into()))?;
+        let info = DocInfo {
             title: &texts.title,
             producer: &self.producer,
             created: self.created,
-        })?;
-        Ok((bytes, pages, warnings))
+        };
+        let (w, h) = page_size(layout);
+        let prelude = Prelude::new(fonts, usage, (w, h), &info)?;
+        let write = Mode::Write(Box::new(Writing::new(out, prelude, pages, w, h)?));
+        // The same warnings again: the first pass has them all.
+        let mut again = Warnings::default();
+        let cv = draw_in(layout, fonts, logo, &texts, &data, &mut again, write, Some(pages))?;
+        let bytes = cv.finish(&info)?;
+        Ok((pages, bytes, warnings))
     }
 
-    /// Draws the job's report and writes it (atomically) into the output
-    /// folder. A report with a bad row is not written at all.
+    /// Draws the job's report and writes it (atomically, page by page)
+    /// into the output folder. A report with a bad row is not written at
+    /// all.
     ///
     /// # Errors
     ///
     /// As [`Renderer::draw`], plus [`ReportError::Io`] when writing fails.
     pub fn render(&self, job: &ReportJob) -> Result<Rendered, ReportError> {
-        let (bytes, pages, warnings) = self.draw(&job.group)?;
-        let path = self.output.write(&job.file_name, &bytes)?;
+        let (path, (pages, bytes, warnings)) = self
+            .output
+            .write_with(&job.file_name, |out| self.draw_to(&job.group, Box::new(out)))?;
         Ok(Rendered {
             path,
             pages,
-            bytes: bytes.len() as u64,
+            bytes,
             warnings: warnings.lines,
             missing: warnings.missing,
         })

@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use crate::error::ReportError;
 use crate::format::{format_number, with_affixes};
 use crate::layout::{Align, Layout};
-use crate::pdf::canvas::{Anchor, BLACK, Canvas, Rgb};
+use crate::pdf::canvas::{Anchor, BLACK, Canvas, Mode, Rgb};
 use crate::pdf::logo::LogoImage;
 use crate::prepare::Prepared;
 use crate::text::fonts::FontSet;
@@ -89,6 +89,7 @@ fn total_text(layout: &Layout, k: usize, t: Decimal) -> String {
 ///
 /// [`ReportError::TooWide`] when the table cannot fit across the page
 /// without breaking a number (see [`fit`]).
+#[cfg(test)]
 pub fn draw<'f>(
     layout: &Layout,
     fonts: &'f FontSet,
@@ -97,7 +98,28 @@ pub fn draw<'f>(
     data: &Prepared,
     warnings: &mut Warnings,
 ) -> Result<Canvas<'f>, ReportError> {
-    let mut d = Drawer::new(layout, fonts, texts, data, warnings);
+    draw_in(layout, fonts, logo, texts, data, warnings, Mode::Keep, None)
+}
+
+/// [`draw`] on a canvas doing `mode` with its pages. With the page count
+/// known (`pages`, from a first pass), each page gets its footer as it is
+/// finished; else every page gets it at the end.
+///
+/// # Errors
+///
+/// As [`draw`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draw_in<'f>(
+    layout: &Layout,
+    fonts: &'f FontSet,
+    logo: Option<&'f LogoImage>,
+    texts: &Texts,
+    data: &Prepared,
+    warnings: &mut Warnings,
+    mode: Mode<'f>,
+    pages: Option<usize>,
+) -> Result<Canvas<'f>, ReportError> {
+    let mut d = Drawer::new(layout, fonts, texts, data, warnings, mode, pages);
     let table = d.table()?;
     let y = d.letterhead(logo);
     let top = d.chart(y);
@@ -105,6 +127,11 @@ pub fn draw<'f>(
     d.totals(&table, y);
     d.footers();
     Ok(d.cv)
+}
+
+/// The page size of `layout`, in points.
+pub(crate) fn page_size(layout: &Layout) -> (f32, f32) {
+    layout.page.dimensions().unwrap_or((595.28, 841.89))
 }
 
 /// One report being drawn: the canvas and what every step reads.
@@ -115,6 +142,8 @@ struct Drawer<'a, 'f> {
     data: &'a Prepared,
     warnings: &'a mut Warnings,
     cv: Canvas<'f>,
+    /// The page count, when known before drawing.
+    pages: Option<usize>,
     /// Page width and height.
     w: f32,
     h: f32,
@@ -132,8 +161,10 @@ impl<'a, 'f> Drawer<'a, 'f> {
         texts: &'a Texts,
         data: &'a Prepared,
         warnings: &'a mut Warnings,
+        mode: Mode<'f>,
+        pages: Option<usize>,
     ) -> Self {
-        let (w, h) = layout.page.dimensions().unwrap_or((595.28, 841.89));
+        let (w, h) = page_size(layout);
         let [mt, mr, mb, ml] = layout.page.margins();
         Drawer {
             layout,
@@ -141,7 +172,8 @@ impl<'a, 'f> Drawer<'a, 'f> {
             texts,
             data,
             warnings,
-            cv: Canvas::new(fonts, w, h),
+            cv: Canvas::with_mode(fonts, w, h, mode),
+            pages,
             w,
             h,
             mt,
@@ -239,7 +271,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
     /// A new page: "(continued)" and the table header. Returns the top of
     /// the first row.
     fn continued(&mut self, table: &Table) -> f32 {
-        self.cv.new_page();
+        self.next_page();
         let more = " (continued)";
         let room = (self.w - self.ml - self.mr) / 8.0 - self.fonts.width(more, false);
         let line = format!("{}{more}", clip(self.fonts, &self.texts.title, false, room));
@@ -387,24 +419,44 @@ impl<'a, 'f> Drawer<'a, 'f> {
         }
     }
 
-    /// "Page i of n" and the layout's footer on every page, now that the
-    /// page count is known.
+    /// "Page i of n" and the layout's footer: on the last page when each
+    /// page got its own as it was finished, else on every page now that
+    /// the page count is known.
     fn footers(&mut self) {
-        let n = self.cv.pages.len();
+        let n = self.cv.page_count();
+        if self.pages.is_some() {
+            self.footer(n - 1, n);
+            return;
+        }
+        for page in 0..n {
+            self.cv.goto(page);
+            self.footer(page, n);
+        }
+    }
+
+    /// Starts a new page, finishing the one drawn with its footer when the
+    /// page count is known.
+    fn next_page(&mut self) {
+        if let Some(n) = self.pages {
+            let page = self.cv.page_count() - 1;
+            self.footer(page, n);
+        }
+        self.cv.new_page();
+    }
+
+    /// "Page `page + 1` of `n`" and the layout's footer, on the page drawn.
+    fn footer(&mut self, page: usize, n: usize) {
         let fy = self.h - self.mb + 15.0;
         // The footer stops short of the widest page number.
         let number = self.fonts.width(&format!("Page {n} of {n}"), false) * 8.0;
         let room = (self.w - self.mr - self.ml - number - 10.0) / 8.0;
         let footer = clip(self.fonts, &self.texts.footer, false, room);
-        let (w, mr, ml, footer) = (self.w, self.mr, self.ml, footer.as_str());
-        for page in 0..n {
-            self.cv.goto(page);
-            let number = format!("Page {} of {n}", page + 1);
-            let dir = Direction::Ltr;
-            self.cv
-                .text(w - mr, fy, 8.0, false, Anchor::Right, &number, dir, BLACK);
-            self.group_text(ml, fy, 8.0, false, Anchor::Left, footer, BLACK);
-        }
+        let (w, mr, ml) = (self.w, self.mr, self.ml);
+        let number = format!("Page {} of {n}", page + 1);
+        let dir = Direction::Ltr;
+        self.cv
+            .text(w - mr, fy, 8.0, false, Anchor::Right, &number, dir, BLACK);
+        self.group_text(ml, fy, 8.0, false, Anchor::Left, &footer, BLACK);
     }
 }
 
