@@ -17,10 +17,10 @@ use crate::layout::template::Template;
 use crate::pdf::canvas::{Mode, Writing};
 use crate::pdf::doc_info::{DocInfo, run_time};
 use crate::pdf::draw::{Texts, Warnings, draw_in, page_size};
-use crate::pdf::prelude::{Prelude, Usage};
 use crate::pdf::logo::LogoImage;
 use crate::pdf::output::Output;
-use crate::prepare::prepare;
+use crate::pdf::prelude::{Prelude, Usage};
+use crate::prepare::{GroupRows, Prepared};
 use crate::text::fonts::FontSet;
 
 /// One report to draw: a group and its file name.
@@ -125,8 +125,16 @@ impl Renderer {
     /// [`ReportError::Row`] for the first bad row, [`ReportError::Io`]
     /// when a spill file cannot be read back.
     pub fn check(&self, group: &Group) -> Result<(), ReportError> {
-        let rows = group.rows()?;
-        prepare(&self.layout, &self.columns, &rows).map(|_| ())
+        self.rows_of(group).sums().map(|_| ())
+    }
+
+    /// The rows of `group`, read and formatted again at each pass.
+    fn rows_of<'a>(&'a self, group: &'a Group) -> GroupRows<'a> {
+        GroupRows {
+            group,
+            layout: &self.layout,
+            columns: &self.columns,
+        }
     }
 
     /// Draws `group` and returns the PDF bytes, page count and what was
@@ -142,17 +150,25 @@ impl Renderer {
         Ok((bytes, pages, warnings))
     }
 
-    /// Draws `group` into `out`, one page at a time: a first pass counts
-    /// the pages and gathers the glyphs they use, keeping no page; the
-    /// second writes each page as it is finished. Returns the page count,
-    /// the bytes written and what was drawn blank.
+    /// Draws `group` into `out`, one row and one page at a time: a first
+    /// pass over the rows checks them and sums the totals and the chart, a
+    /// second counts the pages and gathers the glyphs they use, keeping no
+    /// page, and a third writes each page as it is finished (the widest
+    /// values, for the columns' widths, are read at each drawing pass).
+    /// Returns the page count, the bytes written and what was drawn blank.
     fn draw_to<'w>(
         &'w self,
         group: &Group,
         out: Box<dyn Write + 'w>,
     ) -> Result<(usize, u64, Warnings), ReportError> {
-        let rows = group.rows()?;
-        let data = prepare(&self.layout, &self.columns, &rows)?;
+        let rows = self.rows_of(group);
+        let (totals, bars) = rows.sums()?;
+        // The totals and the chart; the rows are read again as drawn.
+        let data = Prepared {
+            rows: Vec::new(),
+            totals,
+            bars,
+        };
         let first = &group.first;
         let fill = |src: &str| {
             Template::parse(src)
@@ -173,7 +189,17 @@ impl Renderer {
         let (layout, fonts, logo) = (&self.layout, &self.fonts, self.logo.as_ref());
         let mut warnings = Warnings::default();
         let count = Mode::Count(Usage::default());
-        let counted = draw_in(layout, fonts, logo, &texts, &data, &mut warnings, count, None)?;
+        let counted = draw_in(
+            layout,
+            fonts,
+            logo,
+            &texts,
+            &data,
+            &rows,
+            &mut warnings,
+            count,
+            None,
+        )?;
         let (usage, pages) = counted
             .into_usage()
             .ok_or_else(|| ReportError::Pdf("the first pass kept no count".into()))?;
@@ -187,7 +213,17 @@ impl Renderer {
         let write = Mode::Write(Box::new(Writing::new(out, prelude, pages, w, h)?));
         // The same warnings again: the first pass has them all.
         let mut again = Warnings::default();
-        let cv = draw_in(layout, fonts, logo, &texts, &data, &mut again, write, Some(pages))?;
+        let cv = draw_in(
+            layout,
+            fonts,
+            logo,
+            &texts,
+            &data,
+            &rows,
+            &mut again,
+            write,
+            Some(pages),
+        )?;
         let bytes = cv.finish(&info)?;
         Ok((pages, bytes, warnings))
     }
@@ -200,9 +236,9 @@ impl Renderer {
     ///
     /// As [`Renderer::draw`], plus [`ReportError::Io`] when writing fails.
     pub fn render(&self, job: &ReportJob) -> Result<Rendered, ReportError> {
-        let (path, (pages, bytes, warnings)) = self
-            .output
-            .write_with(&job.file_name, |out| self.draw_to(&job.group, Box::new(out)))?;
+        let (path, (pages, bytes, warnings)) = self.output.write_with(&job.file_name, |out| {
+            self.draw_to(&job.group, Box::new(out))
+        })?;
         Ok(Rendered {
             path,
             pages,

@@ -338,7 +338,6 @@ impl<'f> Canvas<'f> {
         self.push(Item::Logo { x, y, w, h });
     }
 
-
     /// Serialises the pages kept to PDF bytes with the given information,
     /// as a report is written: what they use, then each page.
     ///
@@ -401,7 +400,9 @@ fn page_content(
     let mut font = None;
     let mut fill = None;
     for item in items {
-        text_ops(fonts, height, item, codes, unicode, &mut font, &mut fill, &mut out);
+        text_ops(
+            fonts, height, item, codes, unicode, &mut font, &mut fill, &mut out,
+        );
     }
     out.close_array();
     out.buf.extend_from_slice(b"ET\n");

@@ -179,7 +179,11 @@ impl<W: Write> PdfFile<W> {
         }
         // The catalog: its page tree is numbered as the one written here.
         buf.clear();
-        write_object(&mut buf, &Object::Dictionary(catalog_dict.clone()), &numbers);
+        write_object(
+            &mut buf,
+            &Object::Dictionary(catalog_dict.clone()),
+            &numbers,
+        );
         self.open(CATALOG)?;
         self.write(&buf)?;
         self.close()?;

@@ -17,7 +17,7 @@ use crate::format::{format_number, with_affixes};
 use crate::layout::{Align, Layout};
 use crate::pdf::canvas::{Anchor, BLACK, Canvas, Mode, Rgb};
 use crate::pdf::logo::LogoImage;
-use crate::prepare::Prepared;
+use crate::prepare::{Prepared, Rows};
 use crate::text::fonts::FontSet;
 use crate::text::shaping::Direction;
 use crate::text::wrap::{clip, wrap_at_most};
@@ -98,10 +98,22 @@ pub fn draw<'f>(
     data: &Prepared,
     warnings: &mut Warnings,
 ) -> Result<Canvas<'f>, ReportError> {
-    draw_in(layout, fonts, logo, texts, data, warnings, Mode::Keep, None)
+    let rows = &data.rows;
+    draw_in(
+        layout,
+        fonts,
+        logo,
+        texts,
+        data,
+        rows,
+        warnings,
+        Mode::Keep,
+        None,
+    )
 }
 
-/// [`draw`] on a canvas doing `mode` with its pages. With the page count
+/// [`draw`] of `rows` (`data` gives the totals and the chart) on a
+/// canvas doing `mode` with its pages. With the page count
 /// known (`pages`, from a first pass), each page gets its footer as it is
 /// finished; else every page gets it at the end.
 ///
@@ -115,15 +127,17 @@ pub(crate) fn draw_in<'f>(
     logo: Option<&'f LogoImage>,
     texts: &Texts,
     data: &Prepared,
+    rows: &dyn Rows,
     warnings: &mut Warnings,
     mode: Mode<'f>,
     pages: Option<usize>,
 ) -> Result<Canvas<'f>, ReportError> {
-    let mut d = Drawer::new(layout, fonts, texts, data, warnings, mode, pages);
-    let table = d.table()?;
+    let widest = fit::widest_cells(layout, fonts, rows)?;
+    let mut d = Drawer::new(layout, fonts, texts, data, rows, warnings, mode, pages);
+    let table = d.table(&widest)?;
     let y = d.letterhead(logo);
     let top = d.chart(y);
-    let y = d.rows(&table, top);
+    let y = d.rows(&table, top)?;
     d.totals(&table, y);
     d.footers();
     Ok(d.cv)
@@ -140,6 +154,7 @@ struct Drawer<'a, 'f> {
     fonts: &'f FontSet,
     texts: &'a Texts,
     data: &'a Prepared,
+    rows: &'a dyn Rows,
     warnings: &'a mut Warnings,
     cv: Canvas<'f>,
     /// The page count, when known before drawing.
@@ -155,11 +170,13 @@ struct Drawer<'a, 'f> {
 }
 
 impl<'a, 'f> Drawer<'a, 'f> {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         layout: &'a Layout,
         fonts: &'f FontSet,
         texts: &'a Texts,
         data: &'a Prepared,
+        rows: &'a dyn Rows,
         warnings: &'a mut Warnings,
         mode: Mode<'f>,
         pages: Option<usize>,
@@ -171,6 +188,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
             fonts,
             texts,
             data,
+            rows,
             warnings,
             cv: Canvas::with_mode(fonts, w, h, mode),
             pages,
@@ -244,11 +262,12 @@ impl<'a, 'f> Drawer<'a, 'f> {
     }
 
     /// The table's columns across the page between the margins.
-    fn table(&self) -> Result<Table, ReportError> {
+    fn table(&self, widest: &[(f32, Option<String>)]) -> Result<Table, ReportError> {
         fit::fit(
             self.layout,
             self.fonts,
             self.data,
+            widest,
             self.ml,
             self.w - self.mr,
         )
@@ -298,12 +317,16 @@ impl<'a, 'f> Drawer<'a, 'f> {
     /// page is carried over, line by line, to the pages it needs (its last
     /// lines with the totals, if it is the last). Returns the bottom of
     /// the last row.
-    fn rows(&mut self, table: &Table, top: f32) -> f32 {
+    ///
+    /// # Errors
+    ///
+    /// A row that cannot be read back.
+    fn rows(&mut self, table: &Table, top: f32) -> Result<f32, ReportError> {
         let bottom = self.bottom();
         let totals_h = self.totals_height(table);
-        let data = self.data;
-        let last = data.rows.len().saturating_sub(1);
-        let first_h = match data.rows.first() {
+        let rows = self.rows;
+        let last = rows.count().saturating_sub(1);
+        let first_h = match rows.first()? {
             Some(row) => {
                 let (_, rh) = self.row_lines(table, &row.cells);
                 if last == 0 { rh + totals_h } else { rh }
@@ -316,7 +339,8 @@ impl<'a, 'f> Drawer<'a, 'f> {
             table.header(&mut self.cv, top, self.warnings, self.texts.first_line)
         };
         let mut on_page = 0usize;
-        for (i, row) in data.rows.iter().enumerate() {
+        let mut i = 0usize;
+        rows.each(&mut |row| {
             let (lines, rh) = self.row_lines(table, &row.cells);
             // The last row carries the totals with it, so they are never alone.
             let tail = if i == last { totals_h } else { 0.0 };
@@ -359,8 +383,10 @@ impl<'a, 'f> Drawer<'a, 'f> {
                 y = self.continued(table);
             }
             on_page += 1;
-        }
-        y
+            i += 1;
+            Ok(())
+        })?;
+        Ok(y)
     }
 
     /// The totals row below `y`: a rule, the label just left of the first
@@ -372,7 +398,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
             return;
         };
         let mut y = y;
-        if data.rows.is_empty() && y + self.totals_height(table) > self.bottom() {
+        if self.rows.count() == 0 && y + self.totals_height(table) > self.bottom() {
             y = self.continued(table);
         }
         let size = table.size;
