@@ -24,6 +24,8 @@ mod enqueue;
 mod errors;
 #[path = "reporter/fit.rs"]
 mod fit;
+#[path = "reporter/huge.rs"]
+mod huge;
 #[path = "reporter/input.rs"]
 mod input;
 #[path = "reporter/logo.rs"]

@@ -5,10 +5,11 @@ use rustc_hash::FxHashMap as HashMap;
 
 use rust_decimal::Decimal;
 
+use crate::data::group::Group;
 use crate::data::input::{Columns, Record};
 use crate::error::ReportError;
 use crate::format::{Date, format_number, month_abbrev, parse_decimal, with_affixes};
-use crate::layout::{CellFormat, ChartBy, Column, Layout};
+use crate::layout::{CellFormat, Chart, ChartBy, Column, Layout};
 
 /// A row ready to draw.
 #[derive(Debug, Clone, PartialEq)]
@@ -77,29 +78,79 @@ pub fn prepare(
     columns: &Columns,
     rows: &[Record],
 ) -> Result<Prepared, ReportError> {
-    let first_line = rows.first().map_or(0, |r| r.line);
-    let idx: Vec<usize> = layout
-        .columns
+    let mut f = Formatter::new(layout, columns, rows.first().map_or(0, |r| r.line))?;
+    let rows = rows
         .iter()
-        .map(|c| field_index(columns, &c.field, first_line))
-        .collect::<Result<_, _>>()?;
-    let chart = match &layout.chart {
-        Some(ch) => Some((
-            ch,
-            field_index(columns, &ch.value, first_line)?,
-            field_index(columns, &ch.field, first_line)?,
-        )),
-        None => None,
-    };
-    let mut totals: Vec<Option<Decimal>> = layout
-        .columns
-        .iter()
-        .map(|c| c.total.then_some(Decimal::ZERO))
-        .collect();
-    let mut sums: HashMap<String, (usize, Decimal)> = HashMap::default();
-    let mut months: HashMap<(i32, u32), Decimal> = HashMap::default();
-    let mut out = Vec::with_capacity(rows.len());
-    for rec in rows {
+        .map(|r| f.row(r))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (totals, bars) = f.finish();
+    Ok(Prepared { rows, totals, bars })
+}
+
+/// The totals of a group's columns and its chart bars.
+pub(crate) type Sums = (Vec<Option<Decimal>>, Option<Vec<(String, Decimal)>>);
+
+/// Checks and formats a group's rows one at a time, summing the totals
+/// and the chart's bars as it goes: a group of any size is checked, and
+/// drawn, in the memory of one row.
+pub(crate) struct Formatter<'a> {
+    layout: &'a Layout,
+    /// The input column of each layout column.
+    idx: Vec<usize>,
+    /// The chart, its value column and its field column.
+    chart: Option<(&'a Chart, usize, usize)>,
+    totals: Vec<Option<Decimal>>,
+    sums: HashMap<String, (usize, Decimal)>,
+    months: HashMap<(i32, u32), Decimal>,
+}
+
+impl<'a> Formatter<'a> {
+    /// A formatter for `layout` over rows with `columns`.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Row`] (naming `first_line`) when the layout uses a
+    /// column the input lacks.
+    pub(crate) fn new(
+        layout: &'a Layout,
+        columns: &Columns,
+        first_line: u64,
+    ) -> Result<Formatter<'a>, ReportError> {
+        let idx: Vec<usize> = layout
+            .columns
+            .iter()
+            .map(|c| field_index(columns, &c.field, first_line))
+            .collect::<Result<_, _>>()?;
+        let chart = match &layout.chart {
+            Some(ch) => Some((
+                ch,
+                field_index(columns, &ch.value, first_line)?,
+                field_index(columns, &ch.field, first_line)?,
+            )),
+            None => None,
+        };
+        let totals = layout
+            .columns
+            .iter()
+            .map(|c| c.total.then_some(Decimal::ZERO))
+            .collect();
+        Ok(Formatter {
+            layout,
+            idx,
+            chart,
+            totals,
+            sums: HashMap::default(),
+            months: HashMap::default(),
+        })
+    }
+
+    /// Checks and formats `rec`, adding it to the totals and the chart.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Row`] when the row is malformed, lacks a column the
+    /// layout uses, or holds a bad number or date.
+    pub(crate) fn row(&mut self, rec: &Record) -> Result<Row, ReportError> {
         let line = rec.line;
         if let Some(e) = &rec.error {
             return Err(ReportError::Row {
@@ -107,8 +158,8 @@ pub fn prepare(
                 message: e.clone(),
             });
         }
-        let mut cells = Vec::with_capacity(idx.len());
-        for (k, (col, &i)) in layout.columns.iter().zip(&idx).enumerate() {
+        let mut cells = Vec::with_capacity(self.idx.len());
+        for (k, (col, &i)) in self.layout.columns.iter().zip(&self.idx).enumerate() {
             let raw = rec.get(i).ok_or_else(|| ReportError::Row {
                 line,
                 message: format!("no value for column {:?}", col.field),
@@ -117,7 +168,7 @@ pub fn prepare(
                 line,
                 message: format!("column {:?}: {m}", col.field),
             })?;
-            if let (Some(t), Some(n)) = (&mut totals[k], num) {
+            if let (Some(t), Some(n)) = (&mut self.totals[k], num) {
                 *t = t.checked_add(n).ok_or_else(|| ReportError::Row {
                     line,
                     message: format!("column {:?}: the total overflows", col.field),
@@ -125,7 +176,7 @@ pub fn prepare(
             }
             cells.push(cell);
         }
-        if let Some((ch, vi, fi)) = chart {
+        if let Some((ch, vi, fi)) = self.chart {
             let bad = |f: &str, m: String| ReportError::Row {
                 line,
                 message: format!("chart column {f:?}: {m}"),
@@ -140,19 +191,42 @@ pub fn prepare(
             match ch.by {
                 ChartBy::Month => {
                     let d = Date::parse(key).map_err(|m| bad(&ch.field, m))?;
-                    let e = months.entry((d.year, d.month)).or_default();
+                    let e = self.months.entry((d.year, d.month)).or_default();
                     *e = e.saturating_add(v);
                 }
                 ChartBy::Category => {
-                    let n = sums.len();
-                    let e = sums.entry(key.to_owned()).or_insert((n, Decimal::ZERO));
+                    let n = self.sums.len();
+                    let e = self
+                        .sums
+                        .entry(key.to_owned())
+                        .or_insert((n, Decimal::ZERO));
                     e.1 = e.1.saturating_add(v);
                 }
             }
         }
-        out.push(Row { line, cells });
+        Ok(Row { line, cells })
     }
-    let bars = layout.chart.as_ref().map(|ch| match ch.by {
+
+    /// The totals and the chart's bars of the rows formatted.
+    pub(crate) fn finish(self) -> Sums {
+        let Formatter {
+            layout,
+            totals,
+            sums,
+            months,
+            ..
+        } = self;
+        (totals, bars(layout, sums, months))
+    }
+}
+
+/// The chart's bars from the sums by month or by category.
+fn bars(
+    layout: &Layout,
+    sums: HashMap<String, (usize, Decimal)>,
+    months: HashMap<(i32, u32), Decimal>,
+) -> Option<Vec<(String, Decimal)>> {
+    layout.chart.as_ref().map(|ch| match ch.by {
         ChartBy::Month => {
             let m = every_month(months);
             let one_year = m.first().map(|f| f.0.0) == m.last().map(|l| l.0.0);
@@ -182,12 +256,84 @@ pub fn prepare(
             }
             bars
         }
-    });
-    Ok(Prepared {
-        rows: out,
-        totals,
-        bars,
     })
+}
+
+/// A report's rows as the drawing reads them: held in memory, or read
+/// and formatted again from the group at each pass.
+pub(crate) trait Rows {
+    /// How many there are.
+    fn count(&self) -> usize;
+    /// The first, if any.
+    ///
+    /// # Errors
+    ///
+    /// As [`Rows::each`].
+    fn first(&self) -> Result<Option<Row>, ReportError>;
+    /// Calls `f` with each row in order; stops at the first error.
+    ///
+    /// # Errors
+    ///
+    /// A row that cannot be read back or formatted, or what `f` returns.
+    fn each(&self, f: &mut dyn FnMut(&Row) -> Result<(), ReportError>) -> Result<(), ReportError>;
+}
+
+impl Rows for Vec<Row> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn first(&self) -> Result<Option<Row>, ReportError> {
+        Ok(self.as_slice().first().cloned())
+    }
+
+    fn each(&self, f: &mut dyn FnMut(&Row) -> Result<(), ReportError>) -> Result<(), ReportError> {
+        self.iter().try_for_each(f)
+    }
+}
+
+/// The rows of a group, read (from memory or its spill file) and
+/// formatted one at a time at each pass, none of them kept.
+pub(crate) struct GroupRows<'a> {
+    /// The group.
+    pub(crate) group: &'a Group,
+    /// The layout that formats them.
+    pub(crate) layout: &'a Layout,
+    /// The input's columns.
+    pub(crate) columns: &'a Columns,
+}
+
+impl GroupRows<'_> {
+    fn formatter(&self) -> Result<Formatter<'_>, ReportError> {
+        Formatter::new(self.layout, self.columns, self.group.first.line)
+    }
+
+    /// Checks every row, and sums the totals and the chart's bars.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Row`] for the first bad row, [`ReportError::Io`]
+    /// when a spill file cannot be read back.
+    pub(crate) fn sums(&self) -> Result<Sums, ReportError> {
+        let mut fmt = self.formatter()?;
+        self.group.each_row(|rec| fmt.row(rec).map(|_| ()))?;
+        Ok(fmt.finish())
+    }
+}
+
+impl Rows for GroupRows<'_> {
+    fn count(&self) -> usize {
+        usize::try_from(self.group.len).unwrap_or(usize::MAX)
+    }
+
+    fn first(&self) -> Result<Option<Row>, ReportError> {
+        self.formatter()?.row(&self.group.first).map(Some)
+    }
+
+    fn each(&self, f: &mut dyn FnMut(&Row) -> Result<(), ReportError>) -> Result<(), ReportError> {
+        let mut fmt = self.formatter()?;
+        self.group.each_row(|rec| f(&fmt.row(rec)?))
+    }
 }
 
 /// The most months a chart shows with the empty ones filled in: ten years.

@@ -4,6 +4,7 @@
 //! [`crate::ReportPlan::renderer`] for a distributed one.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -13,12 +14,13 @@ use crate::data::input::Record;
 use crate::error::{ReportError, SetupError};
 use crate::layout::Layout;
 use crate::layout::template::Template;
-use crate::pdf::canvas::Canvas;
+use crate::pdf::canvas::{Mode, Writing};
 use crate::pdf::doc_info::{DocInfo, run_time};
-use crate::pdf::draw::{Texts, Warnings, draw};
+use crate::pdf::draw::{Texts, Warnings, draw_in, page_size};
 use crate::pdf::logo::LogoImage;
 use crate::pdf::output::Output;
-use crate::prepare::prepare;
+use crate::pdf::prelude::{Prelude, Usage};
+use crate::prepare::{GroupRows, Prepared};
 use crate::text::fonts::FontSet;
 
 /// One report to draw: a group and its file name.
@@ -123,8 +125,16 @@ impl Renderer {
     /// [`ReportError::Row`] for the first bad row, [`ReportError::Io`]
     /// when a spill file cannot be read back.
     pub fn check(&self, group: &Group) -> Result<(), ReportError> {
-        let rows = group.rows()?;
-        prepare(&self.layout, &self.columns, &rows).map(|_| ())
+        self.rows_of(group).sums().map(|_| ())
+    }
+
+    /// The rows of `group`, read and formatted again at each pass.
+    fn rows_of<'a>(&'a self, group: &'a Group) -> GroupRows<'a> {
+        GroupRows {
+            group,
+            layout: &self.layout,
+            columns: &self.columns,
+        }
     }
 
     /// Draws `group` and returns the PDF bytes, page count and what was
@@ -135,8 +145,30 @@ impl Renderer {
     /// [`ReportError::Row`] for a bad row (line number included), other
     /// variants when the spill file or the PDF fails.
     pub fn draw(&self, group: &Group) -> Result<(Vec<u8>, usize, Warnings), ReportError> {
-        let rows = group.rows()?;
-        let data = prepare(&self.layout, &self.columns, &rows)?;
+        let mut bytes = Vec::new();
+        let (pages, _, warnings) = self.draw_to(group, Box::new(&mut bytes))?;
+        Ok((bytes, pages, warnings))
+    }
+
+    /// Draws `group` into `out`, one row and one page at a time: a first
+    /// pass over the rows checks them and sums the totals and the chart, a
+    /// second counts the pages and gathers the glyphs they use, keeping no
+    /// page, and a third writes each page as it is finished (the widest
+    /// values, for the columns' widths, are read at each drawing pass).
+    /// Returns the page count, the bytes written and what was drawn blank.
+    fn draw_to<'w>(
+        &'w self,
+        group: &Group,
+        out: Box<dyn Write + 'w>,
+    ) -> Result<(usize, u64, Warnings), ReportError> {
+        let rows = self.rows_of(group);
+        let (totals, bars) = rows.sums()?;
+        // The totals and the chart; the rows are read again as drawn.
+        let data = Prepared {
+            rows: Vec::new(),
+            totals,
+            bars,
+        };
         let first = &group.first;
         let fill = |src: &str| {
             Template::parse(src)
@@ -154,37 +186,63 @@ impl Renderer {
             footer: fill(&self.layout.footer),
             first_line: first.line,
         };
+        let (layout, fonts, logo) = (&self.layout, &self.fonts, self.logo.as_ref());
         let mut warnings = Warnings::default();
-        let canvas: Canvas<'_> = draw(
-            &self.layout,
-            &self.fonts,
-            self.logo.as_ref(),
+        let count = Mode::Count(Usage::default());
+        let counted = draw_in(
+            layout,
+            fonts,
+            logo,
             &texts,
             &data,
+            &rows,
             &mut warnings,
+            count,
+            None,
         )?;
-        let pages = canvas.pages.len();
-        let bytes = canvas.to_pdf(&DocInfo {
+        let (usage, pages) = counted
+            .into_usage()
+            .ok_or_else(|| ReportError::Pdf("the first pass kept no count".into()))?;
+        let info = DocInfo {
             title: &texts.title,
             producer: &self.producer,
             created: self.created,
-        })?;
-        Ok((bytes, pages, warnings))
+        };
+        let (w, h) = page_size(layout);
+        let prelude = Prelude::new(fonts, usage, (w, h), &info)?;
+        let write = Mode::Write(Box::new(Writing::new(out, prelude, pages, w, h)?));
+        // The same warnings again: the first pass has them all.
+        let mut again = Warnings::default();
+        let cv = draw_in(
+            layout,
+            fonts,
+            logo,
+            &texts,
+            &data,
+            &rows,
+            &mut again,
+            write,
+            Some(pages),
+        )?;
+        let bytes = cv.finish(&info)?;
+        Ok((pages, bytes, warnings))
     }
 
-    /// Draws the job's report and writes it (atomically) into the output
-    /// folder. A report with a bad row is not written at all.
+    /// Draws the job's report and writes it (atomically, page by page)
+    /// into the output folder. A report with a bad row is not written at
+    /// all.
     ///
     /// # Errors
     ///
     /// As [`Renderer::draw`], plus [`ReportError::Io`] when writing fails.
     pub fn render(&self, job: &ReportJob) -> Result<Rendered, ReportError> {
-        let (bytes, pages, warnings) = self.draw(&job.group)?;
-        let path = self.output.write(&job.file_name, &bytes)?;
+        let (path, (pages, bytes, warnings)) = self.output.write_with(&job.file_name, |out| {
+            self.draw_to(&job.group, Box::new(out))
+        })?;
         Ok(Rendered {
             path,
             pages,
-            bytes: bytes.len() as u64,
+            bytes,
             warnings: warnings.lines,
             missing: warnings.missing,
         })

@@ -105,10 +105,34 @@ impl Group {
     pub fn rows(&self) -> Result<Arc<Vec<Record>>, ReportError> {
         match &self.data {
             GroupData::Memory(rows) => Ok(Arc::clone(rows)),
+            GroupData::Spilled { .. } => {
+                let mut rows = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
+                self.each_row(|rec| {
+                    rows.push(rec.clone());
+                    Ok(())
+                })?;
+                Ok(Arc::new(rows))
+            }
+        }
+    }
+
+    /// Calls `f` with each row of the group in order, reading a spilled
+    /// group back one row at a time (a group of any size in the memory of
+    /// one row); stops at the first error `f` returns.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Io`] when the spill file cannot be read, or what
+    /// `f` returns.
+    pub fn each_row(
+        &self,
+        mut f: impl FnMut(&Record) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        match &self.data {
+            GroupData::Memory(rows) => rows.iter().try_for_each(f),
             GroupData::Spilled { path, .. } => {
                 let io = |e: std::io::Error| ReportError::io(path, &e);
                 let file = File::open(path).map_err(io)?;
-                let mut rows = Vec::with_capacity(usize::try_from(self.len).unwrap_or(0));
                 for line in BufReader::new(file).lines() {
                     let line = line.map_err(io)?;
                     let rec: Record = serde_json::from_str(&line).map_err(|e| ReportError::Io {
@@ -116,9 +140,9 @@ impl Group {
                         kind: std::io::ErrorKind::InvalidData,
                         message: format!("corrupt spill file: {e}"),
                     })?;
-                    rows.push(rec);
+                    f(&rec)?;
                 }
-                Ok(Arc::new(rows))
+                Ok(())
             }
         }
     }

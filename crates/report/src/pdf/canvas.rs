@@ -1,25 +1,20 @@
-//! A small page model in top-down points, turned into a printpdf document
-//! at the end (so "Page i of n" can be added once n is known, and only the
-//! faces actually used are embedded).
+//! A small page model in top-down points. A report is drawn twice on
+//! it: first counting pages and gathering the glyphs and images used
+//! ([`Usage`]), nothing kept; then, with the page count known ("Page i of
+//! n") and the fonts embedded ([`Prelude`]), each page is written to the
+//! file as soon as it is finished ([`PdfFile`]), so only the page being
+//! drawn is in memory.
 
-use std::collections::BTreeMap;
-use std::io::Write as _;
+use std::io::Write;
 use std::sync::Arc;
-
-use printpdf::{
-    Color, FontId, Line, LinePoint, Op, PaintMode, PdfDocument, PdfPage, PdfParseErrorSeverity,
-    PdfSaveOptions, Point, Pt, Rect, XObjectId, XObjectTransform,
-};
-
-use sha2::{Digest as _, Sha256};
 
 use crate::error::ReportError;
 use crate::pdf::content::{FaceCodes, TextOut};
 use crate::pdf::doc_info::DocInfo;
-use crate::pdf::glyph_codes::{self, Embedded};
 use crate::pdf::logo::LogoImage;
+use crate::pdf::prelude::{Prelude, Usage, page_size};
 use crate::pdf::text_ops::{self, ToUnicode};
-use crate::text::embed::Cut;
+use crate::pdf::writer::PdfFile;
 use crate::text::fonts::{FaceId, FontSet};
 use crate::text::shaping::{Direction, Shaped};
 
@@ -96,50 +91,183 @@ pub enum Anchor {
     Center,
 }
 
+/// What a canvas does with the pages it draws.
+pub(crate) enum Mode<'f> {
+    /// Keeps every page (the tests read them).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Keep,
+    /// Counts the pages and records what they use; keeps none.
+    Count(Usage<'f>),
+    /// Writes each page to the file when the next one starts.
+    Write(Box<Writing<'f>>),
+}
+
+/// A report being written page by page.
+pub(crate) struct Writing<'f> {
+    file: PdfFile<Box<dyn Write + 'f>>,
+    prelude: Prelude,
+}
+
+impl<'f> Writing<'f> {
+    /// Writing a document of `pages` pages of `width` by `height` points
+    /// to `out`, using what `prelude` embeds.
+    pub(crate) fn new(
+        out: Box<dyn Write + 'f>,
+        prelude: Prelude,
+        pages: usize,
+        width: f32,
+        height: f32,
+    ) -> Result<Self, ReportError> {
+        let pages = u32::try_from(pages)
+            .map_err(|_| ReportError::Pdf(format!("{pages} pages are too many for one PDF")))?;
+        let file = PdfFile::begin(out, pages, page_size(width, height)).map_err(write_error)?;
+        Ok(Writing { file, prelude })
+    }
+}
+
+fn write_error(e: std::io::Error) -> ReportError {
+    ReportError::Pdf(format!("writing the PDF: {e}"))
+}
+
 /// Pages being drawn.
-#[derive(Debug)]
 pub struct Canvas<'f> {
     fonts: &'f FontSet,
     logo: Option<&'f LogoImage>,
     /// Page width.
+    #[cfg_attr(not(test), allow(dead_code))]
     pub width: f32,
     /// Page height.
     pub height: f32,
-    /// The pages.
+    /// The pages kept: every page when keeping them, else the one being
+    /// drawn.
     pub pages: Vec<Vec<Item>>,
+    /// The pages begun.
+    count: usize,
     current: usize,
+    mode: Mode<'f>,
+    /// The first error writing a page (drawing goes on, the report fails).
+    failed: Option<ReportError>,
+}
+
+impl std::fmt::Debug for Canvas<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Canvas")
+            .field("pages", &self.count)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'f> Canvas<'f> {
-    /// A canvas with one empty page.
+    /// A canvas with one empty page, keeping every page.
+    #[cfg(test)]
     pub fn new(fonts: &'f FontSet, width: f32, height: f32) -> Self {
+        Canvas::with_mode(fonts, width, height, Mode::Keep)
+    }
+
+    /// A canvas with one empty page, doing `mode` with its pages.
+    pub(crate) fn with_mode(fonts: &'f FontSet, width: f32, height: f32, mode: Mode<'f>) -> Self {
         Canvas {
             fonts,
             logo: None,
             width,
             height,
             pages: vec![Vec::new()],
+            count: 1,
             current: 0,
+            mode,
+            failed: None,
         }
     }
 
-    /// Starts a new page.
-    pub fn new_page(&mut self) {
-        self.pages.push(Vec::new());
-        self.current = self.pages.len() - 1;
+    /// The pages begun so far.
+    pub fn page_count(&self) -> usize {
+        self.count
     }
 
-    /// Makes page `i` (0-based) the one drawn on; out of range is ignored.
+    /// Starts a new page (writing the one finished, when writing).
+    pub fn new_page(&mut self) {
+        self.count += 1;
+        match self.mode {
+            Mode::Keep => {
+                self.pages.push(Vec::new());
+                self.current = self.pages.len() - 1;
+            }
+            Mode::Count(_) => {}
+            Mode::Write(_) => self.write_page(),
+        }
+    }
+
+    /// Writes the page drawn and empties it.
+    fn write_page(&mut self) {
+        let Mode::Write(w) = &mut self.mode else {
+            return;
+        };
+        let items = std::mem::take(&mut self.pages[0]);
+        if self.failed.is_some() {
+            return;
+        }
+        let content = page_content(
+            self.fonts,
+            self.height,
+            &items,
+            &w.prelude.codes,
+            &w.prelude.unicode,
+        );
+        if let Err(e) = w.file.page(&content) {
+            self.failed = Some(write_error(e));
+        }
+    }
+
+    /// Makes page `i` (0-based) the one drawn on, when the pages are kept;
+    /// out of range is ignored.
     pub fn goto(&mut self, i: usize) {
-        if i < self.pages.len() {
+        if matches!(self.mode, Mode::Keep) && i < self.pages.len() {
             self.current = i;
         }
     }
 
     fn push(&mut self, item: Item) {
+        if let Mode::Count(usage) = &mut self.mode {
+            match &item {
+                Item::Text { line, run, .. } => usage.text(self.fonts, line, &line.runs[*run]),
+                Item::Logo { .. } => usage.logo = self.logo,
+                _ => {}
+            }
+            return;
+        }
         if let Some(p) = self.pages.get_mut(self.current) {
             p.push(item);
         }
+    }
+
+    /// What the pages drawn use, when counting.
+    pub(crate) fn into_usage(self) -> Option<(Usage<'f>, usize)> {
+        match self.mode {
+            Mode::Count(u) => Some((u, self.count)),
+            _ => None,
+        }
+    }
+
+    /// Writes the last page and what follows the pages, when writing;
+    /// returns the bytes written.
+    ///
+    /// # Errors
+    ///
+    /// [`ReportError::Pdf`] when a page or the end cannot be written.
+    pub(crate) fn finish(mut self, info: &DocInfo<'_>) -> Result<u64, ReportError> {
+        self.write_page();
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let Mode::Write(w) = self.mode else {
+            return Err(ReportError::Pdf("a canvas not writing was finished".into()));
+        };
+        let Writing { file, prelude } = *w;
+        let id = info.id(file.digest.clone());
+        let (_, bytes) = file
+            .finish(&prelude.doc, &prelude.resources, &id)
+            .map_err(write_error)?;
+        Ok(bytes)
     }
 
     /// Draws `text` shaped ([`FontSet::shape`]) in the paragraph direction
@@ -210,344 +338,166 @@ impl<'f> Canvas<'f> {
         self.push(Item::Logo { x, y, w, h });
     }
 
-    /// Serialises the pages to PDF bytes with the given information,
-    /// embedding subsets of the faces used. Resources are named by what
-    /// they are (`F0` for face 0, `X0` for the logo), not at random, so
-    /// the same pages make the same bytes.
-    ///
-    /// printpdf writes the document, the shapes and the logo, and embeds
-    /// the fonts; the text of each page is written here
-    /// ([`crate::pdf::content`]) and added to the page's content stream, with
-    /// the glyph codes printpdf gave the fonts it embedded
-    /// ([`crate::pdf::glyph_codes`]).
+    /// Serialises the pages kept to PDF bytes with the given information,
+    /// as a report is written: what they use, then each page.
     ///
     /// # Errors
     ///
-    /// [`ReportError::Pdf`] when printpdf reports an error while saving.
+    /// [`ReportError::Pdf`] when printpdf reports an error while embedding.
+    #[cfg(test)]
     pub fn to_pdf(&self, info: &DocInfo<'_>) -> Result<Vec<u8>, ReportError> {
-        let mut doc = PdfDocument::new(info.title);
-        doc.metadata.info.producer = info.producer.to_owned();
-        doc.metadata.info.creator = info.producer.to_owned();
-        let faces = self.add_faces(&mut doc);
-        let unicode = self.to_unicode();
-        let logo = self.logo.map(|l| {
-            let random = doc.add_xobject(&l.xobject);
-            let named = XObjectId("X0".to_owned());
-            let map = &mut doc.resources.xobjects.map;
-            if let Some(x) = map.remove(&random) {
-                map.insert(named.clone(), x);
+        let mut usage = Usage::default();
+        for item in self.pages.iter().flatten() {
+            match item {
+                Item::Text { line, run, .. } => usage.text(self.fonts, line, &line.runs[*run]),
+                Item::Logo { .. } => usage.logo = self.logo,
+                _ => {}
             }
-            named
-        });
-        let mut pages: Vec<PdfPage> = self
-            .pages
-            .iter()
-            .map(|items| self.page(items, logo.as_ref()))
-            .collect();
-        pages.push(self.pdf_page(glyph_codes::probe_ops(&faces, &unicode)));
-        // printpdf's `optimize` deflates every stream at the best (slowest)
-        // level; `deflate_streams` does it faster below.
-        let opts = PdfSaveOptions {
-            optimize: false,
-            ..PdfSaveOptions::default()
-        };
-        let mut warnings = Vec::new();
-        let mut lo = doc
-            .with_pages(pages)
-            .to_lopdf_document(&opts, &mut warnings);
-        if let Some(w) = warnings
-            .iter()
-            .find(|w| w.severity == PdfParseErrorSeverity::Error)
-        {
-            return Err(ReportError::Pdf(w.msg.clone()));
         }
-        let codes = glyph_codes::take_codes(&mut lo, &faces, &unicode)?;
-        let ids: Vec<lopdf::ObjectId> = lo.get_pages().values().copied().collect();
-        let mut digest = Sha256::new();
-        for (items, id) in self.pages.iter().zip(ids) {
-            let text = self.text_content(items, &codes, &unicode);
-            digest.update(&text);
-            append_content(&mut lo, id, &text)?;
-        }
-        info.stamp(&mut lo, digest)?;
-        let cuts: Vec<&Cut> = faces.values().filter_map(|e| e.cut).collect();
-        deflate_streams(&mut lo, &cuts);
+        let prelude = Prelude::new(self.fonts, usage, (self.width, self.height), info)?;
         let mut bytes = Vec::new();
-        lo.save_to(&mut bytes)
-            .map_err(|e| ReportError::Pdf(e.to_string()))?;
+        let mut cv = Canvas::with_mode(
+            self.fonts,
+            self.width,
+            self.height,
+            Mode::Write(Box::new(Writing::new(
+                Box::new(&mut bytes),
+                prelude,
+                self.pages.len(),
+                self.width,
+                self.height,
+            )?)),
+        );
+        cv.logo = self.logo;
+        for (i, items) in self.pages.iter().enumerate() {
+            if i > 0 {
+                cv.new_page();
+            }
+            cv.pages[0].clone_from(items);
+        }
+        cv.finish(info)?;
         Ok(bytes)
     }
+}
 
-    /// Adds every face some text uses to `doc` (printpdf subsets it when
-    /// saving): the face's cut when it has every glyph the document draws
-    /// in that face, else the whole face. Returns them by face.
-    fn add_faces(&self, doc: &mut PdfDocument) -> BTreeMap<FaceId, Embedded<'_>> {
-        // Per face used: its cut, while the cut has every glyph seen.
-        let mut used: BTreeMap<FaceId, Option<&Cut>> = BTreeMap::new();
-        for item in self.pages.iter().flatten() {
-            if let Item::Text { line, run, .. } = item {
-                let run = &line.runs[*run];
-                let cut = used
-                    .entry(run.face)
-                    .or_insert_with(|| self.fonts.faces()[run.face].cut());
-                if cut.is_some_and(|c| run.glyphs.iter().any(|g| c.gid(g.id).is_none())) {
-                    *cut = None;
-                }
-            }
-        }
-        used.into_iter()
-            .map(|(face, cut)| {
-                let font = cut.map_or(&self.fonts.faces()[face].font, |c| &c.font);
-                let random = doc.add_font(font);
-                let id = FontId(format!("F{face}"));
-                let map = &mut doc.resources.fonts.map;
-                if let Some(f) = map.remove(&random) {
-                    map.insert(id.clone(), f);
-                }
-                // A cut is embedded whole: it is already the run's subset.
-                if cut.is_some()
-                    && let Some(f) = doc.resources.fonts.map.get_mut(&id)
-                {
-                    f.meta.embedding_mode = printpdf::FontEmbeddingMode::Full;
-                }
-                (face, Embedded { id, cut })
-            })
-            .collect()
+/// One page's content: its shapes and logo (in their own graphics state),
+/// then its text in one text section.
+fn page_content(
+    fonts: &FontSet,
+    height: f32,
+    items: &[Item],
+    codes: &std::collections::BTreeMap<FaceId, FaceCodes>,
+    unicode: &ToUnicode,
+) -> Vec<u8> {
+    let mut out = TextOut::default();
+    out.buf.reserve(items.len() * 48 + 64);
+    out.buf.extend_from_slice(b"q\n");
+    let mut fill = None;
+    for item in items {
+        shape_ops(height, item, &mut fill, &mut out.buf);
     }
-
-    /// The text each glyph of the document stands for.
-    fn to_unicode(&self) -> ToUnicode {
-        let mut map = ToUnicode::default();
-        for item in self.pages.iter().flatten() {
-            if let Item::Text { line, run, .. } = item {
-                map.add(line, &line.runs[*run]);
-            }
-        }
-        map
+    out.buf.extend_from_slice(b"Q\nBT\n");
+    let mut font = None;
+    let mut fill = None;
+    for item in items {
+        text_ops(
+            fonts, height, item, codes, unicode, &mut font, &mut fill, &mut out,
+        );
     }
+    out.close_array();
+    out.buf.extend_from_slice(b"ET\n");
+    out.buf
+}
 
-    /// One page's shapes and logo, as printpdf writes them (the text is
-    /// added to its content stream after, see [`Canvas::to_pdf`]).
-    fn page(&self, items: &[Item], logo: Option<&XObjectId>) -> PdfPage {
-        let mut ops = Vec::with_capacity(items.len() + 8);
-        let mut fill = None;
-        for item in items {
-            self.shape_ops(item, logo, &mut fill, &mut ops);
-        }
-        self.pdf_page(ops)
-    }
-
-    /// A printpdf page of this canvas's size holding `ops`.
-    fn pdf_page(&self, ops: Vec<Op>) -> PdfPage {
-        let mm = |v: f32| printpdf::Mm::from(Pt(v));
-        PdfPage::new(mm(self.width), mm(self.height), ops)
-    }
-
-    /// One page's text, in one text section.
-    fn text_content(
-        &self,
-        items: &[Item],
-        codes: &BTreeMap<FaceId, FaceCodes>,
-        unicode: &ToUnicode,
-    ) -> Vec<u8> {
-        let mut out = TextOut::default();
-        out.buf.reserve(items.len() * 48);
-        out.buf.extend_from_slice(b"BT\n");
-        let mut font = None;
-        let mut fill = None;
-        for item in items {
-            self.text_ops(item, codes, unicode, &mut font, &mut fill, &mut out);
-        }
-        out.close_array();
-        out.buf.extend_from_slice(b"ET\n");
-        out.buf
-    }
-
-    /// The operations of a rectangle, line or logo (nothing for text);
-    /// `fill` is the fill colour in force, set only when it changes.
-    fn shape_ops(
-        &self,
-        item: &Item,
-        logo: Option<&XObjectId>,
-        fill: &mut Option<Rgb>,
-        ops: &mut Vec<Op>,
-    ) {
-        let h = self.height;
-        match *item {
-            Item::Rect {
-                x,
-                y,
-                w,
-                h: rh,
-                color: c,
-            } => {
-                if *fill != Some(c) {
-                    ops.push(Op::SetFillColor { col: pdf_color(c) });
-                    *fill = Some(c);
-                }
-                let mut r = Rect::from_xywh(Pt(x), Pt(h - y - rh), Pt(w), Pt(rh));
-                r.mode = Some(PaintMode::Fill);
-                ops.push(Op::DrawRectangle { rectangle: r });
-            }
-            Item::Line {
-                x1,
-                y1,
-                x2,
-                y2,
-                width,
-                color: c,
-            } => {
-                ops.push(Op::SetOutlineColor { col: pdf_color(c) });
-                ops.push(Op::SetOutlineThickness { pt: Pt(width) });
-                let p = |x: f32, y: f32| LinePoint {
-                    p: Point {
-                        x: Pt(x),
-                        y: Pt(h - y),
-                    },
-                    bezier: false,
-                };
-                ops.push(Op::DrawLine {
-                    line: Line {
-                        points: vec![p(x1, y1), p(x2, y2)],
-                        is_closed: false,
-                    },
-                });
-            }
-            Item::Logo { x, y, w, h: lh } => {
-                if let Some(id) = logo {
-                    // The image is the unit square: scale it to the box,
-                    // then move it into place.
-                    ops.push(Op::UseXobject {
-                        id: id.clone(),
-                        transform: XObjectTransform {
-                            translate_x: Some(Pt(x)),
-                            translate_y: Some(Pt(h - y - lh)),
-                            scale_x: Some(w),
-                            scale_y: Some(lh),
-                            ..XObjectTransform::default()
-                        },
-                    });
-                }
-            }
-            Item::Text { .. } => {}
-        }
-    }
-
-    /// The text of a text item (nothing for the others); `font` and
-    /// `fill` are the face, size and colour in force, set only when they
-    /// change.
-    fn text_ops(
-        &self,
-        item: &Item,
-        codes: &BTreeMap<FaceId, FaceCodes>,
-        unicode: &ToUnicode,
-        font: &mut Option<(FaceId, f32)>,
-        fill: &mut Option<Rgb>,
-        out: &mut TextOut,
-    ) {
-        let Item::Text {
+/// The operations of a rectangle, line or logo (nothing for text);
+/// `fill` is the fill colour in force, set only when it changes.
+fn shape_ops(h: f32, item: &Item, fill: &mut Option<Rgb>, out: &mut Vec<u8>) {
+    use std::io::Write as _;
+    // Writing into a Vec cannot fail.
+    let _ = match *item {
+        Item::Rect {
             x,
             y,
-            size,
-            ref line,
-            run,
+            w,
+            h: rh,
             color: c,
-        } = *item
-        else {
-            return;
-        };
-        let run = &line.runs[run];
-        let face = run.face;
-        let Some(face_codes) = codes.get(&face) else {
-            return;
-        };
-        if *font != Some((face, size)) {
-            out.font(&face_codes.name, size);
-            *font = Some((face, size));
-        }
-        if *fill != Some(c) {
-            out.fill(c);
-            *fill = Some(c);
-        }
-        let glyphs = text_ops::Placed {
-            line,
-            run,
-            face: &self.fonts.faces()[face],
-            codes: face_codes,
-            unicode,
-            x,
-            baseline: self.height - y,
-            size,
-        };
-        glyphs.write(out);
-    }
-}
-
-/// Appends `text` to the content stream of page `id`, after what printpdf
-/// wrote there (kept in its own graphics state).
-fn append_content(
-    doc: &mut lopdf::Document,
-    id: lopdf::ObjectId,
-    text: &[u8],
-) -> Result<(), ReportError> {
-    let broken = |e: lopdf::Error| ReportError::Pdf(format!("a page as printpdf wrote it: {e}"));
-    let contents = doc
-        .get_dictionary(id)
-        .and_then(|p| p.get(b"Contents"))
-        .and_then(lopdf::Object::as_reference)
-        .map_err(broken)?;
-    let stream = doc
-        .get_object_mut(contents)
-        .and_then(lopdf::Object::as_stream_mut)
-        .map_err(broken)?;
-    let mut bytes = Vec::with_capacity(stream.content.len() + text.len() + 8);
-    bytes.extend_from_slice(b"q\n");
-    bytes.extend_from_slice(&stream.content);
-    bytes.extend_from_slice(b"\nQ\n");
-    bytes.extend_from_slice(text);
-    stream.set_content(bytes);
-    Ok(())
-}
-
-/// A printpdf colour.
-fn pdf_color(c: Rgb) -> Color {
-    Color::Rgb(printpdf::Rgb {
-        r: c.0,
-        g: c.1,
-        b: c.2,
-        icc_profile: None,
-    })
-}
-
-/// Deflates (zlib level 2: level 1 was 5% faster and PDFs 20% larger)
-/// every stream printpdf left uncompressed; a font program that is one of
-/// `cuts` gets the cut's bytes deflated once for the run.
-fn deflate_streams(lo: &mut lopdf::Document, cuts: &[&Cut]) {
-    for obj in lo.objects.values_mut() {
-        if let lopdf::Object::Stream(s) = obj
-            && s.dict.get(b"Filter").is_err()
-            && s.content.len() > 64
-        {
-            if s.dict.get(b"Length1").is_ok()
-                && let Some(packed) = cuts.iter().find_map(|c| c.packed_if_same(&s.content))
-            {
-                // Length1 stays the unpacked length printpdf set.
-                s.set_content(packed.to_vec());
-                s.dict
-                    .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
-                continue;
+        } => {
+            if *fill != Some(c) {
+                *fill = Some(c);
+                let _ = writeln!(out, "{} {} {} rg", c.0, c.1, c.2);
             }
-            let mut z = flate2::write::ZlibEncoder::new(
-                Vec::with_capacity(s.content.len() / 3),
-                flate2::Compression::new(2),
-            );
-            if z.write_all(&s.content).is_ok()
-                && let Ok(packed) = z.finish()
-            {
-                s.set_content(packed);
-                s.dict
-                    .set("Filter", lopdf::Object::Name(b"FlateDecode".to_vec()));
-            }
+            writeln!(out, "{x} {} {w} {rh} re\nf", h - y - rh)
         }
+        Item::Line {
+            x1,
+            y1,
+            x2,
+            y2,
+            width,
+            color: c,
+        } => writeln!(
+            out,
+            "{} {} {} RG\n{width} w\n{x1} {} m\n{x2} {} l\nS",
+            c.0,
+            c.1,
+            c.2,
+            h - y1,
+            h - y2
+        ),
+        // The image is the unit square: scaled to the box, moved into place.
+        Item::Logo { x, y, w, h: lh } => {
+            writeln!(out, "q\n{w} 0 0 {lh} {x} {} cm\n/X0 Do\nQ", h - y - lh)
+        }
+        Item::Text { .. } => Ok(()),
+    };
+}
+
+/// The text of a text item (nothing for the others); `font` and `fill`
+/// are the face, size and colour in force, set only when they change.
+#[allow(clippy::too_many_arguments)]
+fn text_ops(
+    fonts: &FontSet,
+    height: f32,
+    item: &Item,
+    codes: &std::collections::BTreeMap<FaceId, FaceCodes>,
+    unicode: &ToUnicode,
+    font: &mut Option<(FaceId, f32)>,
+    fill: &mut Option<Rgb>,
+    out: &mut TextOut,
+) {
+    let Item::Text {
+        x,
+        y,
+        size,
+        ref line,
+        run,
+        color: c,
+    } = *item
+    else {
+        return;
+    };
+    let run = &line.runs[run];
+    let face = run.face;
+    let Some(face_codes) = codes.get(&face) else {
+        return;
+    };
+    if *font != Some((face, size)) {
+        out.font(&face_codes.name, size);
+        *font = Some((face, size));
     }
+    if *fill != Some(c) {
+        out.fill(c);
+        *fill = Some(c);
+    }
+    let glyphs = text_ops::Placed {
+        line,
+        run,
+        face: &fonts.faces()[face],
+        codes: face_codes,
+        unicode,
+        x,
+        baseline: height - y,
+        size,
+    };
+    glyphs.write(out);
 }

@@ -45,20 +45,9 @@ pub struct DocInfo<'a> {
 }
 
 impl DocInfo<'_> {
-    /// Sets the dates in `doc`'s information dictionary, and its file
-    /// identifier from a digest of the title, the date and `content` (the
-    /// bytes that make the pages), so that a document written twice is
-    /// the same and two different documents differ.
-    pub(crate) fn stamp(
-        &self,
-        doc: &mut lopdf::Document,
-        content: Sha256,
-    ) -> Result<(), ReportError> {
+    /// Sets the dates in `doc`'s information dictionary.
+    pub(crate) fn date(&self, doc: &mut lopdf::Document) -> Result<(), ReportError> {
         let date = pdf_date(self.created);
-        let mut digest = content;
-        digest.update(self.title.as_bytes());
-        digest.update(date.as_bytes());
-        let id = digest.finalize()[..16].to_vec();
         let broken = |e: lopdf::Error| ReportError::Pdf(format!("its information dictionary: {e}"));
         let info = doc
             .trailer
@@ -72,10 +61,17 @@ impl DocInfo<'_> {
         for key in ["CreationDate", "ModDate"] {
             dict.set(key, lopdf::Object::string_literal(date.as_bytes()));
         }
-        let id = lopdf::Object::String(id, lopdf::StringFormat::Hexadecimal);
-        doc.trailer
-            .set("ID", lopdf::Object::Array(vec![id.clone(), id]));
         Ok(())
+    }
+
+    /// The file identifier: a digest of the title, the date and `content`
+    /// (the bytes that make the pages), so that a document written twice
+    /// is the same and two different documents differ.
+    pub(crate) fn id(&self, content: Sha256) -> Vec<u8> {
+        let mut digest = content;
+        digest.update(self.title.as_bytes());
+        digest.update(pdf_date(self.created).as_bytes());
+        digest.finalize()[..16].to_vec()
     }
 }
 

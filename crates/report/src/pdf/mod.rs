@@ -14,4 +14,6 @@ pub(crate) mod draw;
 pub(crate) mod glyph_codes;
 pub(crate) mod logo;
 pub(crate) mod output;
+pub(crate) mod prelude;
 pub(crate) mod text_ops;
+pub(crate) mod writer;

@@ -2,6 +2,8 @@
 //! S3-compatible bucket (`s3://bucket/prefix`, see `object_files`), through
 //! a local staging folder.
 
+use std::fs::File;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -56,13 +58,33 @@ impl Output {
         }
     }
 
-    /// Writes `bytes` as `file_name` (atomically: a temporary file renamed,
-    /// or one PUT); returns where it went.
-    pub(crate) fn write(&self, file_name: &str, bytes: &[u8]) -> Result<PathBuf, ReportError> {
+    /// Writes `file_name` with `write` (atomically: a temporary file
+    /// renamed, or one PUT, so a report that fails half way leaves nothing
+    /// behind); returns where it went and what `write` returned.
+    pub(crate) fn write_with<T>(
+        &self,
+        file_name: &str,
+        write: impl FnOnce(&mut dyn Write) -> Result<T, ReportError>,
+    ) -> Result<(PathBuf, T), ReportError> {
         let path = self.dir().join(file_name);
-        pool::write_atomic(&path, bytes).map_err(|e| ReportError::io(&path, &e))?;
+        let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
+        let written = (|| {
+            let file = File::create(&tmp).map_err(|e| ReportError::io(&tmp, &e))?;
+            let mut out = BufWriter::with_capacity(1 << 16, file);
+            let value = write(&mut out)?;
+            out.flush().map_err(|e| ReportError::io(&tmp, &e))?;
+            std::fs::rename(&tmp, &path).map_err(|e| ReportError::io(&path, &e))?;
+            Ok(value)
+        })();
+        let value = match written {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(e);
+            }
+        };
         let Output::Bucket { bucket, prefix, .. } = self else {
-            return Ok(path);
+            return Ok((path, value));
         };
         let key = join(prefix, file_name);
         let uploaded = bucket.upload(&path, &key);
@@ -71,6 +93,6 @@ impl Output {
             let url = PathBuf::from(&e.url);
             ReportError::io(&url, &e.into_io())
         })?;
-        Ok(PathBuf::from(bucket.url(&key)))
+        Ok((PathBuf::from(bucket.url(&key)), value))
     }
 }

@@ -57,7 +57,7 @@ impl Drawer<'_, '_> {
         // starts the next one (the layout is refused unless a chart fits
         // on a page).
         let y = if y + 53.0 + ch.height > self.bottom() {
-            self.cv.new_page();
+            self.next_page();
             self.mt
         } else {
             y

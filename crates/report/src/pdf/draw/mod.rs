@@ -15,9 +15,9 @@ use rust_decimal::Decimal;
 use crate::error::ReportError;
 use crate::format::{format_number, with_affixes};
 use crate::layout::{Align, Layout};
-use crate::pdf::canvas::{Anchor, BLACK, Canvas, Rgb};
+use crate::pdf::canvas::{Anchor, BLACK, Canvas, Mode, Rgb};
 use crate::pdf::logo::LogoImage;
-use crate::prepare::Prepared;
+use crate::prepare::{Prepared, Rows};
 use crate::text::fonts::FontSet;
 use crate::text::shaping::Direction;
 use crate::text::wrap::{clip, wrap_at_most};
@@ -89,6 +89,7 @@ fn total_text(layout: &Layout, k: usize, t: Decimal) -> String {
 ///
 /// [`ReportError::TooWide`] when the table cannot fit across the page
 /// without breaking a number (see [`fit`]).
+#[cfg(test)]
 pub fn draw<'f>(
     layout: &Layout,
     fonts: &'f FontSet,
@@ -97,14 +98,54 @@ pub fn draw<'f>(
     data: &Prepared,
     warnings: &mut Warnings,
 ) -> Result<Canvas<'f>, ReportError> {
-    let mut d = Drawer::new(layout, fonts, texts, data, warnings);
-    let table = d.table()?;
+    let rows = &data.rows;
+    draw_in(
+        layout,
+        fonts,
+        logo,
+        texts,
+        data,
+        rows,
+        warnings,
+        Mode::Keep,
+        None,
+    )
+}
+
+/// [`draw`] of `rows` (`data` gives the totals and the chart) on a
+/// canvas doing `mode` with its pages. With the page count
+/// known (`pages`, from a first pass), each page gets its footer as it is
+/// finished; else every page gets it at the end.
+///
+/// # Errors
+///
+/// As [`draw`].
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn draw_in<'f>(
+    layout: &Layout,
+    fonts: &'f FontSet,
+    logo: Option<&'f LogoImage>,
+    texts: &Texts,
+    data: &Prepared,
+    rows: &dyn Rows,
+    warnings: &mut Warnings,
+    mode: Mode<'f>,
+    pages: Option<usize>,
+) -> Result<Canvas<'f>, ReportError> {
+    let widest = fit::widest_cells(layout, fonts, rows)?;
+    let mut d = Drawer::new(layout, fonts, texts, data, rows, warnings, mode, pages);
+    let table = d.table(&widest)?;
     let y = d.letterhead(logo);
     let top = d.chart(y);
-    let y = d.rows(&table, top);
+    let y = d.rows(&table, top)?;
     d.totals(&table, y);
     d.footers();
     Ok(d.cv)
+}
+
+/// The page size of `layout`, in points.
+pub(crate) fn page_size(layout: &Layout) -> (f32, f32) {
+    layout.page.dimensions().unwrap_or((595.28, 841.89))
 }
 
 /// One report being drawn: the canvas and what every step reads.
@@ -113,8 +154,11 @@ struct Drawer<'a, 'f> {
     fonts: &'f FontSet,
     texts: &'a Texts,
     data: &'a Prepared,
+    rows: &'a dyn Rows,
     warnings: &'a mut Warnings,
     cv: Canvas<'f>,
+    /// The page count, when known before drawing.
+    pages: Option<usize>,
     /// Page width and height.
     w: f32,
     h: f32,
@@ -126,22 +170,28 @@ struct Drawer<'a, 'f> {
 }
 
 impl<'a, 'f> Drawer<'a, 'f> {
+    #[allow(clippy::too_many_arguments)]
     fn new(
         layout: &'a Layout,
         fonts: &'f FontSet,
         texts: &'a Texts,
         data: &'a Prepared,
+        rows: &'a dyn Rows,
         warnings: &'a mut Warnings,
+        mode: Mode<'f>,
+        pages: Option<usize>,
     ) -> Self {
-        let (w, h) = layout.page.dimensions().unwrap_or((595.28, 841.89));
+        let (w, h) = page_size(layout);
         let [mt, mr, mb, ml] = layout.page.margins();
         Drawer {
             layout,
             fonts,
             texts,
             data,
+            rows,
             warnings,
-            cv: Canvas::new(fonts, w, h),
+            cv: Canvas::with_mode(fonts, w, h, mode),
+            pages,
             w,
             h,
             mt,
@@ -212,11 +262,12 @@ impl<'a, 'f> Drawer<'a, 'f> {
     }
 
     /// The table's columns across the page between the margins.
-    fn table(&self) -> Result<Table, ReportError> {
+    fn table(&self, widest: &[(f32, Option<String>)]) -> Result<Table, ReportError> {
         fit::fit(
             self.layout,
             self.fonts,
             self.data,
+            widest,
             self.ml,
             self.w - self.mr,
         )
@@ -239,7 +290,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
     /// A new page: "(continued)" and the table header. Returns the top of
     /// the first row.
     fn continued(&mut self, table: &Table) -> f32 {
-        self.cv.new_page();
+        self.next_page();
         let more = " (continued)";
         let room = (self.w - self.ml - self.mr) / 8.0 - self.fonts.width(more, false);
         let line = format!("{}{more}", clip(self.fonts, &self.texts.title, false, room));
@@ -266,12 +317,16 @@ impl<'a, 'f> Drawer<'a, 'f> {
     /// page is carried over, line by line, to the pages it needs (its last
     /// lines with the totals, if it is the last). Returns the bottom of
     /// the last row.
-    fn rows(&mut self, table: &Table, top: f32) -> f32 {
+    ///
+    /// # Errors
+    ///
+    /// A row that cannot be read back.
+    fn rows(&mut self, table: &Table, top: f32) -> Result<f32, ReportError> {
         let bottom = self.bottom();
         let totals_h = self.totals_height(table);
-        let data = self.data;
-        let last = data.rows.len().saturating_sub(1);
-        let first_h = match data.rows.first() {
+        let rows = self.rows;
+        let last = rows.count().saturating_sub(1);
+        let first_h = match rows.first()? {
             Some(row) => {
                 let (_, rh) = self.row_lines(table, &row.cells);
                 if last == 0 { rh + totals_h } else { rh }
@@ -284,7 +339,8 @@ impl<'a, 'f> Drawer<'a, 'f> {
             table.header(&mut self.cv, top, self.warnings, self.texts.first_line)
         };
         let mut on_page = 0usize;
-        for (i, row) in data.rows.iter().enumerate() {
+        let mut i = 0usize;
+        rows.each(&mut |row| {
             let (lines, rh) = self.row_lines(table, &row.cells);
             // The last row carries the totals with it, so they are never alone.
             let tail = if i == last { totals_h } else { 0.0 };
@@ -327,8 +383,10 @@ impl<'a, 'f> Drawer<'a, 'f> {
                 y = self.continued(table);
             }
             on_page += 1;
-        }
-        y
+            i += 1;
+            Ok(())
+        })?;
+        Ok(y)
     }
 
     /// The totals row below `y`: a rule, the label just left of the first
@@ -340,7 +398,7 @@ impl<'a, 'f> Drawer<'a, 'f> {
             return;
         };
         let mut y = y;
-        if data.rows.is_empty() && y + self.totals_height(table) > self.bottom() {
+        if self.rows.count() == 0 && y + self.totals_height(table) > self.bottom() {
             y = self.continued(table);
         }
         let size = table.size;
@@ -387,24 +445,44 @@ impl<'a, 'f> Drawer<'a, 'f> {
         }
     }
 
-    /// "Page i of n" and the layout's footer on every page, now that the
-    /// page count is known.
+    /// "Page i of n" and the layout's footer: on the last page when each
+    /// page got its own as it was finished, else on every page now that
+    /// the page count is known.
     fn footers(&mut self) {
-        let n = self.cv.pages.len();
+        let n = self.cv.page_count();
+        if self.pages.is_some() {
+            self.footer(n - 1, n);
+            return;
+        }
+        for page in 0..n {
+            self.cv.goto(page);
+            self.footer(page, n);
+        }
+    }
+
+    /// Starts a new page, finishing the one drawn with its footer when the
+    /// page count is known.
+    fn next_page(&mut self) {
+        if let Some(n) = self.pages {
+            let page = self.cv.page_count() - 1;
+            self.footer(page, n);
+        }
+        self.cv.new_page();
+    }
+
+    /// "Page `page + 1` of `n`" and the layout's footer, on the page drawn.
+    fn footer(&mut self, page: usize, n: usize) {
         let fy = self.h - self.mb + 15.0;
         // The footer stops short of the widest page number.
         let number = self.fonts.width(&format!("Page {n} of {n}"), false) * 8.0;
         let room = (self.w - self.mr - self.ml - number - 10.0) / 8.0;
         let footer = clip(self.fonts, &self.texts.footer, false, room);
-        let (w, mr, ml, footer) = (self.w, self.mr, self.ml, footer.as_str());
-        for page in 0..n {
-            self.cv.goto(page);
-            let number = format!("Page {} of {n}", page + 1);
-            let dir = Direction::Ltr;
-            self.cv
-                .text(w - mr, fy, 8.0, false, Anchor::Right, &number, dir, BLACK);
-            self.group_text(ml, fy, 8.0, false, Anchor::Left, footer, BLACK);
-        }
+        let (w, mr, ml) = (self.w, self.mr, self.ml);
+        let number = format!("Page {} of {n}", page + 1);
+        let dir = Direction::Ltr;
+        self.cv
+            .text(w - mr, fy, 8.0, false, Anchor::Right, &number, dir, BLACK);
+        self.group_text(ml, fy, 8.0, false, Anchor::Left, &footer, BLACK);
     }
 }
 

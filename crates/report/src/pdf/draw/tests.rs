@@ -37,7 +37,17 @@ fn draw_with(header_lines: usize, cell: &str) -> (Canvas<'static>, f32, f32) {
     };
     let mut warnings = Warnings::default();
     let (top, bottom) = {
-        let mut d = Drawer::new(&layout, fonts, &texts, &data, &mut warnings);
+        let rows = &data.rows;
+        let mut d = Drawer::new(
+            &layout,
+            fonts,
+            &texts,
+            &data,
+            rows,
+            &mut warnings,
+            Mode::Keep,
+            None,
+        );
         let y = d.letterhead(None);
         (d.chart(y), d.bottom())
     };

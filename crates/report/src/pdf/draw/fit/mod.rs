@@ -14,7 +14,7 @@
 //! shares is drawn exactly as the layout says.
 use crate::error::ReportError;
 use crate::layout::{Align, CellFormat, Layout};
-use crate::prepare::Prepared;
+use crate::prepare::{Prepared, Rows};
 use crate::text::fonts::FontSet;
 use crate::text::shaping::Direction;
 use crate::text::wrap::wrap;
@@ -94,19 +94,41 @@ fn widths_at(weights: &[f32], needs: &[Need], size: f32, avail: f32) -> Option<V
     }
 }
 
-/// The widest cell of column `k` (regular type), and its width at size 1.
-fn widest_cell(fonts: &FontSet, data: &Prepared, k: usize) -> (f32, Option<String>) {
-    let mut widest = 0.0f32;
-    let mut text = None;
-    for row in &data.rows {
-        let cell = &row.cells[k];
-        let w = fonts.shape(cell, false, Direction::of(cell)).width;
-        if w > widest {
-            widest = w;
-            text = Some(cell.clone());
+/// The widest cell (regular type) of each column of `layout` that may
+/// have to stay on one line, and its width at size 1, in one pass over
+/// the rows.
+///
+/// # Errors
+///
+/// A row that cannot be read back.
+pub(crate) fn widest_cells(
+    layout: &Layout,
+    fonts: &FontSet,
+    rows: &dyn Rows,
+) -> Result<Vec<(f32, Option<String>)>, ReportError> {
+    let cols = &layout.columns;
+    let mut widest = vec![(0.0f32, None); cols.len()];
+    // The columns `fit` may keep on one line; the others it never measures.
+    let measured: Vec<bool> = cols
+        .iter()
+        .map(|c| c.keeps_lines() || c.is_numeric() || c.format == CellFormat::Date)
+        .collect();
+    rows.each(&mut |row| {
+        for ((cell, w), _) in row
+            .cells
+            .iter()
+            .zip(&mut widest)
+            .zip(&measured)
+            .filter(|(_, m)| **m)
+        {
+            let width = fonts.shape(cell, false, Direction::of(cell)).width;
+            if width > w.0 {
+                *w = (width, Some(cell.clone()));
+            }
         }
-    }
-    (widest, text)
+        Ok(())
+    })?;
+    Ok(widest)
 }
 
 /// The totals row's texts, at size 1: each total with its column, and the
@@ -178,11 +200,12 @@ pub(super) fn fit(
     layout: &Layout,
     fonts: &FontSet,
     data: &Prepared,
+    widest: &[(f32, Option<String>)],
     left: f32,
     right: f32,
 ) -> Result<Table, ReportError> {
     let keep: Vec<bool> = layout.columns.iter().map(|c| c.keeps_lines()).collect();
-    fit_keeping(layout, fonts, data, left, right, keep).or_else(|e| {
+    fit_keeping(layout, fonts, data, widest, left, right, keep).or_else(|e| {
         // Codes (`wrap = false`) wrap after all rather than fail the
         // report; numbers and dates never do.
         let strict: Vec<bool> = layout
@@ -197,7 +220,7 @@ pub(super) fn fit(
         {
             return Err(e);
         }
-        fit_keeping(layout, fonts, data, left, right, strict).map_err(|_| e)
+        fit_keeping(layout, fonts, data, widest, left, right, strict).map_err(|_| e)
     })
 }
 
@@ -206,6 +229,7 @@ fn fit_keeping(
     layout: &Layout,
     fonts: &FontSet,
     data: &Prepared,
+    widest: &[(f32, Option<String>)],
     left: f32,
     right: f32,
     keep: Vec<bool>,
@@ -218,7 +242,7 @@ fn fit_keeping(
     let mut needs: Vec<Need> = (0..cols.len())
         .map(|k| {
             if keep[k] {
-                let (w, text) = widest_cell(fonts, data, k);
+                let (w, text) = widest[k].clone();
                 widest_text[k] = text;
                 Need {
                     units: w,
