@@ -28,11 +28,15 @@ fn statements(out: &Path, epoch: Option<&str>) -> std::process::Output {
 fn dates(pdf: &Path) -> (String, String) {
     let bytes = std::fs::read(pdf).unwrap();
     let text = String::from_utf8_lossy(&bytes);
+    // `/Key(D:...)`, with or without white space before the string.
     let find = |key: &str| {
-        let at = text
-            .find(&format!("/{key}(D:"))
+        let name = format!("/{key}");
+        let rest = text
+            .match_indices(&name)
+            .map(|(at, _)| text[at + name.len()..].trim_start())
+            .find(|rest| rest.starts_with("(D:"))
             .unwrap_or_else(|| panic!("no {key} in {}", pdf.display()));
-        let rest = &text[at + key.len() + 2..];
+        let rest = &rest[1..];
         rest[..rest.find(')').unwrap()].to_owned()
     };
     (find("CreationDate"), find("ModDate"))

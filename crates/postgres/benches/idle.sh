@@ -26,9 +26,17 @@
 #     idle statements_per_s=49.8 per_worker=0.996 transactions per_worker=1.006
 #     pickup from_enqueue_commit median_ms=10.49 p99_ms=34.55 (load 1.6)
 #                                median_ms=12.73 p99_ms=41.52 (load 6: builds)
+#   then (6fe0d0d: no ANALYZE after a small enqueue; woken workers spread
+#   their looks over 250 us per live worker), alternating with 45931a8:
+#     idle statements per_worker=0.997 transactions per_worker=1.005
+#     pickup from_enqueue_commit median_ms=6.17 p99_ms=13.27 (load 0.6)
+#                                median_ms=5.79 p99_ms=13.95 (load 0.0)
+#     45931a8 between them:      median_ms=9.99 p99_ms=23.37
 # (Before, 50 workers polling every 50 ms meant one look a millisecond:
-# a quick pickup bought with 39 statements a second per worker. After,
-# one notification wakes all 50 at once on 2 cores.)
+# a quick pickup bought with 39 statements a second per worker. With
+# LISTEN, one notification wakes all 50 at once on 2 cores; an ANALYZE
+# after each enqueue made every look plan again; the first look now runs
+# alone while the others wait their turn. One worker alone: about 1.7 ms.)
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 WORKERS=${1:-50}; WINDOW=${2:-30}; TRIALS=${3:-100}

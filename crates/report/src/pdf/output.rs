@@ -69,10 +69,19 @@ impl Output {
         let path = self.dir().join(file_name);
         let tmp = path.with_file_name(format!(".{file_name}.{}.tmp", std::process::id()));
         let written = (|| {
-            let file = File::create(&tmp).map_err(|e| ReportError::io(&tmp, &e))?;
-            let mut out = BufWriter::with_capacity(1 << 16, file);
-            let value = write(&mut out)?;
-            out.flush().map_err(|e| ReportError::io(&tmp, &e))?;
+            let file = File::create(&tmp).map_err(|e| ReportError::io(&path, &e))?;
+            let mut out = Noted {
+                inner: BufWriter::with_capacity(1 << 16, file),
+                error: None,
+            };
+            let value = write(&mut out);
+            // A failed write (a full disk) is the file's, whichever layer
+            // saw it first, and may pass on another attempt.
+            if let Some(e) = out.error.take() {
+                return Err(ReportError::io(&path, &e));
+            }
+            let value = value?;
+            out.flush().map_err(|e| ReportError::io(&path, &e))?;
             std::fs::rename(&tmp, &path).map_err(|e| ReportError::io(&path, &e))?;
             Ok(value)
         })();
@@ -94,5 +103,34 @@ impl Output {
             ReportError::io(&url, &e.into_io())
         })?;
         Ok((PathBuf::from(bucket.url(&key)), value))
+    }
+}
+
+/// A writer that keeps its first error.
+struct Noted<W> {
+    inner: W,
+    error: Option<std::io::Error>,
+}
+
+impl<W: Write> Noted<W> {
+    fn note<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        if let Err(e) = &r
+            && self.error.is_none()
+        {
+            self.error = Some(std::io::Error::new(e.kind(), e.to_string()));
+        }
+        r
+    }
+}
+
+impl<W: Write> Write for Noted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.note(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.note(r)
     }
 }

@@ -146,8 +146,8 @@ impl<W: Write> PdfFile<W> {
         let mut todo: Vec<&Object> = vec![resources];
         let catalog_dict = doc.get_dictionary(catalog).map_err(|_| broken("catalog"))?;
         todo.extend(catalog_dict.iter().map(|(_, v)| v));
-        if !numbers.contains_key(&info) {
-            numbers.insert(info, next);
+        if let std::collections::btree_map::Entry::Vacant(slot) = numbers.entry(info) {
+            slot.insert(next);
             order.push(info);
             next += 1;
         }
