@@ -345,6 +345,10 @@ impl Drop for Postgres {
                 eprintln!("{line}");
             }
         }
+        // Whatever still talks to this cluster (a worker a failed test
+        // left running, say with `--follow`) goes with it: it would
+        // otherwise outlive the test run, holding its pipes and locks.
+        kill_clients(&format!("127.0.0.1:{}/", self.port));
         let data = self.dir.path().join("data");
         let _ = run_as_server(
             &self.bin.join("pg_ctl"),
@@ -357,5 +361,39 @@ impl Drop for Postgres {
                 "stop",
             ],
         );
+    }
+}
+
+/// Kills (SIGKILL) every process but this one whose command line or
+/// environment holds `needle`: the clients of a cluster, by its address.
+fn kill_clients(needle: &str) {
+    let Ok(procs) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    let me = std::process::id();
+    let needle = needle.as_bytes();
+    for entry in procs.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid == me {
+            continue;
+        }
+        let holds = |file: &str| {
+            std::fs::read(entry.path().join(file))
+                .is_ok_and(|bytes| bytes.windows(needle.len()).any(|w| w == needle))
+        };
+        if (holds("cmdline") || holds("environ"))
+            && let Some(pid) = i32::try_from(pid)
+                .ok()
+                .and_then(rustix::process::Pid::from_raw)
+        {
+            // Gone meanwhile is fine.
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::KILL);
+        }
     }
 }
