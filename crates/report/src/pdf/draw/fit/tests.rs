@@ -41,9 +41,11 @@ fn a_column_short_of_its_need_takes_it_from_the_others_by_share() {
     );
 }
 
-/// The widest values of `data`'s columns, as a report measures them.
-fn widest(layout: &Layout, data: &Prepared) -> Vec<(f32, Option<String>)> {
-    widest_cells(layout, fonts(), &data.rows).expect("rows in memory")
+/// [`fit`] between an A4 page's margins, with the widest values of
+/// `data`'s columns measured as a report measures them.
+fn fit_a4(layout: &Layout, data: &Prepared) -> Result<Table, ReportError> {
+    let widest = widest_cells(layout, fonts(), &data.rows).expect("rows in memory");
+    fit(layout, fonts(), data, &widest, 40.0, 555.28)
 }
 
 fn fonts() -> &'static FontSet {
@@ -89,15 +91,7 @@ fn fits(t: &Table, fonts: &FontSet, texts: &[(usize, &str, bool)]) {
 #[test]
 fn narrow_number_columns_widen_and_the_table_keeps_its_size() {
     let (layout, data) = table(3, "2,458,033.90", "7374101.70");
-    let t = fit(
-        &layout,
-        fonts(),
-        &data,
-        &widest(&layout, &data),
-        40.0,
-        555.28,
-    )
-    .expect("fits");
+    let t = fit_a4(&layout, &data).expect("fits");
     assert_eq!(t.size, 9.0);
     fits(
         &t,
@@ -112,15 +106,7 @@ fn narrow_number_columns_widen_and_the_table_keeps_its_size() {
 #[test]
 fn too_many_number_columns_get_smaller_type_then_a_clear_error() {
     let (layout, data) = table(8, "2,458,033.90", "19664271.20");
-    let t = fit(
-        &layout,
-        fonts(),
-        &data,
-        &widest(&layout, &data),
-        40.0,
-        555.28,
-    )
-    .expect("fits in smaller type");
+    let t = fit_a4(&layout, &data).expect("fits in smaller type");
     assert!(t.size < 9.0 && t.size >= 5.4, "{}", t.size);
     fits(
         &t,
@@ -128,15 +114,7 @@ fn too_many_number_columns_get_smaller_type_then_a_clear_error() {
         &[(1, "2,458,033.90", false), (8, "2,458,033.90", false)],
     );
     let (layout, data) = table(40, "2,458,033.90", "98321356.00");
-    let err = fit(
-        &layout,
-        fonts(),
-        &data,
-        &widest(&layout, &data),
-        40.0,
-        555.28,
-    )
-    .expect_err("too wide");
+    let err = fit_a4(&layout, &data).expect_err("too wide");
     let msg = err.to_string();
     assert!(
         msg.starts_with("the table does not fit across the page: its 41 columns need"),
@@ -168,15 +146,7 @@ fn a_total_wider_than_its_column_reaches_left_not_into_the_total_before_it() {
         ],
         bars: None,
     };
-    let t = fit(
-        &layout,
-        fonts(),
-        &data,
-        &widest(&layout, &data),
-        40.0,
-        555.28,
-    )
-    .expect("fits");
+    let t = fit_a4(&layout, &data).expect("fits");
     let w = |s: &str| fonts().width(s, true) * t.size;
     let first_end = t.xs[1].1 - PAD;
     let second_start = t.xs[2].1 - PAD - w("98765432.10");
@@ -202,15 +172,7 @@ fn codes_wrap_rather_than_fail_the_report() {
         totals: vec![None; 12],
         bars: None,
     };
-    let t = fit(
-        &layout,
-        fonts(),
-        &data,
-        &widest(&layout, &data),
-        40.0,
-        555.28,
-    )
-    .expect("fits, wrapped");
+    let t = fit_a4(&layout, &data).expect("fits, wrapped");
     assert!(t.cell_lines(fonts(), 0, code).0.len() > 1);
     // Five of them fit on one line each, in smaller type.
     let layout = Layout::from_toml(
@@ -229,15 +191,7 @@ fn codes_wrap_rather_than_fail_the_report() {
         totals: vec![None; 5],
         bars: None,
     };
-    let t = fit(
-        &layout,
-        fonts(),
-        &data,
-        &widest(&layout, &data),
-        40.0,
-        555.28,
-    )
-    .expect("fits");
+    let t = fit_a4(&layout, &data).expect("fits");
     assert_eq!(t.cell_lines(fonts(), 0, code).0.len(), 1);
     assert!(t.size < 9.0, "{}", t.size);
 }
