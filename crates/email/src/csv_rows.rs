@@ -220,14 +220,6 @@ mod tests {
     }
 
     #[test]
-    fn delimiters_are_detected() {
-        assert_eq!(detect_delimiter(b"a,b,c\n1;2"), b',');
-        assert_eq!(detect_delimiter(b"a;b;\"c,d,e\"\n"), b';');
-        assert_eq!(detect_delimiter(b"\xef\xbb\xbfa\tb\n"), b'\t');
-        assert_eq!(detect_delimiter(b"email\n"), b',');
-    }
-
-    #[test]
     fn bom_is_skipped_and_lines_are_counted() {
         let (headers, rows) =
             rows("\u{feff}email;name\na@example.com;\"Ann\nSmith\"\nb@example.com;Bob\n");
