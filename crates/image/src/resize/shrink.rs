@@ -22,9 +22,9 @@ pub struct BoxShrink {
     depth16: bool,
     /// Sums for one output row: colour x alpha (or colour), then alpha.
     sums: Vec<u64>,
-    /// For 8-bit samples: the same sums per source column, folded into
-    /// `sums` once per output row (a row then costs one add per sample,
-    /// which vectorises, instead of a walk block by block).
+    /// For 8-bit samples, instead of `sums`: the sums per source column,
+    /// gathered into blocks once per output row (a row then costs one add
+    /// per sample, which vectorises, instead of a walk block by block).
     cols: Vec<u32>,
     /// Source rows added to `sums` so far.
     rows_in_sums: usize,
@@ -46,7 +46,11 @@ impl BoxShrink {
             height,
             channels,
             depth16,
-            sums: vec![0; out_w * channels.count()],
+            sums: if depth16 || k > MAX_K8 {
+                vec![0; out_w * channels.count()]
+            } else {
+                Vec::new()
+            },
             cols: if depth16 || k > MAX_K8 {
                 Vec::new()
             } else {
@@ -103,21 +107,42 @@ impl BoxShrink {
         }
     }
 
-    /// Adds the column sums into the block sums and clears them.
-    fn fold_cols(&mut self) {
-        let c = self.channels.count();
-        for (block, sums) in self
-            .cols
-            .chunks_mut(self.k * c)
-            .zip(self.sums.chunks_exact_mut(c))
-        {
-            for p in block.chunks_exact(c) {
-                for (s, &v) in sums.iter_mut().zip(p) {
-                    *s += u64::from(v);
+    /// [`BoxShrink::emit`] from the 8-bit column sums: each block's sums
+    /// gathered in registers, its averages written, the columns cleared.
+    fn emit8<const N: usize>(&mut self) {
+        let alpha = N == 2 || N == 4;
+        let rows = self.rows_in_sums as u64;
+        let (k, width) = (self.k, self.width);
+        let out = &mut self.out;
+        for (bx, block) in self.cols.chunks_mut(k * N).enumerate() {
+            let mut acc = [0u64; N];
+            for p in block.chunks_exact(N) {
+                for (a, &v) in acc.iter_mut().zip(p) {
+                    *a += u64::from(v);
                 }
             }
             block.fill(0);
+            let n = (k.min(width - bx * k) as u64) * rows;
+            let colours = if alpha { N - 1 } else { N };
+            let (d, inv) = if alpha {
+                let a = acc[N - 1];
+                (a, if a == 0 { 0.0 } else { 1.0 / a as f64 })
+            } else {
+                (n, 1.0 / n as f64)
+            };
+            for &s in &acc[..colours] {
+                let v = if d == 0 {
+                    0
+                } else {
+                    div_floor(s + d / 2, d, inv)
+                };
+                out.push(v.min(255) as u8);
+            }
+            if alpha {
+                out.push(div_floor(acc[N - 1] + n / 2, n, 1.0 / n as f64).min(255) as u8);
+            }
         }
+        self.rows_in_sums = 0;
     }
 
     fn add(&mut self, row: &[u8], sample_bytes: usize, sample: impl Fn(&[u8]) -> u64) {
@@ -145,7 +170,12 @@ impl BoxShrink {
     /// Turns the sums into one output row and clears them.
     fn emit(&mut self) {
         if !self.cols.is_empty() {
-            self.fold_cols();
+            return match self.channels {
+                Channels::L => self.emit8::<1>(),
+                Channels::La => self.emit8::<2>(),
+                Channels::Rgb => self.emit8::<3>(),
+                Channels::Rgba => self.emit8::<4>(),
+            };
         }
         let c = self.channels.count();
         let alpha = self.channels.has_alpha();
@@ -194,9 +224,39 @@ impl BoxShrink {
     }
 }
 
+/// `num / d` rounded down (`d` > 0, `inv` its reciprocal), exactly: a
+/// float multiply corrected by one step, where a 64-bit division per
+/// sample was most of the box shrink's time. `num` stays far below 2^52,
+/// so the float quotient is off by less than one.
+fn div_floor(num: u64, d: u64, inv: f64) -> u64 {
+    let q = (num as f64 * inv) as u64;
+    if q * d > num {
+        q - 1
+    } else if (q + 1) * d <= num {
+        q + 1
+    } else {
+        q
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn div_floor_is_integer_division() {
+        // Pixel counts of blocks up to 64x64 and alpha sums far larger as
+        // divisors, numerators just around multiples of them, where a
+        // float quotient would land on either side.
+        for d in (1..=4096u64).chain([65_025, 65_025 * 4096, 1 << 40]) {
+            let inv = 1.0 / d as f64;
+            for q in [0u64, 1, 2, 255, 65_025, 1 << 20] {
+                for num in (q * d).saturating_sub(2)..=q * d + 2 {
+                    assert_eq!(div_floor(num, d, inv), num / d, "{num} / {d}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn averages_blocks_and_the_partial_ones_at_the_edges() {
