@@ -16,7 +16,7 @@ use crate::layout::Layout;
 use crate::layout::template::Template;
 use crate::pdf::canvas::{Mode, Writing};
 use crate::pdf::doc_info::{DocInfo, run_time};
-use crate::pdf::draw::{Texts, Warnings, draw_in, page_size};
+use crate::pdf::draw::{Sheet, Texts, Warnings, page_size};
 use crate::pdf::logo::LogoImage;
 use crate::pdf::output::Output;
 use crate::pdf::prelude::{Prelude, Usage};
@@ -186,20 +186,17 @@ impl Renderer {
             footer: fill(&self.layout.footer),
             first_line: first.line,
         };
-        let (layout, fonts, logo) = (&self.layout, &self.fonts, self.logo.as_ref());
-        let mut warnings = Warnings::default();
-        let count = Mode::Count(Usage::default());
-        let counted = draw_in(
+        let layout = &self.layout;
+        let sheet = Sheet {
             layout,
-            fonts,
-            logo,
-            &texts,
-            &data,
-            &rows,
-            &mut warnings,
-            count,
-            None,
-        )?;
+            fonts: &self.fonts,
+            logo: self.logo.as_ref(),
+            texts: &texts,
+            data: &data,
+            rows: &rows,
+        };
+        let mut warnings = Warnings::default();
+        let counted = sheet.draw_in(&mut warnings, Mode::Count(Usage::default()), None)?;
         let (usage, pages) = counted
             .into_usage()
             .ok_or_else(|| ReportError::Pdf("the first pass kept no count".into()))?;
@@ -209,21 +206,10 @@ impl Renderer {
             created: self.created,
         };
         let (w, h) = page_size(layout);
-        let prelude = Prelude::new(fonts, usage, (w, h), &info)?;
+        let prelude = Prelude::new(&self.fonts, usage, (w, h), &info)?;
         let write = Mode::Write(Box::new(Writing::new(out, prelude, pages, w, h)?));
         // The same warnings again: the first pass has them all.
-        let mut again = Warnings::default();
-        let cv = draw_in(
-            layout,
-            fonts,
-            logo,
-            &texts,
-            &data,
-            &rows,
-            &mut again,
-            write,
-            Some(pages),
-        )?;
+        let cv = sheet.draw_in(&mut Warnings::default(), write, Some(pages))?;
         let bytes = cv.finish(&info)?;
         Ok((pages, bytes, warnings))
     }

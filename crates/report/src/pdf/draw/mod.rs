@@ -98,49 +98,67 @@ pub fn draw<'f>(
     data: &Prepared,
     warnings: &mut Warnings,
 ) -> Result<Canvas<'f>, ReportError> {
-    let rows = &data.rows;
-    draw_in(
+    let sheet = Sheet {
         layout,
         fonts,
         logo,
         texts,
         data,
-        rows,
-        warnings,
-        Mode::Keep,
-        None,
-    )
+        rows: &data.rows,
+    };
+    sheet.draw_in(warnings, Mode::Keep, None)
 }
 
-/// [`draw`] of `rows` (`data` gives the totals and the chart) on a
-/// canvas doing `mode` with its pages. With the page count
-/// known (`pages`, from a first pass), each page gets its footer as it is
-/// finished; else every page gets it at the end.
-///
-/// # Errors
-///
-/// As [`draw`].
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn draw_in<'f>(
-    layout: &Layout,
-    fonts: &'f FontSet,
-    logo: Option<&'f LogoImage>,
-    texts: &Texts,
-    data: &Prepared,
-    rows: &dyn Rows,
-    warnings: &mut Warnings,
-    mode: Mode<'f>,
-    pages: Option<usize>,
-) -> Result<Canvas<'f>, ReportError> {
-    let widest = fit::widest_cells(layout, fonts, rows)?;
-    let mut d = Drawer::new(layout, fonts, texts, data, rows, warnings, mode, pages);
-    let table = d.table(&widest)?;
-    let y = d.letterhead(logo);
-    let top = d.chart(y);
-    let y = d.rows(&table, top)?;
-    d.totals(&table, y);
-    d.footers();
-    Ok(d.cv)
+/// What one report is drawn from, the same for each of its passes.
+pub(crate) struct Sheet<'a, 'f> {
+    /// The layout.
+    pub(crate) layout: &'a Layout,
+    /// The fonts, whose cuts the canvas keeps.
+    pub(crate) fonts: &'f FontSet,
+    /// The layout's logo, loaded once per run.
+    pub(crate) logo: Option<&'f LogoImage>,
+    /// The title, header, footer and the first row's line.
+    pub(crate) texts: &'a Texts,
+    /// The totals and the chart.
+    pub(crate) data: &'a Prepared,
+    /// The rows, read again in each pass.
+    pub(crate) rows: &'a dyn Rows,
+}
+
+impl<'f> Sheet<'_, 'f> {
+    /// [`draw`] of the sheet's rows on a canvas doing `mode` with its
+    /// pages. With the page count known (`pages`, from a first pass), each
+    /// page gets its footer as it is finished; else every page gets it at
+    /// the end.
+    ///
+    /// # Errors
+    ///
+    /// As [`draw`].
+    pub(crate) fn draw_in(
+        &self,
+        warnings: &mut Warnings,
+        mode: Mode<'f>,
+        pages: Option<usize>,
+    ) -> Result<Canvas<'f>, ReportError> {
+        let widest = fit::widest_cells(self.layout, self.fonts, self.rows)?;
+        let mut d = Drawer::new(
+            self.layout,
+            self.fonts,
+            self.texts,
+            self.data,
+            self.rows,
+            warnings,
+            mode,
+            pages,
+        );
+        let table = d.table(&widest)?;
+        let y = d.letterhead(self.logo);
+        let top = d.chart(y);
+        let y = d.rows(&table, top)?;
+        d.totals(&table, y);
+        d.footers();
+        Ok(d.cv)
+    }
 }
 
 /// The page size of `layout`, in points.
