@@ -24,6 +24,8 @@ mod enqueue;
 mod errors;
 #[path = "reporter/fit.rs"]
 mod fit;
+#[path = "reporter/full_disk.rs"]
+mod full_disk;
 #[path = "reporter/huge.rs"]
 mod huge;
 #[path = "reporter/input.rs"]
