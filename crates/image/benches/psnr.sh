@@ -18,7 +18,8 @@ for ref in "$refs"/*.png; do
   out=$outs/$name.$ext
   [ -f "$out" ] || { skipped=$((skipped + 1)); continue; }
   if [ "$ext" = avif ]; then
-    avifdec -q "$out" "$tmp/$name.png" >/dev/null
+    # (no -q: in libavif 0.11, Debian 12's, it is the JPEG quality flag)
+    avifdec "$out" "$tmp/$name.png" >/dev/null
     out=$tmp/$name.png
   fi
   if [ "$(identify -format %wx%h "$out" 2>/dev/null)" != "$(identify -format %wx%h "$ref" 2>/dev/null)" ]; then
