@@ -5,7 +5,8 @@
 #
 #   crates/image/benches/vs-sharp.sh [CORPUS_DIR] [ROUNDS]
 #
-# The job: every JPEG and PNG fitted into 800x800, never enlarged, turned
+# The job: every JPEG and PNG fitted into 800x800 (BOX=200 for
+# thumbnails: BOXxBOX), never enlarged, turned
 # upright per its EXIF orientation, metadata stripped, written as JPEG q85
 # (`resizer --format jpeg`; sharp's `.jpeg({quality: 85})`), two images at
 # a time (2 workers; sharp: 2 concurrent pipelines of one libvips thread
@@ -31,6 +32,7 @@ here=crates/image/benches
 C=${1:-/tmp/resizer-corpus}
 ROUNDS=${2:-3}
 AVIF=${AVIF:-1}
+BOX=${BOX:-800}
 # Our q70 and sharp's q50 give about the same mean PSNR against vips's
 # thumbnail on the corpus: 36.71 and 36.68 dB, in 1,534,386 and 1,409,050
 # bytes (2026-12-03; our q60 gave 35.60 dB in 1,208,612 bytes).
@@ -60,7 +62,7 @@ timed() {
   t1=$(date +%s.%N)
   echo "$(echo "$t1 - $t0" | bc) $(($(tail -1 "$W/rss") / 1024))" >> "$W/times.$name"
 }
-ours() { timed "$1" "$R" "$C" "$W/$1" --size 800x800 --quiet "${@:2}"; }
+ours() { timed "$1" "$R" "$C" "$W/$1" --size "${BOX}x$BOX" --quiet "${@:2}"; }
 theirs() { timed "$1" env NODE_PATH="$SHARP/node_modules" node "$JS" "$C" "$W/$1" 2 "${@:2}"; }
 
 # compare LABEL OURS THEIRS OURS_COMMAND THEIRS_COMMAND: alternating rounds
@@ -78,17 +80,17 @@ compare() {
     "$(cut -d' ' -f2 "$W/times.$a" | sort -n | tail -1)" "$(cut -d' ' -f2 "$W/times.$b" | sort -n | tail -1)"
 }
 
-compare jpeg resizer sharp "ours resizer --format jpeg --quality 85" "theirs sharp jpeg 85"
+compare jpeg resizer sharp "ours resizer --format jpeg --quality 85" "theirs sharp jpeg 85 4 $BOX"
 if [ "$AVIF" = 1 ]; then
   compare avif resizer-avif sharp-avif \
     "ours resizer-avif --format avif --quality $AVIF_QUALITY --avif-speed $AVIF_SPEED" \
-    "theirs sharp-avif avif $SHARP_AVIF_QUALITY $SHARP_AVIF_EFFORT"
+    "theirs sharp-avif avif $SHARP_AVIF_QUALITY $SHARP_AVIF_EFFORT $BOX"
 fi
 
 # Quality against two references, for the JPEG inputs (PNG artwork with
 # alpha is flattened differently: onto white by us, black by libvips).
 mkdir -p "$W/ref.vips" "$W/ref.exact"
-ls -d "$C"/*.jpg | VIPS_CONCURRENCY=1 xargs -P2 -n4 vipsthumbnail -s 800x800 -o "$W/ref.vips/%s.png" 2>/dev/null
+ls -d "$C"/*.jpg | VIPS_CONCURRENCY=1 xargs -P2 -n4 vipsthumbnail -s "${BOX}x$BOX" -o "$W/ref.vips/%s.png" 2>/dev/null
 for ref in "$W/ref.vips"/*.png; do
   b=$(basename "$ref" .png)
   convert "$C/$b.jpg" -filter Lanczos -resize "$(identify -format "%wx%h" "$ref" 2>/dev/null)!" "$W/ref.exact/$b.png" 2>/dev/null

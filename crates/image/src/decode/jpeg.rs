@@ -20,6 +20,7 @@ use crate::decode::decoded::whole_pixels;
 use crate::decode::decoded::{Chroma, Decoded, Header, LoadScale};
 use crate::decode::jpeg_fallback;
 use crate::decode::jpeg_markers::{self, JpegMarkers};
+use crate::decode::jpeg_scans;
 use crate::error::ImageError;
 use crate::pixels::{Channels, Pixels};
 use crate::resize::geometry::jpeg_decoded_len;
@@ -82,10 +83,19 @@ fn decode_with_scan_limit(
     });
     let factors = chroma_factors(header.subsamp)
         .filter(|_| header.colorspace == Colorspace::YCbCr && planes(markers.icc.as_deref()));
-    let decoded = match factors {
+    let mut run = |bytes: &[u8]| match factors {
         Some(factors) => decompress_planes(&mut decompressor, &header, bytes, eighths, factors),
         None => decompress(&mut decompressor, &header, bytes, eighths, &markers)
             .map(|pixels| (whole_pixels(pixels, width, height, eighths), None)),
+    };
+    // At an eighth of the size, most of a progressive file's scans are
+    // not needed (see `jpeg_scans`); should the cut file fail, the whole.
+    let cut = (eighths <= 1)
+        .then(|| jpeg_scans::for_eighth_scale(bytes))
+        .flatten();
+    let decoded = match cut.as_deref() {
+        Some(cut) => run(cut).or_else(|_| run(bytes)),
+        None => run(bytes),
     };
     match decoded {
         Ok((pixels, chroma)) => Ok(Decoded {

@@ -12,6 +12,7 @@ mod decoded;
 mod jpeg;
 mod jpeg_fallback;
 pub(crate) mod jpeg_markers;
+mod jpeg_scans;
 mod png_stream;
 
 use crate::error::ImageError;
