@@ -127,6 +127,15 @@ fn per_recipient(server: &SmtpServer) -> HashMap<String, usize> {
     counts
 }
 
+/// Asserts that `server` got each of the `rows` recipients exactly once,
+/// naming a few that came twice.
+fn each_row_once(server: &SmtpServer, rows: usize) {
+    let counts = per_recipient(server);
+    assert_eq!(counts.len(), rows, "every row was sent");
+    let twice: Vec<_> = counts.iter().filter(|(_, n)| **n > 1).take(5).collect();
+    assert!(twice.is_empty(), "rows sent more than once: {twice:?}");
+}
+
 #[test]
 fn dry_run_on_the_samples_writes_one_eml_per_row() {
     let case = Case::new();

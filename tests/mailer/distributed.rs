@@ -10,7 +10,7 @@ use workpool_tests::{Postgres, Signal, send_signal};
 
 use super::scale::{finish, summary, wait_until};
 use super::smtp_server::SmtpServer;
-use super::{Case, TEMPLATE, emails, per_recipient, stderr, stdout};
+use super::{Case, TEMPLATE, each_row_once, emails, per_recipient, stderr, stdout};
 
 /// Enqueueing the same rows with three different rates (and retries)
 /// leaves one run whose settings are the last ones; the workers send each
@@ -56,12 +56,7 @@ fn the_same_inputs_enqueued_with_other_settings_are_one_run() {
         let out = finish(worker, Duration::from_secs(60));
         assert!(out.status.success(), "{}", stderr(&out));
     }
-    let counts = per_recipient(&server);
-    assert_eq!(counts.len(), ROWS, "every row was sent");
-    assert!(
-        counts.values().all(|&n| n == 1),
-        "a row was sent twice: {counts:?}"
-    );
+    each_row_once(&server, ROWS);
 }
 
 /// SIGTERM to a worker sending at 10/s: it starts nothing new, finishes
@@ -131,12 +126,7 @@ fn sigterm_stops_a_worker_and_gives_its_jobs_back_at_once() {
         started.elapsed() < Duration::from_secs(30),
         "the second worker waited for a lease"
     );
-    let counts = per_recipient(&server);
-    assert_eq!(counts.len(), ROWS, "every row was sent");
-    assert!(
-        counts.values().all(|&n| n == 1),
-        "a row was sent twice: {counts:?}"
-    );
+    each_row_once(&server, ROWS);
 }
 
 /// A run two seconds old is rated over those two seconds, not over a
