@@ -4,11 +4,10 @@
 //! command on the same inputs.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use workpool_tests::{Postgres, S3Server, command, samples_dir, temp_dir};
+use workpool_tests::{Postgres, S3Server, command, files, pdf_text, samples_dir, temp_dir};
 
 fn ok(out: &Output) -> String {
     assert!(
@@ -79,24 +78,6 @@ fn two_workers(tool: &str, db: &Postgres, name: &str, env: &[(&str, String)]) {
         succeeded.iter().all(|&n| n > 0),
         "a {tool} worker did nothing: {succeeded:?}"
     );
-}
-
-/// Every file under `dir`, by relative path, with its bytes.
-fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]
@@ -177,16 +158,6 @@ fn resizer_two_workers_with_inputs_and_outputs_in_s3() {
     }
 }
 
-/// `pdftotext -layout` of `pdf`.
-fn text(pdf: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout", pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "pdftotext {}", pdf.display());
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 #[ignore = "needs PostgreSQL (.ci/deps/postgres.sh) and pdftotext (poppler-utils, .ci/deps/reporter.sh)"]
 fn reporter_two_workers_make_the_single_machine_reports() {
@@ -220,7 +191,7 @@ fn reporter_two_workers_make_the_single_machine_reports() {
     // gives fonts and images, drawn from a per-process counter.)
     for name in a.keys() {
         let (x, y) = (single.join(name), spread.join(name));
-        assert_eq!(text(&x), text(&y), "{name}");
+        assert_eq!(pdf_text(&x), pdf_text(&y), "{name}");
         let out = Command::new("qpdf")
             .args(["--check"])
             .arg(&y)
@@ -266,8 +237,8 @@ fn reporter_two_workers_read_and_write_s3() {
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for name in a.keys() {
         assert_eq!(
-            text(&single.join(name)),
-            text(&fetched.join(name)),
+            pdf_text(&single.join(name)),
+            pdf_text(&fetched.join(name)),
             "{name}"
         );
     }

@@ -1,23 +1,11 @@
 //! `reporter publish` and `reporter consume`: the single-machine reports.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use workpool_tests::{RabbitMq, Signal, samples_dir, temp_dir};
+use workpool_tests::{RabbitMq, Signal, files, pdf_text, samples_dir, temp_dir};
 
 use super::broker::{Consumer, ready, run, wait_until};
-use super::resizer::files;
-
-/// `pdftotext -layout` of `pdf`.
-fn text(pdf: &Path) -> String {
-    let out = Command::new("pdftotext")
-        .args(["-layout", pdf.to_str().unwrap(), "-"])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "pdftotext {}", pdf.display());
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 #[test]
 #[ignore = "needs rabbitmq-server (.ci/deps/rabbitmq.sh), pdftotext and qpdf (.ci/deps/reporter.sh)"]
@@ -103,7 +91,7 @@ fn one_message_per_group_makes_the_single_machine_reports() {
     // where the single-machine run embeds its run-wide cut.)
     for name in a.keys() {
         let (x, y) = (single.join(name), spread.join(name));
-        assert_eq!(text(&x), text(&y), "{name}");
+        assert_eq!(pdf_text(&x), pdf_text(&y), "{name}");
         let out = Command::new("qpdf")
             .arg("--check")
             .arg(&y)

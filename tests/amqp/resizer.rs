@@ -1,31 +1,11 @@
 //! `resizer publish` and `resizer consume`: the single-machine outputs.
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use image::{Rgb, RgbImage};
-use workpool_tests::{RabbitMq, Signal, temp_dir};
+use workpool_tests::{RabbitMq, Signal, files, temp_dir};
 
 use super::broker::{Consumer, ready, run, send, take_all, wait_until};
-
-/// Every file under `dir`, by relative path.
-pub fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
-}
 
 #[test]
 #[ignore = "needs rabbitmq-server (.ci/deps/rabbitmq.sh installs it)"]

@@ -6,12 +6,14 @@
 //! finds them next to the test executable, in the same target profile.
 
 pub mod http;
+mod outputs;
 mod postgres;
 mod rabbitmq;
 mod s3;
 
 use std::path::{Path, PathBuf};
 
+pub use outputs::{files, pdf_text};
 pub use postgres::{Postgres, TLS_HOST, TLS_PASSWORD, postgres_bin};
 pub use rabbitmq::{RabbitMq, rabbitmq_installed};
 pub use s3::S3Server;
