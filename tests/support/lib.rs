@@ -39,7 +39,45 @@ pub fn bin(name: &str) -> PathBuf {
          (the README's test command does this)",
         path.display()
     );
+    if let Some(source) = newer_source(&path) {
+        panic!(
+            "{} is older than {}, which it is built from: build the binaries again with \
+             `cargo build --workspace --bins` (the README's test command does this)",
+            path.display(),
+            source.display()
+        );
+    }
     path
+}
+
+/// A source file the binary at `path` is built from (as cargo's dep-info
+/// beside it, `<name>.d`, lists them) that changed after the binary was
+/// built: `cargo test -p workpool-tests` alone does not rebuild the
+/// binaries, and a test must not pass or fail on an old one.
+fn newer_source(path: &Path) -> Option<PathBuf> {
+    let built = std::fs::metadata(path).and_then(|m| m.modified()).ok()?;
+    let info = std::fs::read_to_string(path.with_extension("d")).ok()?;
+    let (_, list) = info.lines().next()?.split_once(": ")?;
+    // Paths are separated by spaces; a space inside one is escaped ("\ ").
+    let mut sources = Vec::new();
+    let mut current = String::new();
+    for part in list.split(' ') {
+        match part.strip_suffix('\\') {
+            Some(head) => {
+                current.push_str(head);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(part);
+                sources.push(PathBuf::from(std::mem::take(&mut current)));
+            }
+        }
+    }
+    sources.into_iter().find(|source| {
+        std::fs::metadata(source)
+            .and_then(|m| m.modified())
+            .is_ok_and(|changed| changed > built)
+    })
 }
 
 /// The prefixes of the environment variables the tools read: a developer's
