@@ -11,7 +11,7 @@ use tokio::task::JoinHandle;
 
 use crate::connect::Conn;
 use crate::error::QueueError;
-use crate::hand::{Hand, Woken};
+use crate::hand::Hand;
 use crate::lease::{self, Claimed, Rated};
 use crate::leased::Leased;
 use crate::look::{self, Look};
@@ -232,18 +232,10 @@ impl Claimer {
     /// Waits, with nothing to do, until woken (a notification, the
     /// listener reconnected, this worker's last job recorded), a retry
     /// sent back from here is due, the poll comes round, or the worker
-    /// stops. Woken by news every idle worker of the run heard, it waits
-    /// its share of [`Hand::stagger`] more.
+    /// stops (see [`Hand::idle`]).
     async fn idle(&self) {
         let until = self.hand.next_look(self.poll);
-        let woken = tokio::select! {
-            woken = self.hand.woken() => woken,
-            () = tokio::time::sleep_until(until) => return,
-            () = self.stop.cancelled() => return,
-        };
-        if woken == Woken::News {
-            self.pause(self.hand.stagger()).await;
-        }
+        self.hand.idle(until, &self.stop).await;
     }
 
     async fn pause(&self, wait: Duration) {

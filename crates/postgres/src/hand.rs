@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use parking_lot::Mutex;
+use pool::CancellationToken;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -24,7 +25,7 @@ const MAX_SPREAD: Duration = Duration::from_millis(50);
 
 /// Whether [`Hand::woken`] was news of the run or the worker's own doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Woken {
+enum Woken {
     /// A notification, or the listener connected again: every idle worker
     /// of the run heard it.
     News,
@@ -159,11 +160,37 @@ impl Hand {
 
     /// Until [`Hand::tell`] or [`Hand::wake`] is called (or was, since the
     /// last wait), saying which.
-    pub(crate) async fn woken(&self) -> Woken {
+    async fn woken(&self) -> Woken {
         tokio::select! {
             () = self.news.notified() => Woken::News,
             () = self.wake.notified() => Woken::Own,
         }
+    }
+
+    /// Waits, with nothing to do, until woken, `until` comes, or `stop`
+    /// is cancelled. Woken by news every idle worker of the run heard, it
+    /// waits its share of [`Hand::stagger`] more (`stop` cuts that short
+    /// too), so that they do not all look at once. Returns `false` when
+    /// stopped.
+    ///
+    /// # Cancel safety
+    ///
+    /// Cancel safe, as [`Hand::woken`]: a wake it consumed before being
+    /// dropped is lost, and the next look finds what it was about.
+    pub(crate) async fn idle(&self, until: Instant, stop: &CancellationToken) -> bool {
+        let woken = tokio::select! {
+            biased;
+            () = stop.cancelled() => return false,
+            woken = self.woken() => woken,
+            () = tokio::time::sleep_until(until) => return true,
+        };
+        if woken == Woken::News {
+            tokio::select! {
+                () = stop.cancelled() => return false,
+                () = tokio::time::sleep(self.stagger()) => {}
+            }
+        }
+        true
     }
 
     /// The run has `n` live workers, this one included.

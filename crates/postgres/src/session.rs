@@ -13,7 +13,7 @@ use crate::claims::{Claimer, Ended};
 use crate::completions::{self, Completions};
 use crate::connect::Conn;
 use crate::error::QueueError;
-use crate::hand::{Hand, Woken};
+use crate::hand::Hand;
 use crate::lease;
 use crate::leased::{Fenced, Leased};
 use crate::look::At;
@@ -221,8 +221,8 @@ where
     /// Waits while the run is paused, looking when woken or every poll;
     /// returns the state it left for (none when the worker stopped).
     /// Woken by news (a resume wakes every paused worker of the run), it
-    /// waits its share of [`Hand::stagger`] first, so their looks and
-    /// first claims do not all run at once.
+    /// waits its share of [`Hand::stagger`] first (see [`Hand::idle`]), so
+    /// their looks and first claims do not all run at once.
     ///
     /// # Errors
     ///
@@ -233,18 +233,8 @@ where
     ) -> Result<Option<RunState>, QueueError> {
         loop {
             let until = self.hand.next_look(self.options.poll);
-            let stop = &self.stopper.stop;
-            let news = tokio::select! {
-                biased;
-                () = stop.cancelled() => return Ok(None),
-                woken = self.hand.woken() => woken == Woken::News,
-                () = tokio::time::sleep_until(until) => false,
-            };
-            if news {
-                tokio::select! {
-                    () = stop.cancelled() => return Ok(None),
-                    () = tokio::time::sleep(self.hand.stagger()) => {}
-                }
+            if !self.hand.idle(until, &self.stopper.stop).await {
+                return Ok(None);
             }
             let look = self.at().look(conn, &self.hand, 0).await?;
             if look.state != RunState::Paused {
