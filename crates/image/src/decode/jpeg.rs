@@ -21,6 +21,7 @@ use crate::decode::decoded::{Chroma, Decoded, Header, LoadScale};
 use crate::decode::jpeg_fallback;
 use crate::decode::jpeg_markers::{self, JpegMarkers};
 use crate::decode::jpeg_scans;
+use crate::decode::progressive;
 use crate::error::ImageError;
 use crate::pixels::{Channels, Pixels};
 use crate::resize::geometry::jpeg_decoded_len;
@@ -84,7 +85,11 @@ fn decode_with_scan_limit(
     let factors = chroma_factors(header.subsamp)
         .filter(|_| header.colorspace == Colorspace::YCbCr && planes(markers.icc.as_deref()));
     let mut run = |bytes: &[u8]| match factors {
-        Some(factors) => decompress_planes(&mut decompressor, &header, bytes, eighths, factors),
+        Some(factors) => progressive_planes(&header, bytes, eighths, factors, scan_limit)
+            .map_or_else(
+                || decompress_planes(&mut decompressor, &header, bytes, eighths, factors),
+                Ok,
+            ),
         None => decompress(&mut decompressor, &header, bytes, eighths, &markers)
             .map(|pixels| (whole_pixels(pixels, width, height, eighths), None)),
     };
@@ -130,6 +135,50 @@ fn chroma_factors(subsamp: Subsamp) -> Option<(u32, u32)> {
         }
         _ => None,
     }
+}
+
+/// The Y, Cb and Cr planes of a progressive file at `eighths`/8 of its
+/// size, as [`decompress_planes`] gives them, from this crate's own
+/// decoder where it takes the file (see [`progressive`]); `None` leaves
+/// it to libjpeg-turbo.
+fn progressive_planes(
+    header: &DecompressHeader,
+    bytes: &[u8],
+    eighths: u32,
+    (fx, fy): (u32, u32),
+    scan_limit: u32,
+) -> Option<(Pixels, Option<Chroma>)> {
+    let (w, h) = (
+        jpeg_decoded_len(u32::try_from(header.width).ok()?, eighths),
+        jpeg_decoded_len(u32::try_from(header.height).ok()?, eighths),
+    );
+    let (cw, ch) = (w.div_ceil(fx), h.div_ceil(fy));
+    let size = |w: u32, h: u32| (w as usize, h as usize);
+    let sizes = [size(w, h), size(cw, ch), size(cw, ch)];
+    let factors = (fx as usize, fy as usize);
+    let mut planes = match progressive::decode_planes(bytes, eighths, &sizes, factors, scan_limit) {
+        Ok(planes) => planes.into_iter(),
+        Err(why) => {
+            tracing::trace!(reason = why.0, "progressive JPEG left to libjpeg-turbo");
+            return None;
+        }
+    };
+    let mut plane = |width, height| {
+        Some(Pixels {
+            width,
+            height,
+            channels: Channels::L,
+            depth16: false,
+            data: planes.next()?,
+        })
+    };
+    let luma = plane(w, h)?;
+    let chroma = Chroma {
+        cb: plane(cw, ch)?,
+        cr: plane(cw, ch)?,
+        factors: (fx, fy),
+    };
+    Some((luma, Some(chroma)))
 }
 
 /// Runs libjpeg-turbo at `eighths`/8 of the size into Y, Cb and Cr planes

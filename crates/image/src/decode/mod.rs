@@ -14,6 +14,7 @@ mod jpeg_fallback;
 pub(crate) mod jpeg_markers;
 mod jpeg_scans;
 mod png_stream;
+mod progressive;
 
 use crate::error::ImageError;
 use crate::resize::geometry::LoadShrink;

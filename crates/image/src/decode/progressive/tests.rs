@@ -1,0 +1,161 @@
+#![allow(clippy::unwrap_used)]
+
+use super::*;
+use turbojpeg::{Compressor, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp, YuvImage};
+
+/// A `w`x`h` picture with edges, gradients and noise (so that every AC
+/// band has data), as a JPEG.
+fn jpeg(w: usize, h: usize, subsamp: Subsamp, progressive: bool, arithmetic: bool) -> Vec<u8> {
+    let mut seed = 12345u32;
+    let mut pixels = Vec::with_capacity(w * h * 3);
+    for y in 0..h {
+        for x in 0..w {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let noise = (seed >> 24) as usize % 60;
+            let edge = if (x / 7 + y / 11) % 2 == 0 { 120 } else { 0 };
+            pixels.push(((x * 255 / w + noise + edge) % 256) as u8);
+            pixels.push(((y * 255 / h + edge) % 256) as u8);
+            pixels.push((((x + y) * 3 + noise * 2) % 256) as u8);
+        }
+    }
+    let mut c = Compressor::new().unwrap();
+    c.set_quality(92).unwrap();
+    c.set_subsamp(subsamp).unwrap();
+    c.set_progressive(progressive).unwrap();
+    c.set_arithmetic(arithmetic).unwrap();
+    let image = Image {
+        pixels: &pixels[..],
+        width: w,
+        pitch: w * 3,
+        height: h,
+        format: PixelFormat::RGB,
+    };
+    c.compress_to_vec(image).unwrap()
+}
+
+/// Planes, their sizes and the chroma factors.
+type Planes = (Vec<Vec<u8>>, Vec<(usize, usize)>, (usize, usize));
+
+/// The planes libjpeg-turbo decodes `bytes` to at `eighths`/8, each cut
+/// to the size the resizer takes, with those sizes and the chroma factors.
+fn turbo(bytes: &[u8], eighths: u32) -> Planes {
+    let mut d = Decompressor::new().unwrap();
+    let header = d.read_header(bytes).unwrap();
+    let factor = ScalingFactor::new(eighths as usize, 8);
+    d.set_scaling_factor(factor).unwrap();
+    let scaled = header.scaled(factor);
+    let len = turbojpeg::yuv_pixels_len(scaled.width, 1, scaled.height, header.subsamp).unwrap();
+    let mut image = YuvImage {
+        pixels: vec![0u8; len],
+        width: scaled.width,
+        align: 1,
+        height: scaled.height,
+        subsamp: header.subsamp,
+    };
+    d.decompress_to_yuv(bytes, image.as_deref_mut()).unwrap();
+    let (fx, fy) = if header.subsamp == Subsamp::Gray {
+        (1, 1)
+    } else {
+        header.subsamp.size()
+    };
+    let (w, h) = (
+        (header.width * eighths as usize / 8).max(1),
+        (header.height * eighths as usize / 8).max(1),
+    );
+    let (yw, yh) = image.y_size();
+    let mut sizes = vec![(w, h)];
+    let mut planes = vec![crop(&image.pixels[..yw * yh], yw, w, h)];
+    if header.subsamp != Subsamp::Gray {
+        let (cw, ch) = image.uv_size();
+        let rest = &image.pixels[yw * yh..];
+        for plane in [&rest[..cw * ch], &rest[cw * ch..2 * cw * ch]] {
+            planes.push(crop(plane, cw, w.div_ceil(fx), h.div_ceil(fy)));
+            sizes.push((w.div_ceil(fx), h.div_ceil(fy)));
+        }
+    }
+    (planes, sizes, (fx, fy))
+}
+
+fn crop(plane: &[u8], stride: usize, w: usize, h: usize) -> Vec<u8> {
+    (0..h)
+        .flat_map(|y| &plane[y * stride..y * stride + w])
+        .copied()
+        .collect()
+}
+
+#[test]
+fn planes_match_libjpeg_turbos_to_the_byte() {
+    let subsamplings = [
+        Subsamp::Sub2x2,
+        Subsamp::None,
+        Subsamp::Sub2x1,
+        Subsamp::Sub1x2,
+        Subsamp::Gray,
+    ];
+    for subsamp in subsamplings {
+        for (w, h) in [(333, 251), (64, 48), (17, 9), (1, 1), (250, 7)] {
+            let bytes = jpeg(w, h, subsamp, true, false);
+            for eighths in [2, 4] {
+                let (expected, sizes, factors) = turbo(&bytes, eighths);
+                let ours = decode_planes(&bytes, eighths, &sizes, factors, 500)
+                    .unwrap_or_else(|e| panic!("{subsamp:?} {w}x{h} at {eighths}/8: {e:?}"));
+                assert_eq!(ours.len(), expected.len());
+                for (i, (a, b)) in ours.iter().zip(&expected).enumerate() {
+                    let differ = a.iter().zip(b).filter(|(x, y)| x != y).count();
+                    assert!(
+                        a == b,
+                        "{subsamp:?} {w}x{h} at {eighths}/8, plane {i}: {differ} of {} samples differ",
+                        b.len()
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn other_files_are_left_to_libjpeg_turbo() {
+    let progressive = jpeg(96, 64, Subsamp::Sub2x2, true, false);
+    let (_, sizes, factors) = turbo(&progressive, 2);
+    let refused = |bytes: &[u8], eighths| decode_planes(bytes, eighths, &sizes, factors, 500).err();
+    assert_eq!(refused(&progressive, 2), None);
+    assert!(refused(&progressive, 8).is_some(), "no IDCT at full size");
+    assert!(
+        refused(&jpeg(96, 64, Subsamp::Sub2x2, false, false), 2).is_some(),
+        "baseline"
+    );
+    assert!(
+        refused(&jpeg(96, 64, Subsamp::Sub2x2, true, true), 2).is_some(),
+        "arithmetic"
+    );
+    for cut in [progressive.len() / 2, progressive.len() - 2] {
+        assert!(refused(&progressive[..cut], 2).is_some(), "cut at {cut}");
+    }
+    // Bytes after a scan's data, before the next marker (libjpeg-turbo
+    // warns of them): the first scan's data, then its last byte again.
+    let first_sos = progressive
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .unwrap();
+    let next = first_sos
+        + 2
+        + progressive[first_sos + 2..]
+            .windows(2)
+            .position(|w| w[0] == 0xFF && w[1] != 0)
+            .unwrap();
+    let mut extra = progressive[..next].to_vec();
+    extra.push(progressive[next - 1]);
+    extra.extend_from_slice(&progressive[next..]);
+    assert_eq!(
+        refused(&extra, 2),
+        Some(NotDecoded("bytes after a scan's data"))
+    );
+    // Another subsampling than the caller takes.
+    let sizes_444 = vec![sizes[0], sizes[0], sizes[0]];
+    assert!(decode_planes(&progressive, 2, &sizes_444, (1, 1), 500).is_err());
+    // The scan limit.
+    assert_eq!(
+        decode_planes(&progressive, 2, &sizes, factors, 3).err(),
+        Some(NotDecoded("over the scan limit"))
+    );
+}
