@@ -39,8 +39,9 @@ impl<'a> Bits<'a> {
         }
     }
 
-    /// Fills the buffer to at least 57 bits.
-    #[cold]
+    /// Fills the buffer to at least 57 bits: inline where the next eight
+    /// bytes hold no `0xFF`, byte by byte otherwise.
+    #[inline(always)]
     fn refill(&mut self) {
         let room = (64 - self.count) / 8;
         if let Some(bytes) = self.data.get(self.pos..self.pos + 8) {
@@ -55,6 +56,12 @@ impl<'a> Bits<'a> {
                 return;
             }
         }
+        self.refill_bytes();
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill_bytes(&mut self) {
         while self.count <= 56 {
             let byte = self.next_byte();
             self.buf |= u64::from(byte) << (56 - self.count);

@@ -100,7 +100,7 @@ pub const fn slots_of(size: usize) -> &'static [u8; 64] {
 
 /// One block as the IDCTs read it: its DC coefficient, its AC ones in
 /// their slots (see [`slots_of`]), the zig-zag bits of those that are not
-/// zero, and its quantisation table (natural order).
+/// zero, and its component's quantisation table (see [`Quant`]).
 pub struct Block<'a, const S: usize> {
     /// The DC coefficient.
     pub dc: i16,
@@ -109,20 +109,64 @@ pub struct Block<'a, const S: usize> {
     /// Bit k set when AC coefficient k (zig-zag) is not zero.
     pub nonzero: u64,
     /// The quantisation table.
-    pub quant: &'a [u16; 64],
+    pub quant: &'a Quant<S>,
 }
 
-impl<const S: usize> Block<'_, S> {
-    /// Coefficient (`row`, `col`), dequantised.
+/// A quantisation table laid out as the blocks are: the DC value apart,
+/// the AC values in the coefficients' slots (0 in the unread one).
+pub struct Quant<const S: usize> {
+    dc: i32,
+    ac: [i32; S],
+}
+
+impl<const S: usize> Quant<S> {
+    /// `table` (natural order) in slots.
+    pub fn new(table: &[u16; 64]) -> Self {
+        let slots = slots_of(S);
+        let trash = usize::from(slots[0]);
+        let mut ac = [0i32; S];
+        for (natural, &q) in table.iter().enumerate().skip(1) {
+            let slot = usize::from(slots[NATURAL_TO_ZIGZAG[natural]]);
+            if slot != trash {
+                ac[slot] = i32::from(q);
+            }
+        }
+        Self {
+            dc: i32::from(table[0]),
+            ac,
+        }
+    }
+}
+
+/// A block's coefficients dequantised, by natural position.
+struct Dequantised<const S: usize> {
+    dc: i64,
+    ac: [i32; S],
+}
+
+impl<const S: usize> Dequantised<S> {
+    #[inline(always)]
+    fn new(block: &Block<'_, S>) -> Self {
+        let mut ac = [0i32; S];
+        for ((out, &coef), &q) in ac.iter_mut().zip(block.ac).zip(&block.quant.ac) {
+            *out = i32::from(coef) * q;
+        }
+        Self {
+            dc: i64::from(i32::from(block.dc) * block.quant.dc),
+            ac,
+        }
+    }
+
+    /// Coefficient (`row`, `col`); the IDCTs call it with constants, so
+    /// that the slot is found at compile time.
     #[inline(always)]
     fn at(&self, row: usize, col: usize) -> i64 {
         let natural = row * 8 + col;
-        let coef = if natural == 0 {
+        if natural == 0 {
             self.dc
         } else {
-            self.ac[usize::from(slots_of(S)[NATURAL_TO_ZIGZAG[natural]]) & (S - 1)]
-        };
-        i64::from(coef) * i64::from(self.quant[natural])
+            i64::from(self.ac[usize::from(slots_of(S)[NATURAL_TO_ZIGZAG[natural]]) & (S - 1)])
+        }
     }
 }
 
@@ -130,7 +174,23 @@ impl<const S: usize> Block<'_, S> {
 /// what both passes give for it, exactly.
 #[inline(always)]
 fn flat<const S: usize>(block: &Block<'_, S>) -> u8 {
-    sample(descale(block.at(0, 0) << PASS1_BITS, PASS1_BITS + 3))
+    let dc = i64::from(block.dc) * i64::from(block.quant.dc);
+    sample(descale(dc << PASS1_BITS, PASS1_BITS + 3))
+}
+
+/// Pass 1 of the 2x2 IDCT on one column, given its rows.
+#[inline(always)]
+fn column_2x2(at: impl Fn(usize) -> i64) -> [i64; 2] {
+    let tmp10 = at(0) << (CONST_BITS + 2);
+    let tmp0 = at(7) * -FIX_0_720959822
+        + at(5) * FIX_0_850430095
+        + at(3) * -FIX_1_272758580
+        + at(1) * FIX_3_624509785;
+    let shift = CONST_BITS - PASS1_BITS + 2;
+    [
+        i64::from(descale(tmp10 + tmp0, shift) as i32),
+        i64::from(descale(tmp10 - tmp0, shift) as i32),
+    ]
 }
 
 /// The 2x2 samples of `block` (`jpeg_idct_2x2`), row by row.
@@ -138,26 +198,28 @@ pub fn idct_2x2<const S: usize>(block: &Block<'_, S>) -> [[u8; 2]; 2] {
     if block.nonzero & USED_2X2 == 0 {
         return [[flat(block); 2]; 2];
     }
-    let mut ws = [[0i64; 8]; 2];
-    for col in [0, 1, 3, 5, 7] {
-        let at = |row: usize| block.at(row, col);
-        let tmp10 = at(0) << (CONST_BITS + 2);
-        let tmp0 = at(7) * -FIX_0_720959822
-            + at(5) * FIX_0_850430095
-            + at(3) * -FIX_1_272758580
-            + at(1) * FIX_3_624509785;
-        ws[0][col] = i64::from(descale(tmp10 + tmp0, CONST_BITS - PASS1_BITS + 2) as i32);
-        ws[1][col] = i64::from(descale(tmp10 - tmp0, CONST_BITS - PASS1_BITS + 2) as i32);
-    }
+    let z = Dequantised::new(block);
+    // Columns 2, 4 and 6 are not read.
+    let c = [
+        column_2x2(|r| z.at(r, 0)),
+        column_2x2(|r| z.at(r, 1)),
+        [0, 0],
+        column_2x2(|r| z.at(r, 3)),
+        [0, 0],
+        column_2x2(|r| z.at(r, 5)),
+        [0, 0],
+        column_2x2(|r| z.at(r, 7)),
+    ];
     let mut out = [[0u8; 2]; 2];
-    for (row, w) in ws.iter().enumerate() {
-        let tmp10 = w[0] << (CONST_BITS + 2);
-        let tmp0 = w[7] * -FIX_0_720959822
-            + w[5] * FIX_0_850430095
-            + w[3] * -FIX_1_272758580
-            + w[1] * FIX_3_624509785;
+    for (row, samples) in out.iter_mut().enumerate() {
+        let w = |col: usize| c[col][row];
+        let tmp10 = w(0) << (CONST_BITS + 2);
+        let tmp0 = w(7) * -FIX_0_720959822
+            + w(5) * FIX_0_850430095
+            + w(3) * -FIX_1_272758580
+            + w(1) * FIX_3_624509785;
         let shift = CONST_BITS + PASS1_BITS + 3 + 2;
-        out[row] = [
+        *samples = [
             sample(descale(tmp10 + tmp0, shift)),
             sample(descale(tmp10 - tmp0, shift)),
         ];
@@ -165,39 +227,51 @@ pub fn idct_2x2<const S: usize>(block: &Block<'_, S>) -> [[u8; 2]; 2] {
     out
 }
 
+/// Pass 1 of the 4x4 IDCT on one column, given its rows.
+#[inline(always)]
+fn column_4x4(at: impl Fn(usize) -> i64) -> [i64; 4] {
+    let tmp0 = at(0) << (CONST_BITS + 1);
+    let tmp2 = at(2) * FIX_1_847759065 + at(6) * -FIX_0_765366865;
+    let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
+    let (z1, z2, z3, z4) = (at(7), at(5), at(3), at(1));
+    let odd0 =
+        z1 * -FIX_0_211164243 + z2 * FIX_1_451774981 + z3 * -FIX_2_172734803 + z4 * FIX_1_061594337;
+    let odd2 =
+        z1 * -FIX_0_509795579 + z2 * -FIX_0_601344887 + z3 * FIX_0_899976223 + z4 * FIX_2_562915447;
+    let shift = CONST_BITS - PASS1_BITS + 1;
+    let out = |x: i64| i64::from(descale(x, shift) as i32);
+    [
+        out(tmp10 + odd2),
+        out(tmp12 + odd0),
+        out(tmp12 - odd0),
+        out(tmp10 - odd2),
+    ]
+}
+
 /// The 4x4 samples of `block` (`jpeg_idct_4x4`), row by row.
 pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> [[u8; 4]; 4] {
     if block.nonzero & USED_4X4 == 0 {
         return [[flat(block); 4]; 4];
     }
-    let mut ws = [[0i64; 8]; 4];
-    for col in [0, 1, 2, 3, 5, 6, 7] {
-        let at = |row: usize| block.at(row, col);
-        let tmp0 = at(0) << (CONST_BITS + 1);
-        let tmp2 = at(2) * FIX_1_847759065 + at(6) * -FIX_0_765366865;
-        let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
-        let (z1, z2, z3, z4) = (at(7), at(5), at(3), at(1));
-        let odd0 = z1 * -FIX_0_211164243
-            + z2 * FIX_1_451774981
-            + z3 * -FIX_2_172734803
-            + z4 * FIX_1_061594337;
-        let odd2 = z1 * -FIX_0_509795579
-            + z2 * -FIX_0_601344887
-            + z3 * FIX_0_899976223
-            + z4 * FIX_2_562915447;
-        let shift = CONST_BITS - PASS1_BITS + 1;
-        let out = |x: i64| i64::from(descale(x, shift) as i32);
-        ws[0][col] = out(tmp10 + odd2);
-        ws[3][col] = out(tmp10 - odd2);
-        ws[1][col] = out(tmp12 + odd0);
-        ws[2][col] = out(tmp12 - odd0);
-    }
+    let z = Dequantised::new(block);
+    // Column 4 is not read.
+    let c = [
+        column_4x4(|r| z.at(r, 0)),
+        column_4x4(|r| z.at(r, 1)),
+        column_4x4(|r| z.at(r, 2)),
+        column_4x4(|r| z.at(r, 3)),
+        [0; 4],
+        column_4x4(|r| z.at(r, 5)),
+        column_4x4(|r| z.at(r, 6)),
+        column_4x4(|r| z.at(r, 7)),
+    ];
     let mut out = [[0u8; 4]; 4];
-    for (row, w) in ws.iter().enumerate() {
-        let tmp0 = w[0] << (CONST_BITS + 1);
-        let tmp2 = w[2] * FIX_1_847759065 + w[6] * -FIX_0_765366865;
+    for (row, samples) in out.iter_mut().enumerate() {
+        let w = |col: usize| c[col][row];
+        let tmp0 = w(0) << (CONST_BITS + 1);
+        let tmp2 = w(2) * FIX_1_847759065 + w(6) * -FIX_0_765366865;
         let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
-        let (z1, z2, z3, z4) = (w[7], w[5], w[3], w[1]);
+        let (z1, z2, z3, z4) = (w(7), w(5), w(3), w(1));
         let odd0 = z1 * -FIX_0_211164243
             + z2 * FIX_1_451774981
             + z3 * -FIX_2_172734803
@@ -207,7 +281,7 @@ pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> [[u8; 4]; 4] {
             + z3 * FIX_0_899976223
             + z4 * FIX_2_562915447;
         let shift = CONST_BITS + PASS1_BITS + 3 + 1;
-        out[row] = [
+        *samples = [
             sample(descale(tmp10 + odd2, shift)),
             sample(descale(tmp12 + odd0, shift)),
             sample(descale(tmp12 - odd0, shift)),
@@ -221,7 +295,7 @@ pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> [[u8; 4]; 4] {
 mod tests {
     use super::*;
 
-    fn block<'a>(dc: i16, ac: &'a [i16; 64], nonzero: u64, quant: &'a [u16; 64]) -> Block<'a, 64> {
+    fn block<'a>(dc: i16, ac: &'a [i16; 64], nonzero: u64, quant: &'a Quant<64>) -> Block<'a, 64> {
         Block {
             dc,
             ac,
@@ -233,7 +307,7 @@ mod tests {
     #[test]
     fn a_dc_only_block_is_flat_at_its_mean() {
         let ac = [0i16; 64];
-        let quant = [8u16; 64];
+        let quant = Quant::new(&[8u16; 64]);
         // 10 times quant 8 = 80, over 8 = +10 on 128.
         assert_eq!(idct_2x2(&block(10, &ac, 0, &quant)), [[138; 2]; 2]);
         assert_eq!(idct_4x4(&block(10, &ac, 0, &quant)), [[138; 4]; 4]);
@@ -246,7 +320,7 @@ mod tests {
     #[test]
     fn out_of_range_values_clamp() {
         let ac = [0i16; 64];
-        let quant = [8u16; 64];
+        let quant = Quant::new(&[8u16; 64]);
         assert_eq!(idct_2x2(&block(300, &ac, 0, &quant)), [[255; 2]; 2]);
         assert_eq!(idct_4x4(&block(-300, &ac, !1, &quant)), [[0; 4]; 4]);
     }

@@ -157,8 +157,8 @@ fn decode_with<const S: usize>(
             .ok_or(NotDecoded("a component without its quantisation table"))?;
         let (w, h) = sizes[i];
         planes.push(match eighths {
-            2 => paint(c, q, w, h, idct::idct_2x2)?,
-            _ => paint(c, q, w, h, idct::idct_4x4)?,
+            2 => paint(c, &idct::Quant::new(q), w, h, idct::idct_2x2)?,
+            _ => paint(c, &idct::Quant::new(q), w, h, idct::idct_4x4)?,
         });
     }
     Ok(planes)
@@ -204,7 +204,7 @@ fn check_layout(
 /// When the plane is larger than the component's blocks at this scale.
 fn paint<const S: usize, const D: usize>(
     c: &Coefficients<S>,
-    quant: &[u16; 64],
+    quant: &idct::Quant<S>,
     w: usize,
     h: usize,
     idct: impl Fn(&idct::Block<'_, S>) -> [[u8; D]; D],

@@ -128,60 +128,72 @@ fn dc_scan<const S: usize>(
     scan: &ScanHeader,
     components: &mut [Coefficients<S>],
     tables: &[Option<&Table>],
-    (mcus_x, mcus_y): (usize, usize),
+    mcus: (usize, usize),
     bits: &mut Bits<'_>,
 ) -> Result<(), NotDecoded> {
     let mut b = *bits;
-    let mut predictions = [0i32; 4];
     let al = scan.al;
-    let refine = scan.ah != 0;
-    let mut one = |slot: usize, dc: &mut i16, b: &mut Bits<'_>| {
-        if refine {
+    if scan.ah != 0 {
+        each_dc(scan, components, mcus, |_, dc| {
             b.ensure(1);
-            if b.peek(1) != 0 {
-                *dc |= 1 << al;
-            }
+            *dc |= (b.peek(1) as i16) << al;
             b.consume(1);
-            return Ok(());
-        }
-        let table = tables[slot].ok_or(NotDecoded("a DC table is missing"))?;
-        b.ensure(32);
-        let size = u32::from(table.decode(b)?);
-        if size > 15 {
-            return Err(NotDecoded("a DC difference of over 15 bits"));
-        }
-        let diff = extend(b.take(size), size);
-        let value = predictions[slot]
-            .checked_add(diff)
-            .ok_or(NotDecoded("a DC value overflows"))?;
-        predictions[slot] = value;
-        *dc = (value as u32).wrapping_shl(al) as i16;
-        Ok(())
-    };
+            Ok(())
+        })?;
+    } else {
+        let mut predictions = [0i32; 4];
+        each_dc(scan, components, mcus, |slot, dc| {
+            let table = tables[slot].ok_or(NotDecoded("a DC table is missing"))?;
+            b.ensure(32);
+            let size = u32::from(table.decode(&mut b)?);
+            if size > 15 {
+                return Err(NotDecoded("a DC difference of over 15 bits"));
+            }
+            let diff = extend(b.take(size), size);
+            let value = predictions[slot]
+                .checked_add(diff)
+                .ok_or(NotDecoded("a DC value overflows"))?;
+            predictions[slot] = value;
+            *dc = (value as u32).wrapping_shl(al) as i16;
+            Ok(())
+        })?;
+    }
+    *bits = b;
+    Ok(())
+}
+
+/// Calls `one` with each DC coefficient of a DC scan, in the scan's
+/// order, and the index of its component in the scan.
+#[inline(always)]
+fn each_dc<const S: usize>(
+    scan: &ScanHeader,
+    components: &mut [Coefficients<S>],
+    (mcus_x, mcus_y): (usize, usize),
+    mut one: impl FnMut(usize, &mut i16) -> Result<(), NotDecoded>,
+) -> Result<(), NotDecoded> {
     if let [(index, _, _)] = scan.components[..] {
         let c = &mut components[index];
         for by in 0..c.blocks_h {
             let row = by * c.stride;
             for dc in &mut c.dc[row..row + c.blocks_w] {
-                one(0, dc, &mut b)?;
+                one(0, dc)?;
             }
         }
-    } else {
-        for my in 0..mcus_y {
-            for mx in 0..mcus_x {
-                for (slot, &(index, _, _)) in scan.components.iter().enumerate() {
-                    let c = &mut components[index];
-                    for v in 0..c.v {
-                        let at = (my * c.v + v) * c.stride + mx * c.h;
-                        for dc in &mut c.dc[at..at + c.h] {
-                            one(slot, dc, &mut b)?;
-                        }
+        return Ok(());
+    }
+    for my in 0..mcus_y {
+        for mx in 0..mcus_x {
+            for (slot, &(index, _, _)) in scan.components.iter().enumerate() {
+                let c = &mut components[index];
+                for v in 0..c.v {
+                    let at = (my * c.v + v) * c.stride + mx * c.h;
+                    for dc in &mut c.dc[at..at + c.h] {
+                        one(slot, dc)?;
                     }
                 }
             }
         }
     }
-    *bits = b;
     Ok(())
 }
 
@@ -314,6 +326,9 @@ fn correct<const S: usize>(block: &mut [i16; S], mut mask: u64, p1: i16, b: &mut
     }
 }
 
+/// How many blocks ahead [`ac_refine`] touches.
+const AHEAD: usize = 8;
+
 /// A refinement scan of a band of AC coefficients of one component.
 fn ac_refine<const S: usize>(
     scan: &ScanHeader,
@@ -327,9 +342,15 @@ fn ac_refine<const S: usize>(
     let mut b = *bits;
     let mut eobrun = 0u32;
     for by in 0..c.blocks_h {
-        let row = by * c.stride..by * c.stride + c.blocks_w;
-        let blocks = c.blocks[row.clone()].iter_mut();
-        for (block, nonzero) in blocks.zip(&mut c.nonzero[row]) {
+        let row = by * c.stride;
+        for i in row..row + c.blocks_w {
+            // A load of a block a few ahead, so that it is on its way from
+            // memory by the time it is reached (the blocks of a large
+            // image are far more than the caches hold).
+            if let Some(ahead) = c.blocks.get(i + AHEAD) {
+                std::hint::black_box(ahead[0]);
+            }
+            let (block, nonzero) = (&mut c.blocks[i], &mut c.nonzero[i]);
             // The band's coefficients not yet passed in this block.
             let mut ahead = whole;
             if eobrun == 0 {
