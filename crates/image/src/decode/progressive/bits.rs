@@ -83,7 +83,7 @@ impl<'a> Bits<'a> {
                 }
             }
         }
-        self.padding += 8;
+        self.padding = self.padding.saturating_add(8);
         0
     }
 

@@ -1,6 +1,15 @@
 //! libjpeg-turbo's reduced-size inverse DCTs (`jidctred.c`: 2x2 and 4x4
 //! samples from a block), in the same integer arithmetic, so that the
 //! planes match libjpeg-turbo's to the byte.
+//!
+//! On x86-64 libjpeg-turbo runs them as SSE2 code (`jidctred-sse2.asm`),
+//! which works in 16-bit lanes: it truncates a dequantised coefficient to
+//! 16 bits, saturates the first pass's outputs to 16 bits and wraps its
+//! sums at 32, where the C code does not. Real photos never come near
+//! those limits (a dequantised coefficient of 8-bit samples is about
+//! +-1024); a block that does (a damaged or crafted file) is refused, and
+//! the file goes to libjpeg-turbo, so the two never differ. The outputs
+//! saturate, as the SSE2 code's do.
 
 use super::frame::ZIGZAG_TO_NATURAL;
 
@@ -28,18 +37,29 @@ fn descale(x: i64, n: u32) -> i64 {
     (x + (1 << (n - 1))) >> n
 }
 
-/// A sample from the IDCT's output, centred and clamped as libjpeg's
-/// range-limit table does (values far out of range wrap as in it).
+/// A sample from the IDCT's output: centred and saturated.
 #[inline(always)]
 fn sample(x: i64) -> u8 {
-    let index = (x & 0x3FF) as u32;
-    match index {
-        0..128 => (index + 128) as u8,
-        128..512 => 255,
-        512..896 => 0,
-        _ => (index - 896) as u8,
-    }
+    (x.clamp(-128, 127) + 128) as u8
 }
+
+/// Whether `x` fits in 32 bits (the SSE2 code's sums wrap beyond).
+#[inline(always)]
+fn fits32(x: i64) -> bool {
+    i64::from(x as i32) == x
+}
+
+/// Whether `x` fits in 16 bits (the SSE2 code saturates the first pass's
+/// outputs, and truncates dequantised coefficients, beyond).
+#[inline(always)]
+fn fits16(x: i64) -> bool {
+    i64::from(x as i16) == x
+}
+
+/// Below this, no dequantised coefficient can take either IDCT out of the
+/// ranges above (worked out from their largest sums), so a block with
+/// none larger is not checked.
+const SAFE: i32 = 1024;
 
 /// The zig-zag index of each natural-order (row-major) position.
 const NATURAL_TO_ZIGZAG: [usize; 64] = {
@@ -142,18 +162,24 @@ impl<const S: usize> Quant<S> {
 struct Dequantised<const S: usize> {
     dc: i64,
     ac: [i32; S],
+    /// Whether every coefficient is within [`SAFE`].
+    safe: bool,
 }
 
 impl<const S: usize> Dequantised<S> {
     #[inline(always)]
     fn new(block: &Block<'_, S>) -> Self {
         let mut ac = [0i32; S];
+        let mut largest = 0i32;
         for ((out, &coef), &q) in ac.iter_mut().zip(block.ac).zip(&block.quant.ac) {
             *out = i32::from(coef) * q;
+            largest = largest.max(out.abs());
         }
+        let dc = i32::from(block.dc) * block.quant.dc;
         Self {
-            dc: i64::from(i32::from(block.dc) * block.quant.dc),
+            dc: i64::from(dc),
             ac,
+            safe: largest.max(dc.abs()) <= SAFE,
         }
     }
 
@@ -173,42 +199,87 @@ impl<const S: usize> Dequantised<S> {
 /// The one sample of a block whose used AC coefficients are all zero:
 /// what both passes give for it, exactly.
 #[inline(always)]
-fn flat<const S: usize>(block: &Block<'_, S>) -> u8 {
+fn flat<const S: usize>(block: &Block<'_, S>) -> Option<u8> {
     let dc = i64::from(block.dc) * i64::from(block.quant.dc);
-    sample(descale(dc << PASS1_BITS, PASS1_BITS + 3))
+    let pass1 = dc << PASS1_BITS;
+    fits16(pass1).then(|| sample(descale(pass1, PASS1_BITS + 3)))
 }
 
-/// Pass 1 of the 2x2 IDCT on one column, given its rows.
+/// Checks, when `CHECK`, that the coefficients `z` fit in 16 bits, each
+/// sum in `sums` in 32 and each output in `outs` in 16 (see the module's
+/// docs); always true otherwise.
 #[inline(always)]
-fn column_2x2(at: impl Fn(usize) -> i64) -> [i64; 2] {
-    let tmp10 = at(0) << (CONST_BITS + 2);
-    let tmp0 = at(7) * -FIX_0_720959822
-        + at(5) * FIX_0_850430095
-        + at(3) * -FIX_1_272758580
-        + at(1) * FIX_3_624509785;
-    let shift = CONST_BITS - PASS1_BITS + 2;
-    [
-        i64::from(descale(tmp10 + tmp0, shift) as i32),
-        i64::from(descale(tmp10 - tmp0, shift) as i32),
-    ]
+fn in_range<const CHECK: bool>(z: &[i64], sums: &[i64], outs: &[i64]) -> bool {
+    !CHECK
+        || (z.iter().all(|&v| fits16(v))
+            && sums.iter().all(|&v| fits32(v))
+            && outs.iter().all(|&v| fits16(v)))
 }
 
-/// The 2x2 samples of `block` (`jpeg_idct_2x2`), row by row.
-pub fn idct_2x2<const S: usize>(block: &Block<'_, S>) -> [[u8; 2]; 2] {
+/// Pass 1 of the 2x2 IDCT on one column, given its rows, and whether it
+/// stayed in range (see [`in_range`]).
+#[inline(always)]
+fn column_2x2<const CHECK: bool>(at: impl Fn(usize) -> i64) -> ([i64; 2], bool) {
+    let z = [at(0), at(1), at(3), at(5), at(7)];
+    let tmp10 = z[0] << (CONST_BITS + 2);
+    let tmp0 = z[4] * -FIX_0_720959822
+        + z[3] * FIX_0_850430095
+        + z[2] * -FIX_1_272758580
+        + z[1] * FIX_3_624509785;
+    let shift = CONST_BITS - PASS1_BITS + 2;
+    let round = 1 << (shift - 1);
+    let sums = [tmp10 + tmp0 + round, tmp10 - tmp0 + round];
+    let outs = [sums[0] >> shift, sums[1] >> shift];
+    (outs, in_range::<CHECK>(&z, &sums, &outs))
+}
+
+/// The 2x2 samples of `block` (`jpeg_idct_2x2`), row by row; `None` for
+/// a block out of the SSE2 code's range (see the module's docs).
+pub fn idct_2x2<const S: usize>(block: &Block<'_, S>) -> Option<[[u8; 2]; 2]> {
     if block.nonzero & USED_2X2 == 0 {
-        return [[flat(block); 2]; 2];
+        return flat(block).map(|v| [[v; 2]; 2]);
     }
     let z = Dequantised::new(block);
+    if z.safe {
+        Some(idct_2x2_of::<false, S>(&z))
+    } else {
+        idct_2x2_checked(&z)
+    }
+}
+
+#[inline(never)]
+fn idct_2x2_checked<const S: usize>(z: &Dequantised<S>) -> Option<[[u8; 2]; 2]> {
+    let mut ok = true;
+    let out = idct_2x2_with::<true, S>(z, &mut ok);
+    ok.then_some(out)
+}
+
+#[inline(always)]
+fn idct_2x2_of<const CHECK: bool, const S: usize>(z: &Dequantised<S>) -> [[u8; 2]; 2] {
+    let mut ok = true;
+    idct_2x2_with::<CHECK, S>(z, &mut ok)
+}
+
+#[inline(always)]
+fn idct_2x2_with<const CHECK: bool, const S: usize>(
+    z: &Dequantised<S>,
+    ok: &mut bool,
+) -> [[u8; 2]; 2] {
+    let mut column = |col: usize| {
+        let (out, fine) = column_2x2::<CHECK>(|r| z.at(r, col));
+        *ok &= fine;
+        out
+    };
     // Columns 2, 4 and 6 are not read.
     let c = [
-        column_2x2(|r| z.at(r, 0)),
-        column_2x2(|r| z.at(r, 1)),
+        column(0),
+        column(1),
         [0, 0],
-        column_2x2(|r| z.at(r, 3)),
+        column(3),
         [0, 0],
-        column_2x2(|r| z.at(r, 5)),
+        column(5),
         [0, 0],
-        column_2x2(|r| z.at(r, 7)),
+        column(7),
     ];
     let mut out = [[0u8; 2]; 2];
     for (row, samples) in out.iter_mut().enumerate() {
@@ -219,51 +290,81 @@ pub fn idct_2x2<const S: usize>(block: &Block<'_, S>) -> [[u8; 2]; 2] {
             + w(3) * -FIX_1_272758580
             + w(1) * FIX_3_624509785;
         let shift = CONST_BITS + PASS1_BITS + 3 + 2;
-        *samples = [
-            sample(descale(tmp10 + tmp0, shift)),
-            sample(descale(tmp10 - tmp0, shift)),
-        ];
+        let round = 1 << (shift - 1);
+        let sums = [tmp10 + tmp0 + round, tmp10 - tmp0 + round];
+        *ok &= in_range::<CHECK>(&[], &sums, &[]);
+        *samples = [sample(sums[0] >> shift), sample(sums[1] >> shift)];
     }
     out
 }
 
-/// Pass 1 of the 4x4 IDCT on one column, given its rows.
+/// Pass 1 of the 4x4 IDCT on one column, given its rows, and whether it
+/// stayed in range (see [`in_range`]).
 #[inline(always)]
-fn column_4x4(at: impl Fn(usize) -> i64) -> [i64; 4] {
-    let tmp0 = at(0) << (CONST_BITS + 1);
-    let tmp2 = at(2) * FIX_1_847759065 + at(6) * -FIX_0_765366865;
+fn column_4x4<const CHECK: bool>(at: impl Fn(usize) -> i64) -> ([i64; 4], bool) {
+    let z = [at(0), at(1), at(2), at(3), at(5), at(6), at(7)];
+    let tmp0 = z[0] << (CONST_BITS + 1);
+    let tmp2 = z[2] * FIX_1_847759065 + z[5] * -FIX_0_765366865;
     let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
-    let (z1, z2, z3, z4) = (at(7), at(5), at(3), at(1));
+    let (z1, z2, z3, z4) = (z[6], z[4], z[3], z[1]);
     let odd0 =
         z1 * -FIX_0_211164243 + z2 * FIX_1_451774981 + z3 * -FIX_2_172734803 + z4 * FIX_1_061594337;
     let odd2 =
         z1 * -FIX_0_509795579 + z2 * -FIX_0_601344887 + z3 * FIX_0_899976223 + z4 * FIX_2_562915447;
     let shift = CONST_BITS - PASS1_BITS + 1;
-    let out = |x: i64| i64::from(descale(x, shift) as i32);
-    [
-        out(tmp10 + odd2),
-        out(tmp12 + odd0),
-        out(tmp12 - odd0),
-        out(tmp10 - odd2),
-    ]
+    let round = 1 << (shift - 1);
+    let sums = [
+        tmp10 + odd2 + round,
+        tmp12 + odd0 + round,
+        tmp12 - odd0 + round,
+        tmp10 - odd2 + round,
+    ];
+    let outs = sums.map(|v| v >> shift);
+    (outs, in_range::<CHECK>(&z, &sums, &outs))
 }
 
-/// The 4x4 samples of `block` (`jpeg_idct_4x4`), row by row.
-pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> [[u8; 4]; 4] {
+/// The 4x4 samples of `block` (`jpeg_idct_4x4`), row by row; `None` for
+/// a block out of the SSE2 code's range (see the module's docs).
+pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> Option<[[u8; 4]; 4]> {
     if block.nonzero & USED_4X4 == 0 {
-        return [[flat(block); 4]; 4];
+        return flat(block).map(|v| [[v; 4]; 4]);
     }
     let z = Dequantised::new(block);
+    if z.safe {
+        let mut ok = true;
+        Some(idct_4x4_with::<false, S>(&z, &mut ok))
+    } else {
+        idct_4x4_checked(&z)
+    }
+}
+
+#[inline(never)]
+fn idct_4x4_checked<const S: usize>(z: &Dequantised<S>) -> Option<[[u8; 4]; 4]> {
+    let mut ok = true;
+    let out = idct_4x4_with::<true, S>(z, &mut ok);
+    ok.then_some(out)
+}
+
+#[inline(always)]
+fn idct_4x4_with<const CHECK: bool, const S: usize>(
+    z: &Dequantised<S>,
+    ok: &mut bool,
+) -> [[u8; 4]; 4] {
+    let mut column = |col: usize| {
+        let (out, fine) = column_4x4::<CHECK>(|r| z.at(r, col));
+        *ok &= fine;
+        out
+    };
     // Column 4 is not read.
     let c = [
-        column_4x4(|r| z.at(r, 0)),
-        column_4x4(|r| z.at(r, 1)),
-        column_4x4(|r| z.at(r, 2)),
-        column_4x4(|r| z.at(r, 3)),
+        column(0),
+        column(1),
+        column(2),
+        column(3),
         [0; 4],
-        column_4x4(|r| z.at(r, 5)),
-        column_4x4(|r| z.at(r, 6)),
-        column_4x4(|r| z.at(r, 7)),
+        column(5),
+        column(6),
+        column(7),
     ];
     let mut out = [[0u8; 4]; 4];
     for (row, samples) in out.iter_mut().enumerate() {
@@ -281,12 +382,15 @@ pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> [[u8; 4]; 4] {
             + z3 * FIX_0_899976223
             + z4 * FIX_2_562915447;
         let shift = CONST_BITS + PASS1_BITS + 3 + 1;
-        *samples = [
-            sample(descale(tmp10 + odd2, shift)),
-            sample(descale(tmp12 + odd0, shift)),
-            sample(descale(tmp12 - odd0, shift)),
-            sample(descale(tmp10 - odd2, shift)),
+        let round = 1 << (shift - 1);
+        let sums = [
+            tmp10 + odd2 + round,
+            tmp12 + odd0 + round,
+            tmp12 - odd0 + round,
+            tmp10 - odd2 + round,
         ];
+        *ok &= in_range::<CHECK>(&[], &sums, &[]);
+        *samples = sums.map(|v| sample(v >> shift));
     }
     out
 }
@@ -309,20 +413,35 @@ mod tests {
         let ac = [0i16; 64];
         let quant = Quant::new(&[8u16; 64]);
         // 10 times quant 8 = 80, over 8 = +10 on 128.
-        assert_eq!(idct_2x2(&block(10, &ac, 0, &quant)), [[138; 2]; 2]);
-        assert_eq!(idct_4x4(&block(10, &ac, 0, &quant)), [[138; 4]; 4]);
+        assert_eq!(idct_2x2(&block(10, &ac, 0, &quant)), Some([[138; 2]; 2]));
+        assert_eq!(idct_4x4(&block(10, &ac, 0, &quant)), Some([[138; 4]; 4]));
         // The same block through the general path (its mask claiming AC
         // coefficients that are in fact zero) gives the same samples.
-        assert_eq!(idct_2x2(&block(10, &ac, !1, &quant)), [[138; 2]; 2]);
-        assert_eq!(idct_4x4(&block(10, &ac, !1, &quant)), [[138; 4]; 4]);
+        assert_eq!(idct_2x2(&block(10, &ac, !1, &quant)), Some([[138; 2]; 2]));
+        assert_eq!(idct_4x4(&block(10, &ac, !1, &quant)), Some([[138; 4]; 4]));
     }
 
     #[test]
     fn out_of_range_values_clamp() {
         let ac = [0i16; 64];
         let quant = Quant::new(&[8u16; 64]);
-        assert_eq!(idct_2x2(&block(300, &ac, 0, &quant)), [[255; 2]; 2]);
-        assert_eq!(idct_4x4(&block(-300, &ac, !1, &quant)), [[0; 4]; 4]);
+        assert_eq!(idct_2x2(&block(300, &ac, 0, &quant)), Some([[255; 2]; 2]));
+        assert_eq!(idct_4x4(&block(-300, &ac, !1, &quant)), Some([[0; 4]; 4]));
+    }
+
+    #[test]
+    fn blocks_out_of_the_simd_codes_range_are_refused() {
+        let quant = Quant::new(&[255u16; 64]);
+        let mut ac = [0i16; 64];
+        // A DC value whose first pass leaves 16 bits, flat or not.
+        assert_eq!(idct_2x2(&block(200, &ac, 0, &quant)), None);
+        assert_eq!(idct_4x4(&block(-200, &ac, !1, &quant)), None);
+        // An AC value that does not dequantise into 16 bits.
+        ac[1] = 300;
+        assert_eq!(idct_4x4(&block(0, &ac, 1 << 1, &quant)), None);
+        // Large but in range: decoded, through the checked path.
+        ac[1] = 20;
+        assert!(idct_4x4(&block(7, &ac, 1 << 1, &quant)).is_some());
     }
 
     #[test]

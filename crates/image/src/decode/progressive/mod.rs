@@ -201,13 +201,15 @@ fn check_layout(
 ///
 /// # Errors
 ///
-/// When the plane is larger than the component's blocks at this scale.
+/// When the plane is larger than the component's blocks at this scale,
+/// or a block is out of the range where this IDCT and libjpeg-turbo's
+/// SSE2 code agree (see [`idct`]).
 fn paint<const S: usize, const D: usize>(
     c: &Coefficients<S>,
     quant: &idct::Quant<S>,
     w: usize,
     h: usize,
-    idct: impl Fn(&idct::Block<'_, S>) -> [[u8; D]; D],
+    idct: impl Fn(&idct::Block<'_, S>) -> Option<[[u8; D]; D]>,
 ) -> Result<Vec<u8>, NotDecoded> {
     if w.div_ceil(D) > c.blocks_w || h.div_ceil(D) > c.blocks_h {
         return Err(NotDecoded("a plane larger than its blocks"));
@@ -221,7 +223,8 @@ fn paint<const S: usize, const D: usize>(
                 ac: &c.blocks[row + bx],
                 nonzero: c.nonzero[row + bx],
                 quant,
-            });
+            })
+            .ok_or(NotDecoded("coefficients out of libjpeg-turbo's SIMD range"))?;
             for (r, row) in samples.iter().enumerate() {
                 let y = by * D + r;
                 if y >= h {

@@ -295,7 +295,7 @@ fn select(x: u64, r: u32) -> Option<u32> {
     let byte = (((before >> 7).wrapping_mul(ONES) >> 56) * 8) as u32;
     let below = ((sums << 8) >> byte) as u32 & 0xFF;
     let in_byte = ((x >> byte) & 0xFF) as usize;
-    Some(byte + u32::from(SELECT_IN_BYTE[in_byte][(r - below) as usize & 7]))
+    Some(byte + u32::from(SELECT_IN_BYTE[in_byte][r.wrapping_sub(below) as usize & 7]))
 }
 
 /// Reads one correction bit for each coefficient set in `mask` (the

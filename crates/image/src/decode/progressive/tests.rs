@@ -159,3 +159,58 @@ fn other_files_are_left_to_libjpeg_turbo() {
         Some(NotDecoded("over the scan limit"))
     );
 }
+
+/// libjpeg-turbo's planes, or `None` when it fails or warns.
+fn turbo_clean(bytes: &[u8], eighths: u32) -> Option<Vec<Vec<u8>>> {
+    std::panic::catch_unwind(|| turbo(bytes, eighths).0).ok()
+}
+
+#[test]
+fn damaged_files_never_panic_and_decode_as_libjpeg_turbo_does_or_not_at_all() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut same, mut refused) = (0, 0);
+    for subsamp in [Subsamp::Sub2x2, Subsamp::None] {
+        let good = jpeg(72, 56, subsamp, true, false);
+        let (_, sizes, factors) = turbo(&good, 2);
+        for round in 0..300 {
+            let mut bytes = good.clone();
+            for _ in 0..1 + round % 3 {
+                let at = 2 + (next() as usize) % (bytes.len() - 2);
+                match next() % 3 {
+                    0 => bytes[at] ^= 1 << (next() % 8),
+                    1 => bytes[at] = next() as u8,
+                    _ => {
+                        bytes.remove(at);
+                    }
+                }
+            }
+            for eighths in [2, 4] {
+                let sizes: Vec<(usize, usize)> = if eighths == 2 {
+                    sizes.clone()
+                } else {
+                    turbo(&good, 4).1
+                };
+                match decode_planes(&bytes, eighths, &sizes, factors, 500) {
+                    Ok(ours) => {
+                        let theirs = turbo_clean(&bytes, eighths);
+                        assert!(
+                            theirs.as_ref() == Some(&ours),
+                            "{subsamp:?} round {round} at {eighths}/8: decoded here, but not so by libjpeg-turbo"
+                        );
+                        same += 1;
+                    }
+                    Err(_) => refused += 1,
+                }
+            }
+        }
+    }
+    // Most damage is refused; some (in a spare byte, or a value changed
+    // into another valid one) decodes the same as libjpeg-turbo's.
+    assert!(same > 0 && refused > 0, "same {same}, refused {refused}");
+}
