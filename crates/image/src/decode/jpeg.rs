@@ -1,7 +1,10 @@
 //! JPEG decoding through libjpeg-turbo (the `turbojpeg` crate): SIMD
 //! IDCT, colour conversion and upsampling, and shrink-on-load by the
 //! reduced-size IDCT (1/2, 1/4 or 1/8 of the size, the decoder never
-//! producing the full-size pixels), as libvips does.
+//! producing the full-size pixels), as libvips does. A progressive YCbCr
+//! file taken as planes at 1/4 or 1/2 goes first to this crate's own,
+//! faster, decoder ([`progressive`]), which
+//! gives the same planes or hands the file back.
 //!
 //! What libjpeg-turbo refuses or only warns about (lossless JPEGs, odd
 //! subsampling, a truncated or damaged file) goes to jpeg-decoder (see

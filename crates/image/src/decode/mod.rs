@@ -1,6 +1,8 @@
 //! Decoding: JPEG through libjpeg-turbo with reduced-size IDCT
-//! (shrink-on-load, see [`jpeg`](crate::decode::jpeg)), non-interlaced PNG
-//! box-shrunk as its rows stream in, the other formats through `image`.
+//! (shrink-on-load, see [`jpeg`](crate::decode::jpeg); progressive files
+//! at 1/4 and 1/2 through [`progressive`]),
+//! non-interlaced PNG box-shrunk as its rows stream in, the other formats
+//! through `image`.
 
 use std::io::Cursor;
 use std::path::Path;
