@@ -378,6 +378,49 @@ mod tests {
     }
 
     #[test]
+    fn progressive_planes_come_from_our_decoder_as_libjpeg_turbo_gives_them() {
+        let mut data = Vec::new();
+        for y in 0..120u32 {
+            for x in 0..203u32 {
+                let edge = if (x / 9 + y / 7) % 2 == 0 { 90 } else { 0 };
+                data.extend_from_slice(&[
+                    (x + edge) as u8,
+                    (y * 2) as u8,
+                    ((x + y) / 2 + edge) as u8,
+                ]);
+            }
+        }
+        let mut bytes = Vec::new();
+        let mut encoder = Encoder::new(&mut bytes, 90);
+        encoder.set_progressive(true);
+        encoder
+            .encode(&data, 203, 120, ColorType::Rgb)
+            .expect("encode");
+        let mut decompressor = Decompressor::new().expect("init");
+        let header = decompressor.read_header(&bytes).expect("header");
+        let factors = chroma_factors(header.subsamp).expect("planes");
+        for eighths in [2, 4] {
+            let ours = progressive_planes(&header, &bytes, eighths, factors, SCAN_LIMIT)
+                .expect("taken by our decoder");
+            let theirs = decompress_planes(&mut decompressor, &header, &bytes, eighths, factors)
+                .expect("libjpeg-turbo");
+            assert_eq!(ours, theirs, "{eighths}/8");
+            // And through `decode`, which the resizer calls.
+            let decoded = decode(
+                Path::new("p.jpg"),
+                &bytes,
+                |_, _| Ok(()),
+                |_| eighths,
+                |_| true,
+            )
+            .expect("decodes");
+            assert_eq!((decoded.pixels, decoded.chroma), theirs, "{eighths}/8");
+        }
+        // Not at full size: there libjpeg-turbo decodes it.
+        assert!(progressive_planes(&header, &bytes, 8, factors, SCAN_LIMIT).is_none());
+    }
+
+    #[test]
     fn a_truncated_jpeg_fails_with_libjpeg_turbos_reason_and_its_path() {
         let bytes = two_halves(256, 256, ColorType::Rgb);
         let cut = &bytes[..bytes.len() / 2];
