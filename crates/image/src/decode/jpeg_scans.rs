@@ -114,39 +114,13 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use turbojpeg::{
-        Compressor, Decompressor, Image, PixelFormat, ScalingFactor, Subsamp, YuvImage,
-    };
+    use crate::decode::test_jpeg;
+    use turbojpeg::{Decompressor, ScalingFactor, Subsamp, YuvImage};
 
     /// A 333x251 picture with edges, gradients and noise (so every AC
     /// scan has data), as a JPEG with `subsamp`.
     fn jpeg(progressive: bool, arithmetic: bool, subsamp: Subsamp) -> Vec<u8> {
-        let (w, h) = (333usize, 251usize);
-        let mut seed = 12345u32;
-        let mut pixels = Vec::with_capacity(w * h * 3);
-        for y in 0..h {
-            for x in 0..w {
-                seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                let noise = (seed >> 24) as usize % 40;
-                let edge = if (x / 17 + y / 23) % 2 == 0 { 90 } else { 0 };
-                pixels.push(((x * 255 / w + noise + edge) % 256) as u8);
-                pixels.push(((y * 255 / h + edge) % 256) as u8);
-                pixels.push((((x + y) * 3 + noise) % 256) as u8);
-            }
-        }
-        let mut c = Compressor::new().unwrap();
-        c.set_quality(90).unwrap();
-        c.set_subsamp(subsamp).unwrap();
-        c.set_progressive(progressive).unwrap();
-        c.set_arithmetic(arithmetic).unwrap();
-        let image = Image {
-            pixels: &pixels[..],
-            width: w,
-            pitch: w * 3,
-            height: h,
-            format: PixelFormat::RGB,
-        };
-        c.compress_to_vec(image).unwrap()
+        test_jpeg::jpeg(333, 251, subsamp, progressive, arithmetic)
     }
 
     /// The Y, Cb and Cr planes of `jpeg` decoded at 1/8 of its size.

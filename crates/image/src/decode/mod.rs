@@ -17,6 +17,8 @@ pub(crate) mod jpeg_markers;
 mod jpeg_scans;
 mod png_stream;
 mod progressive;
+#[cfg(test)]
+mod test_jpeg;
 
 use crate::error::ImageError;
 use crate::resize::geometry::LoadShrink;

@@ -216,22 +216,101 @@ fn in_range<const CHECK: bool>(z: &[i64], sums: &[i64], outs: &[i64]) -> bool {
             && outs.iter().all(|&v| fits16(v)))
 }
 
-/// Pass 1 of the 2x2 IDCT on one column, given its rows, and whether it
-/// stayed in range (see [`in_range`]).
+/// `jpeg_idct_2x2`'s 1-D transform of a column or row `v` (2, 4 and 6
+/// unread): its two outputs before the descale.
 #[inline(always)]
-fn column_2x2<const CHECK: bool>(at: impl Fn(usize) -> i64) -> ([i64; 2], bool) {
-    let z = [at(0), at(1), at(3), at(5), at(7)];
-    let tmp10 = z[0] << (CONST_BITS + 2);
-    let tmp0 = z[4] * -FIX_0_720959822
-        + z[3] * FIX_0_850430095
-        + z[2] * -FIX_1_272758580
-        + z[1] * FIX_3_624509785;
-    let shift = CONST_BITS - PASS1_BITS + 2;
-    let round = 1 << (shift - 1);
-    let sums = [tmp10 + tmp0 + round, tmp10 - tmp0 + round];
-    let outs = [sums[0] >> shift, sums[1] >> shift];
-    (outs, in_range::<CHECK>(&z, &sums, &outs))
+fn sums_2(v: [i64; 8]) -> [i64; 2] {
+    let tmp10 = v[0] << (CONST_BITS + 2);
+    let tmp0 = v[7] * -FIX_0_720959822
+        + v[5] * FIX_0_850430095
+        + v[3] * -FIX_1_272758580
+        + v[1] * FIX_3_624509785;
+    [tmp10 + tmp0, tmp10 - tmp0]
 }
+
+/// `jpeg_idct_4x4`'s 1-D transform of a column or row `v` (4 unread): its
+/// four outputs before the descale.
+#[inline(always)]
+fn sums_4(v: [i64; 8]) -> [i64; 4] {
+    let tmp0 = v[0] << (CONST_BITS + 1);
+    let tmp2 = v[2] * FIX_1_847759065 + v[6] * -FIX_0_765366865;
+    let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
+    let (z1, z2, z3, z4) = (v[7], v[5], v[3], v[1]);
+    let odd0 =
+        z1 * -FIX_0_211164243 + z2 * FIX_1_451774981 + z3 * -FIX_2_172734803 + z4 * FIX_1_061594337;
+    let odd2 =
+        z1 * -FIX_0_509795579 + z2 * -FIX_0_601344887 + z3 * FIX_0_899976223 + z4 * FIX_2_562915447;
+    [tmp10 + odd2, tmp12 + odd0, tmp12 - odd0, tmp10 - odd2]
+}
+
+/// Both passes of a `D`x`D` IDCT whose 1-D transform is `sums`, reading
+/// the rows and columns set in `read`: the columns of the dequantised
+/// block, descaled into 16 bits, then the rows of that. `ok` is cleared
+/// when `CHECK` finds a value out of the SSE2 code's range.
+#[inline(always)]
+fn idct<const CHECK: bool, const S: usize, const D: usize>(
+    z: &Dequantised<S>,
+    read: u8,
+    sums: impl Fn([i64; 8]) -> [i64; D],
+    ok: &mut bool,
+) -> [[u8; D]; D] {
+    // 8 / D = 2^(3 - log2 D) more than a full IDCT's shifts.
+    let extra = 3 - D.trailing_zeros();
+    let shift1 = CONST_BITS - PASS1_BITS + extra;
+    let shift2 = CONST_BITS + PASS1_BITS + 3 + extra;
+    // Written out, not a loop, so that each column's slots are constants.
+    let columns = [
+        column::<CHECK, S, D>(z, read, &sums, 0, shift1, ok),
+        column::<CHECK, S, D>(z, read, &sums, 1, shift1, ok),
+        column::<CHECK, S, D>(z, read, &sums, 2, shift1, ok),
+        column::<CHECK, S, D>(z, read, &sums, 3, shift1, ok),
+        column::<CHECK, S, D>(z, read, &sums, 4, shift1, ok),
+        column::<CHECK, S, D>(z, read, &sums, 5, shift1, ok),
+        column::<CHECK, S, D>(z, read, &sums, 6, shift1, ok),
+        column::<CHECK, S, D>(z, read, &sums, 7, shift1, ok),
+    ];
+    let mut out = [[0u8; D]; D];
+    for (row, samples) in out.iter_mut().enumerate() {
+        let s = sums(lines(read, |col| columns[col][row])).map(|x| x + (1 << (shift2 - 1)));
+        *ok &= in_range::<CHECK>(&[], &s, &[]);
+        *samples = s.map(|x| sample(x >> shift2));
+    }
+    out
+}
+
+/// The first pass on column `col` of `z` (zeros if `read` leaves it out),
+/// descaled by `shift`; see [`idct`].
+#[inline(always)]
+fn column<const CHECK: bool, const S: usize, const D: usize>(
+    z: &Dequantised<S>,
+    read: u8,
+    sums: &impl Fn([i64; 8]) -> [i64; D],
+    col: usize,
+    shift: u32,
+    ok: &mut bool,
+) -> [i64; D] {
+    if read & (1 << col) == 0 {
+        return [0; D];
+    }
+    let v = lines(read, |row| z.at(row, col));
+    let s = sums(v).map(|x| x + (1 << (shift - 1)));
+    let outs = s.map(|x| x >> shift);
+    *ok &= in_range::<CHECK>(&v, &s, &outs);
+    outs
+}
+
+/// The values `f` gives for the rows (or columns) set in `read`, 0 for
+/// the others (which are never read, and may hold anything).
+#[inline(always)]
+fn lines(read: u8, mut f: impl FnMut(usize) -> i64) -> [i64; 8] {
+    let mut at = |i: usize| if read & (1 << i) != 0 { f(i) } else { 0 };
+    [at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)]
+}
+
+/// Rows and columns the 2x2 IDCT reads: 0, 1, 3, 5 and 7.
+const READ_2X2: u8 = 0b1010_1011;
+/// Rows and columns the 4x4 IDCT reads: all but 4.
+const READ_4X4: u8 = 0b1110_1111;
 
 /// The 2x2 samples of `block` (`jpeg_idct_2x2`), row by row; `None` for
 /// a block out of the SSE2 code's range (see the module's docs).
@@ -241,158 +320,30 @@ pub fn idct_2x2<const S: usize>(block: &Block<'_, S>) -> Option<[[u8; 2]; 2]> {
     }
     let z = Dequantised::new(block);
     if z.safe {
-        Some(idct_2x2_of::<false, S>(&z))
-    } else {
-        idct_2x2_checked(&z)
+        return Some(idct::<false, S, 2>(&z, READ_2X2, sums_2, &mut true));
     }
+    checked(|ok| idct::<true, S, 2>(&z, READ_2X2, sums_2, ok))
 }
 
-#[inline(never)]
-fn idct_2x2_checked<const S: usize>(z: &Dequantised<S>) -> Option<[[u8; 2]; 2]> {
-    let mut ok = true;
-    let out = idct_2x2_with::<true, S>(z, &mut ok);
-    ok.then_some(out)
-}
-
-#[inline(always)]
-fn idct_2x2_of<const CHECK: bool, const S: usize>(z: &Dequantised<S>) -> [[u8; 2]; 2] {
-    let mut ok = true;
-    idct_2x2_with::<CHECK, S>(z, &mut ok)
-}
-
-#[inline(always)]
-fn idct_2x2_with<const CHECK: bool, const S: usize>(
-    z: &Dequantised<S>,
-    ok: &mut bool,
-) -> [[u8; 2]; 2] {
-    let mut column = |col: usize| {
-        let (out, fine) = column_2x2::<CHECK>(|r| z.at(r, col));
-        *ok &= fine;
-        out
-    };
-    // Columns 2, 4 and 6 are not read.
-    let c = [
-        column(0),
-        column(1),
-        [0, 0],
-        column(3),
-        [0, 0],
-        column(5),
-        [0, 0],
-        column(7),
-    ];
-    let mut out = [[0u8; 2]; 2];
-    for (row, samples) in out.iter_mut().enumerate() {
-        let w = |col: usize| c[col][row];
-        let tmp10 = w(0) << (CONST_BITS + 2);
-        let tmp0 = w(7) * -FIX_0_720959822
-            + w(5) * FIX_0_850430095
-            + w(3) * -FIX_1_272758580
-            + w(1) * FIX_3_624509785;
-        let shift = CONST_BITS + PASS1_BITS + 3 + 2;
-        let round = 1 << (shift - 1);
-        let sums = [tmp10 + tmp0 + round, tmp10 - tmp0 + round];
-        *ok &= in_range::<CHECK>(&[], &sums, &[]);
-        *samples = [sample(sums[0] >> shift), sample(sums[1] >> shift)];
-    }
-    out
-}
-
-/// Pass 1 of the 4x4 IDCT on one column, given its rows, and whether it
-/// stayed in range (see [`in_range`]).
-#[inline(always)]
-fn column_4x4<const CHECK: bool>(at: impl Fn(usize) -> i64) -> ([i64; 4], bool) {
-    let z = [at(0), at(1), at(2), at(3), at(5), at(6), at(7)];
-    let tmp0 = z[0] << (CONST_BITS + 1);
-    let tmp2 = z[2] * FIX_1_847759065 + z[5] * -FIX_0_765366865;
-    let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
-    let (z1, z2, z3, z4) = (z[6], z[4], z[3], z[1]);
-    let odd0 =
-        z1 * -FIX_0_211164243 + z2 * FIX_1_451774981 + z3 * -FIX_2_172734803 + z4 * FIX_1_061594337;
-    let odd2 =
-        z1 * -FIX_0_509795579 + z2 * -FIX_0_601344887 + z3 * FIX_0_899976223 + z4 * FIX_2_562915447;
-    let shift = CONST_BITS - PASS1_BITS + 1;
-    let round = 1 << (shift - 1);
-    let sums = [
-        tmp10 + odd2 + round,
-        tmp12 + odd0 + round,
-        tmp12 - odd0 + round,
-        tmp10 - odd2 + round,
-    ];
-    let outs = sums.map(|v| v >> shift);
-    (outs, in_range::<CHECK>(&z, &sums, &outs))
-}
-
-/// The 4x4 samples of `block` (`jpeg_idct_4x4`), row by row; `None` for
-/// a block out of the SSE2 code's range (see the module's docs).
+/// The 4x4 samples of `block` (`jpeg_idct_4x4`), row by row; see
+/// [`idct_2x2`].
 pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> Option<[[u8; 4]; 4]> {
     if block.nonzero & USED_4X4 == 0 {
         return flat(block).map(|v| [[v; 4]; 4]);
     }
     let z = Dequantised::new(block);
     if z.safe {
-        let mut ok = true;
-        Some(idct_4x4_with::<false, S>(&z, &mut ok))
-    } else {
-        idct_4x4_checked(&z)
+        return Some(idct::<false, S, 4>(&z, READ_4X4, sums_4, &mut true));
     }
+    checked(|ok| idct::<true, S, 4>(&z, READ_4X4, sums_4, ok))
 }
 
+/// The samples `idct` gives, if it left its flag set (out of line: rare).
 #[inline(never)]
-fn idct_4x4_checked<const S: usize>(z: &Dequantised<S>) -> Option<[[u8; 4]; 4]> {
+fn checked<T>(idct: impl FnOnce(&mut bool) -> T) -> Option<T> {
     let mut ok = true;
-    let out = idct_4x4_with::<true, S>(z, &mut ok);
+    let out = idct(&mut ok);
     ok.then_some(out)
-}
-
-#[inline(always)]
-fn idct_4x4_with<const CHECK: bool, const S: usize>(
-    z: &Dequantised<S>,
-    ok: &mut bool,
-) -> [[u8; 4]; 4] {
-    let mut column = |col: usize| {
-        let (out, fine) = column_4x4::<CHECK>(|r| z.at(r, col));
-        *ok &= fine;
-        out
-    };
-    // Column 4 is not read.
-    let c = [
-        column(0),
-        column(1),
-        column(2),
-        column(3),
-        [0; 4],
-        column(5),
-        column(6),
-        column(7),
-    ];
-    let mut out = [[0u8; 4]; 4];
-    for (row, samples) in out.iter_mut().enumerate() {
-        let w = |col: usize| c[col][row];
-        let tmp0 = w(0) << (CONST_BITS + 1);
-        let tmp2 = w(2) * FIX_1_847759065 + w(6) * -FIX_0_765366865;
-        let (tmp10, tmp12) = (tmp0 + tmp2, tmp0 - tmp2);
-        let (z1, z2, z3, z4) = (w(7), w(5), w(3), w(1));
-        let odd0 = z1 * -FIX_0_211164243
-            + z2 * FIX_1_451774981
-            + z3 * -FIX_2_172734803
-            + z4 * FIX_1_061594337;
-        let odd2 = z1 * -FIX_0_509795579
-            + z2 * -FIX_0_601344887
-            + z3 * FIX_0_899976223
-            + z4 * FIX_2_562915447;
-        let shift = CONST_BITS + PASS1_BITS + 3 + 1;
-        let round = 1 << (shift - 1);
-        let sums = [
-            tmp10 + odd2 + round,
-            tmp12 + odd0 + round,
-            tmp12 - odd0 + round,
-            tmp10 - odd2 + round,
-        ];
-        *ok &= in_range::<CHECK>(&[], &sums, &[]);
-        *samples = sums.map(|v| sample(v >> shift));
-    }
-    out
 }
 
 #[cfg(test)]

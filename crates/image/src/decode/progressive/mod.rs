@@ -13,13 +13,16 @@
 //! decode, and the caller goes to libjpeg-turbo: baseline and arithmetic
 //! files, 12-bit samples, restart intervals, a DNL, a quantisation table
 //! redefined between scans, any progression libjpeg-turbo would only warn
-//! about, truncated or damaged data, and files whose coefficients it
-//! would smooth (some left unrefined). So nothing decodes differently,
-//! and a damaged file still fails or decodes with libjpeg-turbo's words.
+//! about, truncated or damaged data, files whose coefficients it would
+//! smooth (some left unrefined), and blocks out of the range of its SSE2
+//! IDCT (see [`idct`]). So nothing decodes differently, and a damaged file
+//! still fails or decodes with libjpeg-turbo's words.
 //!
 //! ```ignore
-//! // The Y, Cb and Cr planes of a 4:2:0 file of 400x300, at a quarter.
-//! let planes = progressive::decode_planes(&bytes, 2, &[(100, 75), (50, 38), (50, 38)], 500)?;
+//! // The Y, Cb and Cr planes of a 4:2:0 file of 400x300 at a quarter of
+//! // its size (chroma factors 2 and 2), after at most 500 scans.
+//! let sizes = [(100, 75), (50, 38), (50, 38)];
+//! let planes = progressive::decode_planes(&bytes, 2, &sizes, (2, 2), 500)?;
 //! ```
 
 mod bits;

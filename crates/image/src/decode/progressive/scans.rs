@@ -74,9 +74,9 @@ pub type Tables = [[Option<Table>; 4]; 2];
 ///
 /// # Errors
 ///
-/// A progression libjpeg-turbo would warn about (coefficients refined
-/// before they were first sent, or sent twice), a missing table, or data
-/// that does not decode.
+/// A progression libjpeg-turbo would warn about (AC coefficients before
+/// their DC, a scan whose `Ah` is not where the last scan of its
+/// coefficients left them), a missing table, or data that does not decode.
 pub fn decode<const S: usize>(
     scan: &ScanHeader,
     components: &mut [Coefficients<S>],
