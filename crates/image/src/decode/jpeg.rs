@@ -151,11 +151,7 @@ fn progressive_planes(
     (fx, fy): (u32, u32),
     scan_limit: u32,
 ) -> Option<(Pixels, Option<Chroma>)> {
-    let (w, h) = (
-        jpeg_decoded_len(u32::try_from(header.width).ok()?, eighths),
-        jpeg_decoded_len(u32::try_from(header.height).ok()?, eighths),
-    );
-    let (cw, ch) = (w.div_ceil(fx), h.div_ceil(fy));
+    let ((w, h), (cw, ch)) = whole_plane_sizes(header, eighths, (fx, fy))?;
     let size = |w: u32, h: u32| (w as usize, h as usize);
     let sizes = [size(w, h), size(cw, ch), size(cw, ch)];
     let factors = (fx as usize, fy as usize);
@@ -182,6 +178,20 @@ fn progressive_planes(
         factors: (fx, fy),
     };
     Some((luma, Some(chroma)))
+}
+
+/// The sizes of the luma and chroma planes at `eighths`/8, whole pixels
+/// only, as [`whole_pixels`] keeps for RGB: the luma of the image's size
+/// at this scale, the chroma (`factors` below it) covering it. `None` if
+/// the header's size does not fit in 32 bits.
+fn whole_plane_sizes(
+    header: &DecompressHeader,
+    eighths: u32,
+    (fx, fy): (u32, u32),
+) -> Option<((u32, u32), (u32, u32))> {
+    let w = jpeg_decoded_len(u32::try_from(header.width).ok()?, eighths);
+    let h = jpeg_decoded_len(u32::try_from(header.height).ok()?, eighths);
+    Some(((w, h), (w.div_ceil(fx), h.div_ceil(fy))))
 }
 
 /// Runs libjpeg-turbo at `eighths`/8 of the size into Y, Cb and Cr planes
@@ -222,15 +232,9 @@ fn decompress_planes(
     };
     let (y_data, rest) = image.pixels.split_at(yw * yh);
     let (cb_data, cr_data) = rest.split_at(cw * ch);
-    // Whole pixels only, as `whole_pixels` keeps for RGB: the luma of the
-    // image's size at this scale, the chroma covering it.
-    let (w, h) = (
-        jpeg_decoded_len(len(header.width, "width")?, eighths),
-        jpeg_decoded_len(len(header.height, "height")?, eighths),
-    );
+    let ((w, h), (cw_whole, ch_whole)) = whole_plane_sizes(header, eighths, factors)
+        .ok_or(turbojpeg::Error::IntegerOverflow("width"))?;
     let luma = plane(y_data, yw, yh)?.crop_top_left(w, h);
-    let (fx, fy) = factors;
-    let (cw_whole, ch_whole) = (w.div_ceil(fx), h.div_ceil(fy));
     let chroma = Chroma {
         cb: plane(cb_data, cw, ch)?.crop_top_left(cw_whole, ch_whole),
         cr: plane(cr_data, cw, ch)?.crop_top_left(cw_whole, ch_whole),

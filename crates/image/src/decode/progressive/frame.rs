@@ -30,6 +30,24 @@ pub struct Frame {
     pub components: Vec<FrameComponent>,
 }
 
+impl Frame {
+    /// The largest horizontal and vertical sampling factors.
+    pub fn max_sampling(&self) -> (usize, usize) {
+        let h = self.components.iter().map(|c| c.h).max().unwrap_or(1);
+        let v = self.components.iter().map(|c| c.v).max().unwrap_or(1);
+        (h, v)
+    }
+
+    /// MCUs across and down the frame.
+    pub fn mcus(&self) -> (usize, usize) {
+        let (h_max, v_max) = self.max_sampling();
+        (
+            self.width.div_ceil(8 * h_max),
+            self.height.div_ceil(8 * v_max),
+        )
+    }
+}
+
 /// One scan's header.
 #[derive(Debug, Clone)]
 pub struct ScanHeader {

@@ -72,24 +72,26 @@ const NATURAL_TO_ZIGZAG: [usize; 64] = {
     table
 };
 
-/// The zig-zag bits of the AC coefficients at the rows and columns
-/// `used` (DC excluded): those an IDCT reads.
-const fn used(lines: &[usize]) -> u64 {
+/// Rows and columns the 2x2 IDCT reads: 0, 1, 3, 5 and 7.
+const READ_2X2: u8 = 0b1010_1011;
+/// Rows and columns the 4x4 IDCT reads: all but 4.
+const READ_4X4: u8 = 0b1110_1111;
+
+/// The zig-zag bits of the AC coefficients at the rows and columns set
+/// in `read` (DC excluded): those an IDCT reads.
+const fn used(read: u8) -> u64 {
     let mut mask = 0u64;
-    let mut i = 0;
-    while i < lines.len() {
-        let mut j = 0;
-        while j < lines.len() {
-            mask |= 1 << NATURAL_TO_ZIGZAG[lines[i] * 8 + lines[j]];
-            j += 1;
+    let mut natural = 0;
+    while natural < 64 {
+        if read & (1 << (natural / 8)) != 0 && read & (1 << (natural % 8)) != 0 {
+            mask |= 1 << NATURAL_TO_ZIGZAG[natural];
         }
-        i += 1;
+        natural += 1;
     }
     mask & !1
 }
 
-const USED_2X2: u64 = used(&[0, 1, 3, 5, 7]);
-const USED_4X4: u64 = used(&[0, 1, 2, 3, 5, 6, 7]);
+const USED_2X2: u64 = used(READ_2X2);
 
 /// Slots for the coefficients in `used`, in zig-zag order from 0, and
 /// `trash` for the others.
@@ -307,35 +309,34 @@ fn lines(read: u8, mut f: impl FnMut(usize) -> i64) -> [i64; 8] {
     [at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)]
 }
 
-/// Rows and columns the 2x2 IDCT reads: 0, 1, 3, 5 and 7.
-const READ_2X2: u8 = 0b1010_1011;
-/// Rows and columns the 4x4 IDCT reads: all but 4.
-const READ_4X4: u8 = 0b1110_1111;
-
 /// The 2x2 samples of `block` (`jpeg_idct_2x2`), row by row; `None` for
 /// a block out of the SSE2 code's range (see the module's docs).
 pub fn idct_2x2<const S: usize>(block: &Block<'_, S>) -> Option<[[u8; 2]; 2]> {
-    if block.nonzero & USED_2X2 == 0 {
-        return flat(block).map(|v| [[v; 2]; 2]);
-    }
-    let z = Dequantised::new(block);
-    if z.safe {
-        return Some(idct::<false, S, 2>(&z, READ_2X2, sums_2, &mut true));
-    }
-    checked(|ok| idct::<true, S, 2>(&z, READ_2X2, sums_2, ok))
+    reduced::<S, 2, READ_2X2>(block, sums_2)
 }
 
 /// The 4x4 samples of `block` (`jpeg_idct_4x4`), row by row; see
 /// [`idct_2x2`].
 pub fn idct_4x4<const S: usize>(block: &Block<'_, S>) -> Option<[[u8; 4]; 4]> {
-    if block.nonzero & USED_4X4 == 0 {
-        return flat(block).map(|v| [[v; 4]; 4]);
+    reduced::<S, 4, READ_4X4>(block, sums_4)
+}
+
+/// The `D`x`D` samples of `block` by [`idct`]: flat where no coefficient
+/// it reads (rows and columns `READ`) is non-zero, unchecked where every
+/// one is within [`SAFE`], checked otherwise.
+#[inline(always)]
+fn reduced<const S: usize, const D: usize, const READ: u8>(
+    block: &Block<'_, S>,
+    sums: impl Fn([i64; 8]) -> [i64; D],
+) -> Option<[[u8; D]; D]> {
+    if block.nonzero & const { used(READ) } == 0 {
+        return flat(block).map(|v| [[v; D]; D]);
     }
     let z = Dequantised::new(block);
     if z.safe {
-        return Some(idct::<false, S, 4>(&z, READ_4X4, sums_4, &mut true));
+        return Some(idct::<false, S, D>(&z, READ, sums, &mut true));
     }
-    checked(|ok| idct::<true, S, 4>(&z, READ_4X4, sums_4, ok))
+    checked(|ok| idct::<true, S, D>(&z, READ, sums, ok))
 }
 
 /// The samples `idct` gives, if it left its flag set (out of line: rare).

@@ -64,15 +64,15 @@ pub fn decode_planes(
         return Err(NotDecoded("no SOI"));
     }
     match eighths {
-        2 => decode_with::<32>(bytes, eighths, sizes, factors, scan_limit),
-        _ => decode_with::<64>(bytes, eighths, sizes, factors, scan_limit),
+        2 => decode_with::<32>(bytes, sizes, factors, scan_limit),
+        _ => decode_with::<64>(bytes, sizes, factors, scan_limit),
     }
 }
 
-/// [`decode_planes`] with blocks of `S` slots (see [`idct::slots_of`]).
+/// [`decode_planes`] with blocks of `S` slots (see [`idct::slots_of`]):
+/// 32 for the 2x2 IDCT (1/4 of the size), 64 for the 4x4 (1/2).
 fn decode_with<const S: usize>(
     bytes: &[u8],
-    eighths: u32,
     sizes: &[(usize, usize)],
     factors: (usize, usize),
     scan_limit: u32,
@@ -132,7 +132,7 @@ fn decode_with<const S: usize>(
                     return Err(NotDecoded("over the scan limit"));
                 }
                 let mut bits = Bits::new(bytes, at + 2 + payload.len());
-                scans::decode(&header, &mut components, &tables, mcus(f), &mut bits)?;
+                scans::decode(&header, &mut components, &tables, f.mcus(), &mut bits)?;
                 if bits.overran() {
                     return Err(NotDecoded("a scan's data ends early"));
                 }
@@ -159,19 +159,14 @@ fn decode_with<const S: usize>(
             .as_ref()
             .ok_or(NotDecoded("a component without its quantisation table"))?;
         let (w, h) = sizes[i];
-        planes.push(match eighths {
-            2 => paint(c, &idct::Quant::new(q), w, h, idct::idct_2x2)?,
-            _ => paint(c, &idct::Quant::new(q), w, h, idct::idct_4x4)?,
+        let q = idct::Quant::new(q);
+        planes.push(if S == 32 {
+            paint(c, &q, w, h, idct::idct_2x2)?
+        } else {
+            paint(c, &q, w, h, idct::idct_4x4)?
         });
     }
     Ok(planes)
-}
-
-/// MCUs across and down the frame.
-fn mcus(f: &Frame) -> (usize, usize) {
-    let h_max = f.components.iter().map(|c| c.h).max().unwrap_or(1);
-    let v_max = f.components.iter().map(|c| c.v).max().unwrap_or(1);
-    (f.width.div_ceil(8 * h_max), f.height.div_ceil(8 * v_max))
 }
 
 /// Checks that the frame has a plane for each of `sizes`, laid out as
@@ -186,8 +181,7 @@ fn check_layout(
     if f.components.len() != sizes.len() {
         return Err(NotDecoded("another number of components"));
     }
-    let h_max = f.components.iter().map(|c| c.h).max().unwrap_or(1);
-    let v_max = f.components.iter().map(|c| c.v).max().unwrap_or(1);
+    let (h_max, v_max) = f.max_sampling();
     for (i, (c, &(w, h))) in f.components.iter().zip(sizes).enumerate() {
         let (fx, fy) = if i == 0 { (1, 1) } else { factors };
         if c.h * fx != h_max || c.v * fy != v_max {

@@ -46,10 +46,8 @@ impl<const S: usize> Coefficients<S> {
     /// Zeroed coefficients for component `index` of `frame`.
     pub fn new(frame: &Frame, index: usize) -> Self {
         let c = frame.components[index];
-        let h_max = frame.components.iter().map(|c| c.h).max().unwrap_or(1);
-        let v_max = frame.components.iter().map(|c| c.v).max().unwrap_or(1);
-        let mcus_x = frame.width.div_ceil(8 * h_max);
-        let mcus_y = frame.height.div_ceil(8 * v_max);
+        let (h_max, v_max) = frame.max_sampling();
+        let (mcus_x, mcus_y) = frame.mcus();
         let comp_w = (frame.width * c.h).div_ceil(h_max);
         let comp_h = (frame.height * c.v).div_ceil(v_max);
         let (stride, rows) = (mcus_x * c.h, mcus_y * c.v);
